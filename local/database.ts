@@ -1,0 +1,125 @@
+/**
+ * Brings a bare PostgreSQL to what `supabase db reset` produces: the bootstrap
+ * that stands in for Supabase's image, then the migrations in name order, then
+ * `supabase/seed.sql`. Migrations are recorded as the Supabase CLI records
+ * them, so a later start applies only the new ones and never re-seeds.
+ */
+// @ts-types="@types/pg"
+import pg from "pg";
+import { join } from "node:path";
+
+export const PROJECT_ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
+const MIGRATIONS_DIR = join(PROJECT_ROOT, "supabase", "migrations");
+
+export async function withClient<T>(url: string, use: (client: pg.Client) => Promise<T>) {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await use(client);
+  } finally {
+    await client.end();
+  }
+}
+
+export async function migrationFiles(): Promise<string[]> {
+  const names: string[] = [];
+  for await (const entry of Deno.readDir(MIGRATIONS_DIR)) {
+    if (entry.isFile && /^\d+_.+\.sql$/.test(entry.name)) names.push(entry.name);
+  }
+  return names.sort();
+}
+
+/** Applies whatever the database lacks; `fresh` means it was just created by initdb. */
+export async function prepareDatabase(url: string, fresh: boolean): Promise<string[]> {
+  return await withClient(url, async (client) => {
+    if (fresh) {
+      await client.query(await Deno.readTextFile(join(PROJECT_ROOT, "local", "bootstrap.sql")));
+      await client.query(`
+        create schema supabase_migrations;
+        create table supabase_migrations.schema_migrations (
+          version text primary key, name text, statements text[]
+        );`);
+    }
+    const { rows } = await client.query<{ version: string }>(
+      "select version from supabase_migrations.schema_migrations",
+    );
+    const applied = new Set(rows.map((row) => row.version));
+    const pending = (await migrationFiles()).filter((f) => !applied.has(f.split("_")[0]));
+    for (const file of pending) {
+      const sql = await Deno.readTextFile(join(MIGRATIONS_DIR, file));
+      const [version, ...rest] = file.replace(/\.sql$/, "").split("_");
+      try {
+        await client.query("begin");
+        await client.query(sql);
+        await client.query(
+          "insert into supabase_migrations.schema_migrations (version, name, statements) values ($1, $2, $3)",
+          [version, rest.join("_"), [sql]],
+        );
+        await client.query("commit");
+      } catch (error) {
+        await client.query("rollback");
+        throw new Error(`migration ${file} failed: ${(error as Error).message}`);
+      }
+    }
+    if (fresh) {
+      await client.query(await Deno.readTextFile(join(PROJECT_ROOT, "supabase", "seed.sql")));
+    }
+    return pending;
+  });
+}
+
+export interface DemoUser {
+  email: string;
+  password: string;
+  userId: string;
+  customerId: string | null;
+  subscriptionIds: string[];
+}
+
+/** The seeded users with their Paddle ids, as the database has them now. */
+export async function readDemoUsers(
+  url: string,
+  emails: readonly string[],
+  password: string,
+): Promise<DemoUser[]> {
+  return await withClient(url, async (client) => {
+    const { rows } = await client.query<{
+      email: string;
+      user_id: string;
+      customer_id: string | null;
+      subscription_ids: string[];
+    }>(
+      `select u.email, u.id as user_id, c.customer_id,
+              coalesce(array_agg(s.subscription_id order by s.created_at desc)
+                filter (where s.subscription_id is not null), '{}') as subscription_ids
+         from auth.users u
+         left join public.customers c on c.user_id = u.id
+         left join public.subscriptions s on s.customer_id = c.customer_id
+        where u.email = any($1)
+        group by u.email, u.id, c.customer_id`,
+      [emails],
+    );
+    return emails.flatMap((email) => {
+      const row = rows.find((r) => r.email === email);
+      return row
+        ? [{
+          email,
+          password,
+          userId: row.user_id,
+          customerId: row.customer_id,
+          subscriptionIds: row.subscription_ids,
+        }]
+        : [];
+    });
+  });
+}
+
+/** Every Paddle customer id the database mirrors: what the Paddle simulator should know. */
+export async function readCustomerIds(url: string): Promise<string[]> {
+  return await withClient(url, async (client) => {
+    const { rows } = await client.query<{ customer_id: string }>(
+      "select customer_id from public.customers order by customer_id",
+    );
+    return rows.map((row) => row.customer_id);
+  });
+}

@@ -1,0 +1,240 @@
+/**
+ * Starts the whole local stack in one call: PostgreSQL (bootstrapped, migrated,
+ * seeded), PostgREST, the auth stand-in, the Paddle API simulator, the
+ * functions, and the gateway in front. `deno task dev` and the test runner
+ * both use it; `stop()` ends every process it started.
+ */
+import { join } from "node:path";
+import { createAuthServer } from "./auth_server.ts";
+import { prepareDatabase, PROJECT_ROOT, readCustomerIds, readDemoUsers } from "./database.ts";
+import type { DemoUser } from "./database.ts";
+import { DEMO_EMAILS, DEMO_PASSWORD } from "./demo_users.ts";
+import { readEnvFile } from "./env_file.ts";
+import { discoverFunctions, type FunctionProcess, startFunction } from "./functions.ts";
+import { createGateway } from "./gateway.ts";
+import { apiKeys, loadOrCreateKeys, postgrestJwks } from "./keys.ts";
+import { startPaddleSimulator } from "./paddle_simulator/mod.ts";
+import { freePort } from "./ports.ts";
+import { startPostgres } from "./postgres.ts";
+import { startPostgrest } from "./postgrest.ts";
+import { webRoutes } from "./web_config.ts";
+
+export const PADDLE_SIMULATOR_API_KEY = "pdl_sdbx_apikey_01jlocalsimulator0000000000_localonly";
+
+export interface StackOptions {
+  /** Where the database, keys and stack.json live (`.local` for dev, a temp folder for tests). */
+  stateDir: string;
+  /** Gateway port; 0 picks a free one. */
+  apiPort: number;
+  dbPort: number;
+  paddlePort: number;
+  /** Faster, non-durable database settings for throwaway stacks. */
+  ephemeral?: boolean;
+  /** Restart functions when their sources change. */
+  watch?: boolean;
+  /** Print function logs to stderr. */
+  echoFunctionLogs?: boolean;
+  /** Access token lifetime of the auth stand-in. */
+  accessTokenSeconds?: number;
+  /** Use PostgreSQL binaries from this folder instead of the embedded ones. */
+  pgBinDir?: string;
+  postgrestBin?: string;
+  /** Read `.env` and `supabase/functions/.env` (dev: yes; tests: no, so they stay hermetic). */
+  readEnvFiles?: boolean;
+}
+
+/** What tools and tests need to reach the stack: written to `<stateDir>/stack.json`. */
+export interface StackInfo {
+  apiUrl: string;
+  anonKey: string;
+  serviceRoleKey: string;
+  dbUrl: string;
+  jwtIssuer: string;
+  jwtSecret: string;
+  signingKey: Record<string, unknown>;
+  paddle: { apiUrl: string; apiKey: string; controlUrl: string; webhookSecret: string };
+  /** The stack's own control API (stop/start PostgREST, counters, function logs). */
+  controlUrl: string;
+  functions: string[];
+  demoUsers: DemoUser[];
+}
+
+export interface Stack {
+  info: StackInfo;
+  stop(): Promise<void>;
+}
+
+export async function startStack(options: StackOptions): Promise<Stack> {
+  const started = performance.now();
+  const cleanups: (() => Promise<void>)[] = [];
+  const stop = async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
+    cleanups.length = 0;
+  };
+  try {
+    await Deno.mkdir(options.stateDir, { recursive: true });
+    const keys = await loadOrCreateKeys(join(options.stateDir, "keys.json"));
+    const { anonKey, serviceRoleKey } = await apiKeys(keys);
+    const apiPort = options.apiPort || freePort();
+    const apiUrl = `http://127.0.0.1:${apiPort}`;
+    const issuer = `${apiUrl}/auth/v1`;
+
+    const db = await startPostgres({
+      dataDir: join(options.stateDir, "db"),
+      port: options.dbPort || freePort(),
+      password: "postgres",
+      ephemeral: options.ephemeral,
+      binDir: options.pgBinDir,
+    });
+    cleanups.push(db.stop);
+    await prepareDatabase(db.url, db.created);
+
+    const postgrestPort = freePort();
+    const postgrestOptions = {
+      dbUrl: db.url.replace("//postgres:", "//authenticator:"),
+      port: postgrestPort,
+      adminPort: freePort(),
+      jwks: postgrestJwks(keys),
+      binary: options.postgrestBin,
+    };
+    let postgrest: Awaited<ReturnType<typeof startPostgrest>> | undefined;
+    const startRest = async () => {
+      postgrest = await startPostgrest(postgrestOptions);
+    };
+    const stopRest = async () => {
+      const running = postgrest;
+      postgrest = undefined;
+      await running?.stop();
+    };
+
+    const [customerIds, demoUsers] = await Promise.all([
+      readCustomerIds(db.url),
+      readDemoUsers(db.url, DEMO_EMAILS, DEMO_PASSWORD),
+      startRest(),
+    ]);
+    cleanups.push(stopRest);
+
+    const paddle = await startPaddleSimulator({
+      port: options.paddlePort,
+      apiKey: PADDLE_SIMULATOR_API_KEY,
+      customerIds,
+    });
+    cleanups.push(paddle.stop);
+
+    const auth = createAuthServer({
+      dbUrl: db.url,
+      keys,
+      issuer,
+      accessTokenSeconds: options.accessTokenSeconds,
+    });
+    cleanups.push(auth.close);
+
+    const functionEnv: Record<string, string> = {
+      SUPABASE_URL: apiUrl,
+      SUPABASE_ANON_KEY: anonKey,
+      SUPABASE_SERVICE_ROLE_KEY: serviceRoleKey,
+      SUPABASE_DB_URL: db.url,
+      SUPABASE_JWT_ISSUER: issuer,
+      SUPABASE_JWT_SECRET: keys.jwtSecret,
+      PADDLE_ENV: "sandbox",
+      PADDLE_API_KEY: PADDLE_SIMULATOR_API_KEY,
+      PADDLE_API_URL: paddle.url,
+      PADDLE_WEBHOOK_SECRETS: keys.webhookSecret,
+    };
+    if (options.readEnvFiles) {
+      const fromFiles = {
+        ...await readEnvFile(join(PROJECT_ROOT, ".env")),
+        ...await readEnvFile(join(PROJECT_ROOT, "supabase", "functions", ".env")),
+      };
+      // A real Paddle key in .env means "call Paddle's sandbox", not the simulator.
+      if (fromFiles.PADDLE_API_KEY && !fromFiles.PADDLE_API_URL) delete functionEnv.PADDLE_API_URL;
+      Object.assign(functionEnv, fromFiles);
+    }
+
+    const names = await discoverFunctions();
+    const processes = new Map<string, FunctionProcess>();
+    await Promise.all(names.map(async (name) => {
+      const process = await startFunction(name, {
+        env: functionEnv,
+        watch: options.watch,
+        echo: options.echoFunctionLogs ? (line) => console.error(line) : undefined,
+      });
+      processes.set(name, process);
+      cleanups.push(process.stop);
+    }));
+
+    const info: StackInfo = {
+      apiUrl,
+      anonKey,
+      serviceRoleKey,
+      dbUrl: db.url,
+      jwtIssuer: issuer,
+      jwtSecret: keys.jwtSecret,
+      signingKey: keys.signingKey,
+      paddle: {
+        apiUrl: paddle.url,
+        apiKey: PADDLE_SIMULATOR_API_KEY,
+        controlUrl: paddle.url,
+        webhookSecret: keys.webhookSecret,
+      },
+      controlUrl: "",
+      functions: names,
+      demoUsers,
+    };
+
+    const gateway = createGateway({
+      postgrestUrl: () => postgrest?.url ?? `http://127.0.0.1:${postgrestPort}`,
+      auth,
+      functionPort: (name) => processes.get(name)?.port,
+      webRoot: join(PROJECT_ROOT, "web"),
+      webRoutes: webRoutes(info, options.stateDir),
+      apiKeys: [anonKey, serviceRoleKey],
+    });
+    const server = Deno.serve(
+      { hostname: "127.0.0.1", port: apiPort, onListen: () => {} },
+      gateway.handler,
+    );
+    cleanups.push(() => server.shutdown());
+
+    const control = Deno.serve(
+      { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+      async (req) => {
+        const { pathname } = new URL(req.url);
+        const route = `${req.method} ${pathname}`;
+        if (route === "POST /postgrest/stop") {
+          return (await stopRest(), new Response(null, { status: 204 }));
+        }
+        if (route === "POST /postgrest/start") {
+          return (await startRest(), new Response(null, { status: 204 }));
+        }
+        if (route === "GET /counters") {
+          return Response.json({ ...gateway.counters(), paddle: paddle.apiRequestCount() });
+        }
+        if (route === "DELETE /counters") {
+          return (gateway.resetCounters(), new Response(null, { status: 204 }));
+        }
+        const logs = pathname.match(/^\/functions\/([^/]+)\/logs$/);
+        const fn = logs && processes.get(logs[1]);
+        if (fn && req.method === "GET") return Response.json(fn.logs);
+        if (fn && req.method === "DELETE") {
+          return (fn.logs.length = 0, new Response(null, { status: 204 }));
+        }
+        return new Response("Not found", { status: 404 });
+      },
+    );
+    cleanups.push(() => control.shutdown());
+    info.controlUrl = `http://127.0.0.1:${control.addr.port}`;
+
+    await Deno.writeTextFile(join(options.stateDir, "stack.json"), JSON.stringify(info, null, 2), {
+      mode: 0o600,
+    });
+    cleanups.push(() => Deno.remove(join(options.stateDir, "stack.json")).catch(() => {}));
+    if (options.echoFunctionLogs) {
+      console.error(`stack ready in ${Math.round(performance.now() - started)} ms`);
+    }
+    return { info, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
