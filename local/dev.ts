@@ -4,10 +4,13 @@
  */
 import { join } from "node:path";
 import { PROJECT_ROOT } from "./database.ts";
+import { readEnvFile } from "./env_file.ts";
 import { startStack } from "./stack.ts";
 
 const stateDir = join(PROJECT_ROOT, ".local");
-const envPort = (name: string, fallback: number) => Number(Deno.env.get(name) ?? fallback);
+const dotenv = await readEnvFile(join(PROJECT_ROOT, ".env"));
+const setting = (name: string) => Deno.env.get(name) || dotenv[name] || undefined;
+const envPort = (name: string, fallback: number) => Number(setting(name) ?? fallback);
 
 if (Deno.args.includes("--reset")) {
   await Deno.remove(join(stateDir, "db"), { recursive: true }).catch(() => {});
@@ -23,8 +26,8 @@ const stack = await startStack({
   watch: !Deno.args.includes("--no-watch"),
   echoFunctionLogs: true,
   readEnvFiles: true,
-  pgBinDir: Deno.env.get("LOCAL_PG_BIN_DIR"),
-  postgrestBin: Deno.env.get("LOCAL_POSTGREST_BIN"),
+  pgBinDir: setting("LOCAL_PG_BIN_DIR"),
+  postgrestBin: setting("LOCAL_POSTGREST_BIN"),
 });
 const { info } = stack;
 const users = info.demoUsers.map((u) =>

@@ -4,7 +4,7 @@
  * entry), with the platform's environment variables plus the project's env
  * files, reached at `/functions/v1/<name>` with the path `/<name>/...`.
  */
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { PROJECT_ROOT } from "./database.ts";
 import { freePort, waitForPort } from "./ports.ts";
 
@@ -42,9 +42,9 @@ export async function discoverFunctions(): Promise<string[]> {
 export async function startFunction(
   name: string,
   options: FunctionOptions,
+  entry = join(FUNCTIONS_DIR, name, "index.ts"),
 ): Promise<FunctionProcess> {
   const port = freePort();
-  const entry = join(FUNCTIONS_DIR, name, "index.ts");
   // The hosted runtime grants network and environment access; reads are
   // limited to the function sources, as in a deployed bundle.
   const child = new Deno.Command(Deno.execPath(), {
@@ -54,7 +54,7 @@ export async function startFunction(
       "--no-prompt",
       "--allow-net",
       "--allow-env",
-      `--allow-read=${FUNCTIONS_DIR},${join(PROJECT_ROOT, "node_modules")}`,
+      `--allow-read=${FUNCTIONS_DIR},${dirname(entry)},${join(PROJECT_ROOT, "node_modules")}`,
       ...(options.watch ? [`--watch=${FUNCTIONS_DIR}`, "--no-clear-screen"] : []),
       entry,
     ],

@@ -69,6 +69,12 @@ async function forward(request: Request, target: string): Promise<Response> {
 
 export function createGateway(routes: GatewayRoutes) {
   const counters: GatewayCounters = { rest: 0, auth: 0, functions: {}, web: 0 };
+  // Benchmarks add latency to every database and auth call to model a network.
+  let upstreamDelayMs = 0;
+  const delay = () =>
+    upstreamDelayMs > 0
+      ? new Promise((resolve) => setTimeout(resolve, upstreamDelayMs))
+      : undefined;
 
   function checkApiKey(request: Request): Response | undefined {
     const key = request.headers.get("apikey") ?? new URL(request.url).searchParams.get("apikey");
@@ -77,6 +83,7 @@ export function createGateway(routes: GatewayRoutes) {
   }
 
   async function kongRoute(request: Request, handle: () => Promise<Response>) {
+    await delay();
     let response: Response;
     if (request.method === "OPTIONS") {
       response = new Response(null, { status: 200 });
@@ -142,6 +149,9 @@ export function createGateway(routes: GatewayRoutes) {
   return {
     handler,
     counters: () => structuredClone(counters),
+    setUpstreamDelay(ms: number) {
+      upstreamDelayMs = Number.isFinite(ms) && ms > 0 ? ms : 0;
+    },
     resetCounters() {
       counters.rest = 0;
       counters.auth = 0;

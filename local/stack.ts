@@ -41,6 +41,10 @@ export interface StackOptions {
   postgrestBin?: string;
   /** Read `.env` and `supabase/functions/.env` (dev: yes; tests: no, so they stay hermetic). */
   readEnvFiles?: boolean;
+  /** Environment for the functions on top of the stack's own (tests: a short Paddle deadline). */
+  functionEnv?: Record<string, string>;
+  /** More functions to serve beside supabase/functions (benchmarks): name → entry file. */
+  extraFunctions?: Record<string, string>;
 }
 
 /** What tools and tests need to reach the stack: written to `<stateDir>/stack.json`. */
@@ -142,23 +146,31 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       PADDLE_WEBHOOK_SECRETS: keys.webhookSecret,
     };
     if (options.readEnvFiles) {
-      const fromFiles = {
-        ...await readEnvFile(join(PROJECT_ROOT, ".env")),
-        ...await readEnvFile(join(PROJECT_ROOT, "supabase", "functions", ".env")),
-      };
+      // Empty values (a copied .env.example) mean "not set", not "set to nothing".
+      const fromFiles = Object.fromEntries(
+        Object.entries({
+          ...await readEnvFile(join(PROJECT_ROOT, ".env")),
+          ...await readEnvFile(join(PROJECT_ROOT, "supabase", "functions", ".env")),
+        }).filter(([name, value]) => value !== "" && !name.startsWith("LOCAL_")),
+      );
       // A real Paddle key in .env means "call Paddle's sandbox", not the simulator.
       if (fromFiles.PADDLE_API_KEY && !fromFiles.PADDLE_API_URL) delete functionEnv.PADDLE_API_URL;
       Object.assign(functionEnv, fromFiles);
     }
+    Object.assign(functionEnv, options.functionEnv);
 
-    const names = await discoverFunctions();
+    const entries: [string, string | undefined][] = [
+      ...(await discoverFunctions()).map((name) => [name, undefined] as [string, undefined]),
+      ...Object.entries(options.extraFunctions ?? {}),
+    ];
+    const names = entries.map(([name]) => name);
     const processes = new Map<string, FunctionProcess>();
-    await Promise.all(names.map(async (name) => {
+    await Promise.all(entries.map(async ([name, entry]) => {
       const process = await startFunction(name, {
         env: functionEnv,
         watch: options.watch,
         echo: options.echoFunctionLogs ? (line) => console.error(line) : undefined,
-      });
+      }, entry);
       processes.set(name, process);
       cleanups.push(process.stop);
     }));
@@ -209,6 +221,10 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         }
         if (route === "GET /counters") {
           return Response.json({ ...gateway.counters(), paddle: paddle.apiRequestCount() });
+        }
+        if (route === "POST /upstream-delay") {
+          gateway.setUpstreamDelay(Number(new URL(req.url).searchParams.get("ms") ?? 0));
+          return new Response(null, { status: 204 });
         }
         if (route === "DELETE /counters") {
           return (gateway.resetCounters(), new Response(null, { status: 204 }));

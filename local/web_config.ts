@@ -1,26 +1,127 @@
 /**
- * What the gateway serves the page beyond `web/`: `/config.js` with this
- * stack's URL and browser key (so a dev stack and a test stack never share a
- * file), replacing the deployment's own `web/config.js`.
+ * What the gateway serves the page beyond `web/`:
+ *
+ * - `/config.js` with this stack's URL and browser key (so a dev stack and a test stack never
+ *   share a file), replacing the deployment's own `web/config.js`, and pointing the page at the
+ *   locally built supabase-js instead of the CDN;
+ * - `/vendor/supabase-js.mjs`: a browser ES module bundle of the npm `@supabase/supabase-js`
+ *   pinned in import_map.json, so local runs and tests never need the internet.
+ *
+ * The bundle is built with `deno bundle --platform=browser` on its first request (not at stack
+ * start, which must stay fast) and cached in `.local/vendor/` keyed by version, so every later
+ * stack, dev or test, serves the cached file at once.
  */
+import { join } from "node:path";
+import { PROJECT_ROOT } from "./database.ts";
 import type { StackInfo } from "./stack.ts";
+
+export const SUPABASE_JS_PATH = "/vendor/supabase-js.mjs";
+
+const VENDOR_DIR = join(PROJECT_ROOT, ".local", "vendor");
+
+/** The exact version pinned in import_map.json, e.g. `2.119.1`. */
+export async function pinnedSupabaseJsVersion(): Promise<string> {
+  const map = JSON.parse(await Deno.readTextFile(join(PROJECT_ROOT, "import_map.json")));
+  const specifier: unknown = map.imports?.["@supabase/supabase-js"];
+  const version = typeof specifier === "string"
+    ? specifier.match(/^npm:@supabase\/supabase-js@(\d+\.\d+\.\d+[^/]*)$/)?.[1]
+    : undefined;
+  if (!version) {
+    throw new Error("import_map.json must pin @supabase/supabase-js to an exact npm version");
+  }
+  return version;
+}
+
+/**
+ * Builds (once per version) and returns the path of the browser bundle. Concurrent stacks may
+ * race on the first build: each writes its own temporary file and renames it into place, so a
+ * reader never sees half a file.
+ */
+export async function buildSupabaseJsBundle(vendorDir = VENDOR_DIR): Promise<string> {
+  const version = await pinnedSupabaseJsVersion();
+  const target = join(vendorDir, `supabase-js-${version}.mjs`);
+  try {
+    if ((await Deno.stat(target)).size > 0) return target;
+  } catch { /* not built yet */ }
+  await Deno.mkdir(vendorDir, { recursive: true });
+  const unique = `${Deno.pid}-${crypto.randomUUID()}`;
+  const entry = join(vendorDir, `entry-${unique}.ts`);
+  const temporary = join(vendorDir, `supabase-js-${version}.${unique}.mjs`);
+  await Deno.writeTextFile(entry, `export * from "@supabase/supabase-js";\n`);
+  try {
+    const { code, stderr } = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "bundle",
+        "--quiet",
+        "--platform=browser",
+        "--format=esm",
+        "--minify",
+        "--config",
+        join(PROJECT_ROOT, "deno.json"),
+        "--output",
+        temporary,
+        entry,
+      ],
+      cwd: PROJECT_ROOT,
+      stdin: "null",
+      stdout: "null",
+      stderr: "piped",
+    }).output();
+    if (code !== 0) {
+      throw new Error(
+        `deno bundle of @supabase/supabase-js@${version} failed:\n${
+          new TextDecoder().decode(stderr)
+        }`,
+      );
+    }
+    await Deno.rename(temporary, target);
+    return target;
+  } finally {
+    await Deno.remove(entry).catch(() => {});
+    await Deno.remove(temporary).catch(() => {});
+  }
+}
+
+function javascript(body: string | Uint8Array, status = 200, cache = "no-cache"): Response {
+  return new Response(body as BodyInit, {
+    status,
+    headers: {
+      "content-type": "text/javascript; charset=utf-8",
+      "cache-control": cache,
+      "x-content-type-options": "nosniff",
+    },
+  });
+}
+
+/** The generated `/config.js`: the same exports a deployment's `web/config.js` has. */
+export function configModule(info: Pick<StackInfo, "apiUrl" | "anonKey">): string {
+  return [
+    "// Written by the local stack for this run only (see local/web_config.ts).",
+    `export const SUPABASE_URL = ${JSON.stringify(info.apiUrl)};`,
+    `export const SUPABASE_ANON_KEY = ${JSON.stringify(info.anonKey)};`,
+    `export const SUPABASE_JS_URL = ${JSON.stringify(SUPABASE_JS_PATH)};`,
+    "",
+  ].join("\n");
+}
 
 export function webRoutes(
   info: StackInfo,
   _stateDir: string,
-): Record<string, () => Response> {
+): Record<string, () => Promise<Response> | Response> {
+  // One build per stack process at most; a failed build is retried on the next request.
+  let bundle: Promise<Uint8Array> | undefined;
   return {
-    "/config.js": () =>
-      new Response(
-        `// Written by the local stack for this run only.\nexport const SUPABASE_URL = ${
-          JSON.stringify(info.apiUrl)
-        };\nexport const SUPABASE_ANON_KEY = ${JSON.stringify(info.anonKey)};\n`,
-        {
-          headers: {
-            "content-type": "text/javascript; charset=utf-8",
-            "cache-control": "no-store",
-          },
-        },
-      ),
+    "/config.js": () => javascript(configModule(info), 200, "no-store"),
+    [SUPABASE_JS_PATH]: async () => {
+      bundle ??= buildSupabaseJsBundle().then((path) => Deno.readFile(path));
+      try {
+        return javascript(await bundle);
+      } catch (error) {
+        bundle = undefined;
+        console.error(error);
+        const message = error instanceof Error ? error.message : String(error);
+        return javascript(`throw new Error(${JSON.stringify(message)});\n`, 500, "no-store");
+      }
+    },
   };
 }

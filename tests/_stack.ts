@@ -1,4 +1,4 @@
-/** Access to the stack `deno task test` started for this run (see local/test.ts). */
+/** Access to the stack `deno task test` started for this run (see local/run_tests.ts). */
 import { createClient, type SupabaseClient } from "@supabase/supabase-js";
 import type { StackInfo } from "../local/stack.ts";
 import type { DemoUser } from "../local/database.ts";

@@ -15,8 +15,9 @@ const stack = await startStack({
   dbPort: 0,
   paddlePort: 0,
   ephemeral: true,
-  // Short-lived tokens are not needed; tests mint expired ones themselves.
   readEnvFiles: false,
+  // A short Paddle deadline keeps the timeout tests quick; the default is 10 s.
+  functionEnv: { PADDLE_TIMEOUT_MS: "3000" },
   pgBinDir: Deno.env.get("LOCAL_PG_BIN_DIR"),
   postgrestBin: Deno.env.get("LOCAL_POSTGREST_BIN"),
 });

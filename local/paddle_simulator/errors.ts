@@ -1,0 +1,131 @@
+/**
+ * Paddle's error envelope. The codes, types and details are the ones Paddle documents under
+ * https://developer.paddle.com/errors/shared/, so code that branches on `error.code` or shows
+ * `error.detail` behaves here as it will against Paddle.
+ */
+
+export type PaddleErrorType = "request_error" | "api_error";
+
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+interface ErrorDefinition {
+  status: number;
+  type: PaddleErrorType;
+  detail: string;
+}
+
+export const PADDLE_ERRORS = {
+  bad_request: { status: 400, type: "request_error", detail: "Invalid request." },
+  invalid_field: {
+    status: 400,
+    type: "request_error",
+    detail: "Request does not pass validation.",
+  },
+  authentication_missing: {
+    status: 403,
+    type: "request_error",
+    detail: "Authentication header missing.",
+  },
+  authentication_malformed: {
+    status: 403,
+    type: "request_error",
+    detail: "Authentication header included, but incorrectly formatted.",
+  },
+  invalid_token: { status: 403, type: "request_error", detail: "Invalid or revoked API key." },
+  forbidden: {
+    status: 403,
+    type: "request_error",
+    detail: "You aren't permitted to perform this request.",
+  },
+  not_found: { status: 404, type: "request_error", detail: "Entity not found." },
+  method_not_allowed: {
+    status: 405,
+    type: "request_error",
+    detail: "HTTP method used isn't allowed for this endpoint.",
+  },
+  too_many_requests: {
+    status: 429,
+    type: "api_error",
+    detail:
+      "IP address exceeded the allowed rate limit. Retry after the number of seconds in the Retry-After header.",
+  },
+  internal_error: {
+    status: 500,
+    type: "api_error",
+    detail: "Problem processing your request. The Paddle team has been notified.",
+  },
+  service_unavailable: {
+    status: 503,
+    type: "api_error",
+    detail:
+      "Endpoint is down temporarily and can't process your request. The Paddle team has been notified.",
+  },
+} as const satisfies Record<string, ErrorDefinition>;
+
+export type PaddleErrorCode = keyof typeof PADDLE_ERRORS;
+
+export interface PaddleErrorOptions {
+  /** Overrides the documented status, for faults that pair a code with another status. */
+  status?: number;
+  detail?: string;
+  errors?: FieldError[];
+  headers?: HeadersInit;
+}
+
+export function paddleErrorBody(code: PaddleErrorCode, options: PaddleErrorOptions = {}) {
+  const definition = PADDLE_ERRORS[code];
+  return {
+    error: {
+      type: definition.type,
+      code,
+      detail: options.detail ?? definition.detail,
+      documentation_url: `https://developer.paddle.com/errors/shared/${code}`,
+      // Paddle sends `errors` only for validation failures; an empty list would be a lie.
+      ...(options.errors ? { errors: options.errors } : {}),
+    },
+    meta: { request_id: crypto.randomUUID() },
+  };
+}
+
+export function paddleError(code: PaddleErrorCode, options: PaddleErrorOptions = {}): Response {
+  const headers = new Headers(options.headers);
+  headers.set("content-type", "application/json");
+  if (code === "too_many_requests" && !headers.has("retry-after")) {
+    // Paddle's rate limit is counted per minute; clients are told to wait in this header.
+    headers.set("retry-after", "60");
+  }
+  return new Response(JSON.stringify(paddleErrorBody(code, options)), {
+    status: options.status ?? PADDLE_ERRORS[code].status,
+    headers,
+  });
+}
+
+/**
+ * The code Paddle would answer with for a bare status, so a fault that names only a status
+ * still produces an envelope the SDK turns into an ApiError. Success and redirect statuses
+ * have no error code: those faults answer with an empty body.
+ */
+export function errorCodeForStatus(status: number): PaddleErrorCode | null {
+  switch (status) {
+    case 400:
+      return "bad_request";
+    case 401:
+      return "invalid_token";
+    case 403:
+      return "forbidden";
+    case 404:
+      return "not_found";
+    case 405:
+      return "method_not_allowed";
+    case 429:
+      return "too_many_requests";
+    case 503:
+      return "service_unavailable";
+  }
+  if (status >= 500) return "internal_error";
+  if (status >= 400) return "bad_request";
+  return null;
+}

@@ -1,0 +1,140 @@
+/**
+ * A local stand-in for the Paddle Billing API, for development and tests without network
+ * access or a sandbox account. One port serves the API (`POST /customers/{id}/portal-sessions`),
+ * the one-time portal pages its links point to, and the `/__` test-control API.
+ *
+ * Only API requests are recorded, counted and faulted: portal visits and control calls are the
+ * test's own traffic, and faulting them would make tests fail for the wrong reason.
+ */
+
+import { handleApiRequest } from "./api.ts";
+import { handleControlRequest, isControlPath } from "./control.ts";
+import { CustomerRegistry } from "./customers.ts";
+import { paddleError } from "./errors.ts";
+import { FaultQueue, faultResponse, withFaultHeaders } from "./faults.ts";
+import { PortalLinks } from "./portal_links.ts";
+import { handlePortalPage, isPortalPath } from "./portal_page.ts";
+import { RequestRecorder } from "./recorder.ts";
+import { sleep, untilAborted } from "./waits.ts";
+
+export type { RecordedRequest } from "./recorder.ts";
+export type { FaultSpec } from "./faults.ts";
+
+export interface PaddleSimulatorOptions {
+  /** Default "127.0.0.1". */
+  hostname?: string;
+  /** 0 or undefined picks a free port. */
+  port?: number;
+  /** The only API key the simulator accepts; any other gets 403 `invalid_token`. */
+  apiKey: string;
+  /** The customers the simulated Paddle account holds, e.g. those in the seeded database. */
+  customerIds: Iterable<string>;
+  /** The simulator prints nothing; callers decide what to print. */
+  onListen?: never;
+}
+
+export interface PaddleSimulator {
+  /** API base, control API and portal pages, e.g. "http://127.0.0.1:54329". */
+  url: string;
+  addCustomer(customerId: string): void;
+  /** API requests received since start (not reset by `DELETE /__requests`). */
+  apiRequestCount(): number;
+  /** Closes the listener, ends hung and delayed requests, resolves once fully closed. */
+  stop(): Promise<void>;
+}
+
+export function startPaddleSimulator(options: PaddleSimulatorOptions): Promise<PaddleSimulator> {
+  try {
+    return Promise.resolve(start(options));
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+function start(options: PaddleSimulatorOptions): PaddleSimulator {
+  if (typeof options.apiKey !== "string" || options.apiKey === "") {
+    throw new TypeError("startPaddleSimulator: apiKey is required");
+  }
+  const hostname = options.hostname ?? "127.0.0.1";
+  const customers = new CustomerRegistry(options.customerIds);
+  const recorder = new RequestRecorder();
+  const faults = new FaultQueue();
+  const links = new PortalLinks();
+  const stopping = new AbortController();
+  let baseUrl = "";
+
+  const handle = async (request: Request): Promise<Response> => {
+    const url = new URL(request.url);
+    if (isPortalPath(url.pathname)) return handlePortalPage(request, url, links);
+
+    const bodyText = await readBody(request);
+    if (isControlPath(url.pathname)) {
+      return handleControlRequest(request, url, bodyText, { recorder, faults, customers });
+    }
+
+    // Recorded before any fault applies, so hung and faulted requests show up in the log.
+    recorder.record(request, url, bodyText);
+    const fault = faults.take();
+    if (fault?.hang || fault?.delayMs) {
+      await (fault.hang
+        ? untilAborted(stopping.signal)
+        : sleep(fault.delayMs ?? 0, stopping.signal));
+      // A stopping simulator tells a client that is still waiting why it gave up.
+      if (stopping.signal.aborted) return paddleError("service_unavailable");
+    }
+    if (fault?.status !== undefined) return faultResponse({ ...fault, status: fault.status });
+    const response = handleApiRequest(request, url, bodyText, {
+      apiKey: options.apiKey,
+      customers,
+      links,
+      baseUrl,
+    });
+    return fault?.headers ? withFaultHeaders(response, fault.headers) : response;
+  };
+
+  const server = Deno.serve({
+    hostname,
+    port: options.port ?? 0,
+    onListen: () => {},
+    // Never let one bad request crash the simulator or print a stack trace into test output.
+    onError: () => paddleError("internal_error"),
+  }, async (request) => {
+    try {
+      return await handle(request);
+    } catch {
+      return paddleError("internal_error");
+    }
+  });
+
+  baseUrl = `http://${urlHost(hostname)}:${server.addr.port}`;
+  let stopped: Promise<void> | undefined;
+
+  return {
+    url: baseUrl,
+    addCustomer: (customerId) => customers.add(customerId),
+    apiRequestCount: () => recorder.total,
+    stop: () => {
+      stopped ??= (async () => {
+        stopping.abort();
+        await server.shutdown();
+      })();
+      return stopped;
+    },
+  };
+}
+
+async function readBody(request: Request): Promise<string> {
+  try {
+    return await request.text();
+  } catch {
+    // A client that disconnects mid-body leaves nothing useful to read.
+    return "";
+  }
+}
+
+/** The address clients should use: wildcard binds are reached through loopback. */
+function urlHost(hostname: string): string {
+  if (hostname === "0.0.0.0") return "127.0.0.1";
+  if (hostname === "::") return "[::1]";
+  return hostname.includes(":") ? `[${hostname}]` : hostname;
+}

@@ -1,0 +1,93 @@
+/** Shared fixtures for the simulator's tests. */
+
+import type { FieldError } from "./errors.ts";
+import { newPaddleId } from "./ids.ts";
+import type { PortalSessionUrls } from "./portal_links.ts";
+import { type PaddleSimulator, startPaddleSimulator } from "./mod.ts";
+
+export const API_KEY = "pdl_sdbx_apikey_01jlocalsimulatortestkey000_testsecret";
+export const CUSTOMER = newPaddleId("ctm");
+export const SUBSCRIPTIONS = [newPaddleId("sub"), newPaddleId("sub")];
+
+export async function withSimulator(
+  test: (simulator: PaddleSimulator) => Promise<void>,
+  customerIds: Iterable<string> = [CUSTOMER],
+): Promise<void> {
+  const simulator = await startPaddleSimulator({ apiKey: API_KEY, customerIds });
+  try {
+    await test(simulator);
+  } finally {
+    await simulator.stop();
+  }
+}
+
+export interface ApiCall {
+  customerId?: string;
+  /** A value to JSON-encode, or a string sent as is. */
+  body?: unknown;
+  authorization?: string | null;
+  method?: string;
+  path?: string;
+  signal?: AbortSignal;
+}
+
+/** Calls the portal-sessions endpoint the way a server-side caller would. */
+export function callApi(simulator: PaddleSimulator, call: ApiCall = {}): Promise<Response> {
+  const headers = new Headers({ "content-type": "application/json" });
+  const authorization = call.authorization === undefined ? `Bearer ${API_KEY}` : call.authorization;
+  if (authorization !== null) headers.set("authorization", authorization);
+  const body = call.body === undefined
+    ? JSON.stringify({ subscription_ids: SUBSCRIPTIONS })
+    : typeof call.body === "string"
+    ? call.body
+    : JSON.stringify(call.body);
+  const method = call.method ?? "POST";
+  const path = call.path ?? `/customers/${call.customerId ?? CUSTOMER}/portal-sessions`;
+  return fetch(`${simulator.url}${path}`, {
+    method,
+    headers,
+    body: method === "GET" || method === "HEAD" ? undefined : body,
+    signal: call.signal,
+  });
+}
+
+export interface SessionBody {
+  data: { id: string; customer_id: string; urls: PortalSessionUrls; created_at: string };
+  meta: { request_id: string };
+}
+
+export interface ErrorBody {
+  error: {
+    type: string;
+    code: string;
+    detail: string;
+    documentation_url: string;
+    errors?: FieldError[];
+  };
+  meta: { request_id: string };
+}
+
+export async function session(response: Response): Promise<SessionBody> {
+  return await response.json() as SessionBody;
+}
+
+export async function paddleError(response: Response): Promise<ErrorBody> {
+  return await response.json() as ErrorBody;
+}
+
+/** Calls the control API; the caller names the JSON shape it expects back. */
+export async function control<T = unknown>(
+  simulator: PaddleSimulator,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; body: T }> {
+  const response = await fetch(`${simulator.url}${path}`, {
+    method,
+    body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
+  });
+  const text = await response.text();
+  return { status: response.status, body: text === "" ? null : JSON.parse(text) };
+}
+
+export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;

@@ -1,0 +1,76 @@
+/**
+ * Every refusal the functions can give, as data.
+ *
+ * Codes are a public, stable contract: browsers branch on them (e.g. "subscribe first" on
+ * `no_paddle_customer`), so a code is never renamed and its status never changes. Messages are
+ * for people and may be reworded; they never carry a token, key, email or URL.
+ */
+export const HTTP_ERRORS = {
+  invalid_request: {
+    status: 400,
+    message: "The request body or its parameters are not valid.",
+  },
+  not_authenticated: {
+    status: 401,
+    message: "Sign in to manage your subscription.",
+  },
+  no_paddle_customer: {
+    status: 404,
+    message: "There is no billing account for this user yet. Subscribe first.",
+  },
+  subscription_not_found: {
+    status: 404,
+    message: "That subscription was not found for this user.",
+  },
+  method_not_allowed: {
+    status: 405,
+    message: "Use POST.",
+  },
+  payload_too_large: {
+    status: 413,
+    message: "The request body is too large.",
+  },
+  misconfigured: {
+    status: 500,
+    message: "The billing service is not configured correctly. Please contact support.",
+  },
+  internal_error: {
+    status: 500,
+    message: "Something went wrong on our side. Please try again.",
+  },
+  paddle_unavailable: {
+    status: 502,
+    message: "The billing provider did not answer properly. Please try again.",
+  },
+  rate_limited: {
+    status: 503,
+    message: "Too many requests to the billing provider. Please try again shortly.",
+  },
+  database_unavailable: {
+    status: 503,
+    message: "The billing records are unavailable right now. Please try again.",
+  },
+  paddle_timeout: {
+    status: 504,
+    message: "The billing provider took too long to answer. Please try again.",
+  },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+export type ErrorCode = keyof typeof HTTP_ERRORS;
+
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string };
+}
+
+export function errorStatus(code: ErrorCode): number {
+  return HTTP_ERRORS[code].status;
+}
+
+/** The body is built from the table only, so no upstream text can leak into it. */
+export function errorBody(code: ErrorCode): ErrorBody {
+  return { error: { code, message: HTTP_ERRORS[code].message } };
+}
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === "string" && Object.hasOwn(HTTP_ERRORS, value);
+}

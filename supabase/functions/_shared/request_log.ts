@@ -1,0 +1,66 @@
+/**
+ * One JSON line per request, for the platform's log search.
+ *
+ * Fields are an allow-list of ids, codes and numbers. A portal URL is a bearer credential for the
+ * customer's billing data, and tokens, keys and emails are what an attacker with log access would
+ * want, so none of them has a field; `scrub` is the safety net for a value that slips in anyway.
+ */
+export interface RequestLogEntry {
+  request_id: string;
+  method: string;
+  /** `ok`, `preflight`, or the error code sent to the caller. */
+  outcome: string;
+  status: number;
+  duration_ms: number;
+  /** Our stable reason a token was refused (e.g. `expired`), never the token. */
+  auth_failure?: string;
+  target?: string;
+  subscription_count?: number;
+  /** PostgREST / Postgres error code when the lookup failed. */
+  db_error_code?: string;
+  /** The `X-Transaction-ID` we sent on each Paddle attempt, to match Paddle's own logs. */
+  paddle_transaction_ids?: string[];
+  paddle_request_id?: string;
+  paddle_attempts?: number;
+  /** Paddle's error code, e.g. `too_many_requests`. */
+  paddle_error_code?: string;
+  /** Class name of an unexpected exception; its message may hold data, so it is not logged. */
+  exception?: string;
+}
+
+export type LogSink = (line: string) => void;
+
+const SENSITIVE: readonly RegExp[] = [
+  /eyJ[\w-]*\.[\w-]*/, // JWT (header starts with `{"`)
+  /\bbearer\s/i,
+  /pdl_(?:sdbx|live)_/, // Paddle API key
+  /sb_(?:secret|publishable)_/, // Supabase API keys
+  /[^\s@]+@[^\s@]+\.[^\s@]+/, // email address
+  /[a-z][a-z\d+.-]*:\/\//i, // any URL, portal URLs included
+  /[?&]token=/,
+];
+
+export function isSensitive(value: string): boolean {
+  return SENSITIVE.some((re) => re.test(value));
+}
+
+/** Replaces any string that looks like a secret; keys whose value is undefined are dropped. */
+export function scrub(value: unknown): unknown {
+  if (typeof value === "string") return isSensitive(value) ? "[redacted]" : value;
+  if (Array.isArray(value)) return value.map(scrub);
+  if (value !== null && typeof value === "object") {
+    return Object.fromEntries(
+      Object.entries(value)
+        .filter(([, v]) => v !== undefined)
+        .map(([k, v]) => [k, scrub(v)]),
+    );
+  }
+  return value;
+}
+
+export function formatLogLine(fn: string, entry: RequestLogEntry, at: Date = new Date()): string {
+  const level = entry.status >= 500 ? "error" : entry.status >= 400 ? "warn" : "info";
+  return JSON.stringify(scrub({ ts: at.toISOString(), level, fn, ...entry }));
+}
+
+export const consoleSink: LogSink = (line) => console.log(line);

@@ -1,0 +1,154 @@
+/**
+ * `POST /functions/v1/customer-portal`: the caller's own Paddle customer portal URL, nothing else.
+ *
+ * Order matters and is the security model: the token is verified before anything else runs, the
+ * customer id comes from the database row the token can see (never from the request), the
+ * database is asked once, Paddle only when there is a customer (and, for a deep link, a
+ * subscription of theirs), and only the one URL goes back. Every response, thrown exceptions
+ * included, carries CORS headers so the browser can read the error, and an `X-Request-Id` that
+ * matches the one JSON log line written for it.
+ */
+import { type AllowedOrigins, corsHeaders, withCors } from "../_shared/cors.ts";
+import { declaredTooLarge } from "../_shared/bounded_body.ts";
+import type { ErrorCode } from "../_shared/http_errors.ts";
+import { errorResponse, jsonResponse } from "../_shared/json_response.ts";
+import { formatLogLine, type LogSink, type RequestLogEntry } from "../_shared/request_log.ts";
+import type { VerifyToken } from "../_shared/verify_user_token.ts";
+import type { LookupCustomer } from "./customer_lookup.ts";
+import type { CreatePortalSession, PortalSession } from "./paddle_portal.ts";
+import { MAX_BODY_BYTES, type PortalRequest, readPortalRequest } from "./request_body.ts";
+
+export const FUNCTION_NAME = "customer-portal";
+
+export interface PortalDeps {
+  config: { allowedOrigins: AllowedOrigins };
+  /** Set when configuration failed at start; every request is then answered `misconfigured`. */
+  startupError?: string;
+  verifyToken: VerifyToken;
+  lookupCustomer: LookupCustomer;
+  createPortalSession: CreatePortalSession;
+  log: LogSink;
+  now: () => number;
+  requestId: () => string;
+}
+
+type Detail = Omit<RequestLogEntry, "request_id" | "method" | "outcome" | "status" | "duration_ms">;
+
+interface Outcome {
+  response: Response;
+  outcome: string;
+}
+
+export function createHandler(deps: PortalDeps): (request: Request) => Promise<Response> {
+  return (request) => handle(request, deps);
+}
+
+export async function handle(request: Request, deps: PortalDeps): Promise<Response> {
+  const started = deps.now();
+  const requestId = deps.requestId();
+  const detail: Detail = {};
+  const cors = corsHeaders(deps.config, request.headers.get("origin"));
+
+  let result: Outcome;
+  try {
+    result = await route(request, deps, detail);
+  } catch (error) {
+    // A bug must still answer with CORS and a stable code, or the browser shows a bare network
+    // error and support has nothing to go on.
+    detail.exception = error instanceof Error ? error.name : typeof error;
+    result = { response: errorResponse("internal_error"), outcome: "internal_error" };
+  }
+
+  const response = withCors(result.response, cors);
+  response.headers.set("X-Request-Id", requestId);
+  try {
+    deps.log(formatLogLine(FUNCTION_NAME, {
+      request_id: requestId,
+      method: request.method,
+      outcome: result.outcome,
+      status: response.status,
+      duration_ms: Math.max(0, Math.round(deps.now() - started)),
+      ...detail,
+    }));
+  } catch {
+    // Losing a log line must not lose the caller's answer.
+  }
+  return response;
+}
+
+function refuse(code: ErrorCode, headers?: HeadersInit): Outcome {
+  return { response: errorResponse(code, headers), outcome: code };
+}
+
+async function route(request: Request, deps: PortalDeps, detail: Detail): Promise<Outcome> {
+  if (request.method === "OPTIONS") {
+    return { response: new Response(null, { status: 204 }), outcome: "preflight" };
+  }
+  if (request.method !== "POST") return refuse("method_not_allowed", { Allow: "POST, OPTIONS" });
+  if (deps.startupError !== undefined) return refuse("misconfigured");
+  if (declaredTooLarge(request, MAX_BODY_BYTES)) return refuse("payload_too_large");
+
+  const token = bearerToken(request.headers.get("authorization"));
+  if (token === null) {
+    detail.auth_failure = "missing_token";
+    return refuse("not_authenticated");
+  }
+  const verified = await deps.verifyToken(token);
+  if (!verified.ok) {
+    detail.auth_failure = verified.reason;
+    return refuse("not_authenticated");
+  }
+
+  const body = await readPortalRequest(request);
+  if (!body.ok) return refuse(body.code);
+  const portalRequest = body.value;
+  detail.target = portalRequest.target;
+  const subscriptionId = portalRequest.target === "overview"
+    ? undefined
+    : portalRequest.subscriptionId;
+
+  const lookup = await deps.lookupCustomer({ token, userId: verified.userId, subscriptionId });
+  if (!lookup.ok) {
+    detail.db_error_code = lookup.dbErrorCode;
+    return refuse(lookup.code);
+  }
+  if (lookup.customer === null) return refuse("no_paddle_customer");
+  const { customerId, subscriptionIds } = lookup.customer;
+  if (subscriptionId !== undefined && !subscriptionIds.includes(subscriptionId)) {
+    return refuse("subscription_not_found");
+  }
+  // For a deep link Paddle gets that one id: the caller asked about nothing else.
+  const ids = subscriptionId === undefined ? subscriptionIds : [subscriptionId];
+  detail.subscription_count = ids.length;
+
+  const portal = await deps.createPortalSession({ customerId, subscriptionIds: ids });
+  detail.paddle_transaction_ids = portal.transactionIds;
+  detail.paddle_attempts = portal.attempts;
+  if (!portal.ok) {
+    detail.paddle_error_code = portal.paddleErrorCode;
+    const retryAfter = portal.code === "rate_limited" && portal.retryAfterSeconds !== undefined
+      ? { "Retry-After": String(portal.retryAfterSeconds) }
+      : undefined;
+    return refuse(portal.code, retryAfter);
+  }
+
+  const url = chooseUrl(portal.session, portalRequest);
+  if (url === undefined) {
+    detail.paddle_error_code = "deep_link_missing";
+    return refuse("paddle_unavailable");
+  }
+  return { response: jsonResponse({ url }, 200), outcome: "ok" };
+}
+
+export function chooseUrl(session: PortalSession, request: PortalRequest): string | undefined {
+  if (request.target === "overview") return session.overviewUrl;
+  const links = session.subscriptions.find((s) => s.id === request.subscriptionId);
+  if (links === undefined) return undefined;
+  return request.target === "cancel_subscription" ? links.cancelUrl : links.updatePaymentMethodUrl;
+}
+
+/** RFC 9110 makes the scheme case-insensitive; supabase-js sends `Bearer`. */
+export function bearerToken(header: string | null): string | null {
+  const match = header?.match(/^bearer[ \t]+(\S+)[ \t]*$/i);
+  return match ? match[1] : null;
+}

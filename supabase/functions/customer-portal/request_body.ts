@@ -1,0 +1,65 @@
+/**
+ * The request body contract. Strict on purpose: an unknown field is refused rather than ignored,
+ * so a client that believes it can pass e.g. a `customerId` learns at once that it cannot.
+ */
+import { z } from "zod";
+import { readBodyWithLimit } from "../_shared/bounded_body.ts";
+
+export const MAX_BODY_BYTES = 16 * 1024;
+
+export const SUBSCRIPTION_ID = /^sub_[a-z\d]{26}$/;
+
+export const TARGETS = ["overview", "cancel_subscription", "update_payment_method"] as const;
+export type Target = (typeof TARGETS)[number];
+
+export type PortalRequest =
+  | { target: "overview" }
+  | { target: "cancel_subscription" | "update_payment_method"; subscriptionId: string };
+
+const schema = z.strictObject({
+  target: z.enum(TARGETS).default("overview"),
+  subscriptionId: z.string().regex(SUBSCRIPTION_ID).optional(),
+}).transform((body, ctx): PortalRequest | typeof z.NEVER => {
+  if (body.target === "overview") {
+    // A subscription id with the overview would be silently ignored; refusing it keeps the
+    // contract to one meaning per body.
+    if (body.subscriptionId !== undefined) {
+      ctx.addIssue({ code: "custom", message: "subscriptionId needs a deep-link target" });
+      return z.NEVER;
+    }
+    return { target: "overview" };
+  }
+  if (body.subscriptionId === undefined) {
+    ctx.addIssue({ code: "custom", message: `${body.target} needs subscriptionId` });
+    return z.NEVER;
+  }
+  return { target: body.target, subscriptionId: body.subscriptionId };
+});
+
+export type BodyResult =
+  | { ok: true; value: PortalRequest }
+  | { ok: false; code: "invalid_request" | "payload_too_large" };
+
+/** An empty body means the overview: `functions.invoke('customer-portal')` sends none. */
+export function parsePortalRequest(text: string): BodyResult {
+  if (text.trim() === "") return { ok: true, value: { target: "overview" } };
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return { ok: false, code: "invalid_request" };
+  }
+  const parsed = schema.safeParse(json);
+  return parsed.success ? { ok: true, value: parsed.data } : { ok: false, code: "invalid_request" };
+}
+
+export async function readPortalRequest(request: Request): Promise<BodyResult> {
+  const body = await readBodyWithLimit(request, MAX_BODY_BYTES);
+  if (!body.ok) {
+    return {
+      ok: false,
+      code: body.reason === "too_large" ? "payload_too_large" : "invalid_request",
+    };
+  }
+  return parsePortalRequest(body.text);
+}

@@ -1,0 +1,146 @@
+/** Unit tests of web/messages.js: what the page says for each answer of the function. */
+import { assertEquals, assertMatch } from "@std/assert";
+import {
+  describeFailure,
+  describeSignInError,
+  formatWait,
+  parseRetryAfter,
+  readInvokeError,
+} from "../../web/messages.js";
+
+/** A FunctionsHttpError as supabase-js builds it: the Response is its context. */
+function httpError(status: number, body: unknown, headers: Record<string, string> = {}) {
+  const error = new Error("Edge Function returned a non-2xx status code");
+  error.name = "FunctionsHttpError";
+  const text = typeof body === "string" ? body : JSON.stringify(body);
+  return Object.assign(error, { context: new Response(text, { status, headers }) });
+}
+
+function errorBody(code: string) {
+  return { error: { code, message: "for people" } };
+}
+
+Deno.test("readInvokeError reads the code, Retry-After and X-Request-Id", async () => {
+  const failure = await readInvokeError(
+    httpError(503, errorBody("rate_limited"), { "Retry-After": "42", "X-Request-Id": "req-7" }),
+  );
+  assertEquals(failure, {
+    kind: "http",
+    code: "rate_limited",
+    status: 503,
+    retryAfterSeconds: 42,
+    requestId: "req-7",
+  });
+});
+
+Deno.test("readInvokeError: a body that is not the function's JSON is unexpected", async () => {
+  const failure = await readInvokeError(httpError(502, "<html>Bad gateway</html>"));
+  assertEquals(failure.code, "unexpected_response");
+  assertEquals(failure.status, 502);
+  assertMatch(describeFailure(failure).message, /HTTP 502/);
+  assertEquals(describeFailure(failure).action, "retry");
+});
+
+Deno.test("readInvokeError: network failure, timeout, relay error", async () => {
+  const fetchError = Object.assign(new Error("Failed to send a request to the Edge Function"), {
+    name: "FunctionsFetchError",
+    context: new TypeError("Failed to fetch"),
+  });
+  assertEquals((await readInvokeError(fetchError)).code, "network_error");
+  const timeout = Object.assign(new Error("x"), {
+    name: "FunctionsFetchError",
+    context: new DOMException("aborted", "AbortError"),
+  });
+  assertEquals((await readInvokeError(timeout)).code, "client_timeout");
+  const relay = Object.assign(new Error("x"), {
+    name: "FunctionsRelayError",
+    context: new Response(null, { status: 502 }),
+  });
+  assertEquals((await readInvokeError(relay)).code, "relay_error");
+  assertEquals((await readInvokeError("weird")).code, "unexpected_response");
+});
+
+Deno.test("every code of the contract has its own outcome", () => {
+  const expected: Record<string, string> = {
+    no_paddle_customer: "checkout",
+    not_authenticated: "sign-in",
+    subscription_not_found: "reload-list",
+    rate_limited: "retry-later",
+    paddle_unavailable: "retry",
+    paddle_timeout: "retry",
+    database_unavailable: "retry",
+    internal_error: "retry",
+    misconfigured: "none",
+    invalid_request: "none",
+    method_not_allowed: "none",
+    payload_too_large: "none",
+    network_error: "retry",
+    client_timeout: "retry",
+  };
+  const messages = new Set<string>();
+  for (const [code, action] of Object.entries(expected)) {
+    const outcome = describeFailure({ kind: "http", code, status: 500 });
+    assertEquals(outcome.action, action, code);
+    messages.add(outcome.message);
+  }
+  assertEquals(messages.size, Object.keys(expected).length, "a distinct message for each");
+  assertMatch(
+    describeFailure({ kind: "network", code: "network_error" }).message,
+    /^Network error/,
+  );
+});
+
+Deno.test("rate_limited says when to retry", () => {
+  const outcome = describeFailure({ kind: "http", code: "rate_limited", retryAfterSeconds: 90 });
+  assertMatch(outcome.message, /Try again in 2 minutes\./);
+  assertEquals(outcome.retryAfterSeconds, 90);
+  const unknown = describeFailure({ kind: "http", code: "rate_limited" });
+  assertEquals(unknown.retryAfterSeconds, 60);
+});
+
+Deno.test("server errors quote the request id for support", () => {
+  const outcome = describeFailure({ kind: "http", code: "paddle_timeout", requestId: "req-9" });
+  assertMatch(outcome.message, /Reference: req-9/);
+});
+
+Deno.test("no_paddle_customer mentions the plans only when there is a checkout link", () => {
+  const failure = { kind: "http" as const, code: "no_paddle_customer" };
+  assertMatch(describeFailure(failure).message, /^You don't have a subscription yet/);
+  assertMatch(describeFailure(failure, { checkoutAvailable: true }).message, /Choose a plan/);
+});
+
+Deno.test("parseRetryAfter: seconds, HTTP dates, garbage", () => {
+  assertEquals(parseRetryAfter("2"), 2);
+  assertEquals(parseRetryAfter(" 30 "), 30);
+  assertEquals(parseRetryAfter("999999"), 86_400);
+  const now = Date.parse("2026-01-01T00:00:00Z");
+  assertEquals(parseRetryAfter("Thu, 01 Jan 2026 00:01:00 GMT", now), 60);
+  assertEquals(parseRetryAfter("Wed, 31 Dec 2025 00:00:00 GMT", now), 0);
+  assertEquals(parseRetryAfter("soon"), undefined);
+  assertEquals(parseRetryAfter(null), undefined);
+  assertEquals(parseRetryAfter("-5"), undefined);
+});
+
+Deno.test("formatWait", () => {
+  assertEquals(formatWait(1), "1 second");
+  assertEquals(formatWait(0), "1 second");
+  assertEquals(formatWait(2), "2 seconds");
+  assertEquals(formatWait(60), "1 minute");
+  assertEquals(formatWait(61), "2 minutes");
+  assertEquals(formatWait(3600), "about 1 hour");
+  assertEquals(formatWait(7200), "about 2 hours");
+});
+
+Deno.test("sign-in errors by Auth's code", () => {
+  assertEquals(
+    describeSignInError({ code: "invalid_credentials", status: 400 }),
+    "Wrong email or password.",
+  );
+  assertMatch(describeSignInError({ code: "email_not_confirmed", status: 400 }), /not confirmed/);
+  assertMatch(
+    describeSignInError({ name: "AuthRetryableFetchError", status: 0 }),
+    /^Network error/,
+  );
+  assertMatch(describeSignInError({ status: 429 }), /Too many/);
+  assertEquals(describeSignInError({ status: 500 }), "Sign-in failed. Please try again.");
+});

@@ -1,0 +1,562 @@
+/**
+ * The "Manage subscription" page (web/) in headless Chromium against the local stack:
+ * `deno task test tests/web/`. The page is loaded from `localhost` and talks to the API on
+ * `127.0.0.1`, so every call is cross-origin as in a deployment. Screenshots of the main states
+ * go to test-results/web/; with UPDATE_DOCS_SCREENSHOT=1 the signed-in one also replaces
+ * docs/screenshot-signed-in.png.
+ */
+import { assert, assertEquals, assertMatch } from "@std/assert";
+import type { Browser, Locator, Page } from "playwright-core";
+import { control, demoUser, stackInfo } from "../_stack.ts";
+import {
+  DOCS_SCREENSHOT,
+  launchChromium,
+  openPage,
+  paddle,
+  paddleOrigin,
+  screenshot,
+  type TestPage,
+} from "./_browser.ts";
+
+const PASSWORD = "demo-password";
+
+function emailField(page: Page) {
+  return page.getByLabel("Email", { exact: true });
+}
+function passwordField(page: Page) {
+  return page.getByLabel("Password", { exact: true });
+}
+function signInButton(page: Page) {
+  return page.getByRole("button", { name: "Sign in", exact: true });
+}
+function manageButton(page: Page) {
+  return page.getByRole("button", { name: "Manage subscription", exact: true });
+}
+function status(page: Page) {
+  return page.getByRole("status");
+}
+function tryAgainButton(page: Page) {
+  return page.getByRole("button", { name: "Try again", exact: true });
+}
+function subscriptionButton(page: Page, label: string, subscriptionId: string) {
+  return page.getByRole("button", { name: `${label} ${subscriptionId}`, exact: true });
+}
+
+async function signIn(page: Page, email: string, password = PASSWORD): Promise<void> {
+  await page.goto("/");
+  await emailField(page).fill(email);
+  await passwordField(page).fill(password);
+  await signInButton(page).click();
+}
+
+async function signInAndWait(page: Page, email: string): Promise<void> {
+  await signIn(page, email);
+  await manageButton(page).waitFor({ state: "visible" });
+  await page.getByText(email, { exact: true }).waitFor();
+  // The list has loaded (or said there is nothing) once its message is no longer "Loading".
+  await page.waitForFunction(LIST_SETTLED);
+}
+
+/** Waits for the simulator's portal page and returns what it shows. */
+async function portalPage(page: Page) {
+  await page.waitForURL((url) => url.origin === paddleOrigin(), { timeout: 20_000 });
+  const portal = page.locator("main#portal");
+  await portal.waitFor();
+  return {
+    customerId: await portal.getAttribute("data-customer-id"),
+    action: await portal.getAttribute("data-action"),
+    subscriptionId: await portal.getAttribute("data-subscription-id"),
+  };
+}
+
+async function shownSubscriptionIds(page: Page): Promise<string[]> {
+  const articles = await page.locator("article[data-subscription-id]").all();
+  const ids = await Promise.all(articles.map((a) => a.getAttribute("data-subscription-id")));
+  return ids.map(String).sort();
+}
+
+// Functions that run in the page reach the DOM through `globalThis`: this program has no DOM
+// types (adding them would clash with Deno's in every module type-checked beside it). They are
+// functions, not strings: the page's CSP forbids eval, and strings would need it.
+// deno-lint-ignore no-explicit-any
+type InPage = any;
+
+const LIST_SETTLED = () => {
+  const doc = (globalThis as InPage).document;
+  const message = doc.getElementById("subscriptions-message");
+  const text = message?.textContent ?? "";
+  return text !== "" && !text.startsWith("Loading") &&
+    !message.parentElement.hasAttribute("aria-busy");
+};
+const PORTAL_BUTTONS_ENABLED = () => {
+  const doc = (globalThis as InPage).document;
+  const buttons = [...doc.querySelectorAll("button[data-portal-target]")];
+  return buttons.length > 1 && buttons.every((b: InPage) => !b.disabled);
+};
+const RETRY_ENABLED = () => {
+  const doc = (globalThis as InPage).document;
+  return [...doc.querySelectorAll("#status-actions button")].some((b: InPage) => !b.disabled);
+};
+const STORED_SESSIONS = () =>
+  Object.keys((globalThis as InPage).localStorage).filter((key) => key.endsWith("-auth-token"));
+const FOCUSED = () => {
+  const el = (globalThis as InPage).document.activeElement;
+  return String(el?.id || el?.textContent?.trim() || el?.tagName || "");
+};
+const HEADING_FOCUSED = () =>
+  (globalThis as InPage).document.activeElement?.id === "account-heading";
+const HORIZONTAL_OVERFLOW = () =>
+  (globalThis as InPage).document.documentElement.scrollWidth -
+  (globalThis as InPage).innerWidth as number;
+/** Breaks the stored access token's signature; supabase-js still considers the session valid. */
+const BREAK_ACCESS_TOKEN = () => {
+  const storage = (globalThis as InPage).localStorage;
+  const key = Object.keys(storage).find((k) => k.endsWith("-auth-token"));
+  if (!key) throw new Error("no stored session");
+  const session = JSON.parse(storage.getItem(key) ?? "{}");
+  const [header, payload] = session.access_token.split(".");
+  session.access_token = header + "." + payload + "." + "A".repeat(86);
+  storage.setItem(key, JSON.stringify(session));
+};
+const CONFIG_MODULE = async () => {
+  const url = new URL("/config.js", (globalThis as InPage).location.href).href;
+  return { ...(await import(url)) } as Record<string, unknown>;
+};
+
+async function isFocused(locator: Locator): Promise<boolean> {
+  return await locator.evaluate((el: InPage) => el === el.ownerDocument.activeElement);
+}
+
+async function statusCode(page: Page): Promise<string | null> {
+  return await page.locator("#status").getAttribute("data-code");
+}
+
+Deno.test({
+  name: "web page in Chromium",
+  // Playwright keeps a pipe to the browser open across steps.
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn(t) {
+    await paddle.clearFaults();
+    const browser: Browser = await launchChromium();
+    const step = (name: string, body: (tp: TestPage) => Promise<void>, size?: { width: number }) =>
+      t.step(name, async () => {
+        const tp = await openPage(browser, size);
+        try {
+          await body(tp);
+          assertEquals(tp.pageErrors.map((e) => e.message), [], "uncaught errors in the page");
+        } catch (error) {
+          await screenshot(tp.page, `FAILED-${name.replace(/\W+/g, "-").slice(0, 60)}`).catch(
+            () => {},
+          );
+          throw error;
+        } finally {
+          await tp.close();
+          await paddle.clearFaults();
+        }
+      });
+
+    try {
+      await step(
+        "signed out: a labelled form; a wrong password shows an error",
+        async ({ page }) => {
+          await page.goto("/");
+          await page.getByRole("heading", { name: "Sign in", level: 1 }).waitFor();
+          assertEquals(await manageButton(page).count(), 0);
+          await screenshot(page, "01-signed-out");
+
+          await signIn(page, "alice@example.com", "not-the-password");
+          const alert = page.getByRole("alert");
+          await alert.filter({ hasText: "Wrong email or password." }).waitFor();
+          assertEquals(await passwordField(page).getAttribute("aria-invalid"), "true");
+          assert(
+            await isFocused(passwordField(page)),
+            "focus returns to the password field",
+          );
+          assertEquals(await manageButton(page).count(), 0, "still signed out");
+          await screenshot(page, "02-wrong-password");
+        },
+      );
+
+      await step("an unconfirmed email is refused with its own message", async ({ page }) => {
+        await signIn(page, "erin@example.com");
+        await page.getByRole("alert").filter({ hasText: /not confirmed/ }).waitFor();
+        assertEquals(await manageButton(page).count(), 0);
+      });
+
+      await step("an empty form is not sent", async ({ page }) => {
+        await page.goto("/");
+        await signInButton(page).click();
+        await page.getByRole("alert").filter({ hasText: "Enter your email address." }).waitFor();
+        assert(await isFocused(emailField(page)));
+      });
+
+      for (const email of ["alice@example.com", "bob@example.com", "dave@example.com"]) {
+        await step(
+          `${email}: signs in, sees their subscriptions, "Manage subscription" opens their portal`,
+          async ({ page }) => {
+            const user = demoUser(email);
+            assert(user.customerId, `${email} has a customer`);
+            await signInAndWait(page, email);
+            await page.getByRole("button", { name: "Sign out", exact: true }).waitFor();
+            assertEquals(await shownSubscriptionIds(page), [...user.subscriptionIds].sort());
+            if (user.subscriptionIds.length === 0) {
+              await page.getByText("You have no subscriptions yet.").waitFor();
+            }
+            if (email === "alice@example.com") {
+              // One of alice's subscriptions is scheduled to cancel.
+              await page.locator(".scheduled").filter({ hasText: /^Cancels on / }).waitFor();
+              assertEquals(await page.locator(".scheduled").count(), 1);
+              await screenshot(page, "03-signed-in");
+              if (Deno.env.get("UPDATE_DOCS_SCREENSHOT")) {
+                await page.screenshot({ path: DOCS_SCREENSHOT, fullPage: true });
+              }
+            }
+
+            await paddle.clearRequests();
+            await manageButton(page).click();
+            const portal = await portalPage(page);
+            assertEquals(portal.customerId, user.customerId);
+            assertEquals(portal.action, "overview");
+            const minted = await paddle.portalSessionRequests();
+            assertEquals(minted.length, 1, "one click, one portal session");
+            assertEquals(minted[0].path, `/customers/${user.customerId}/portal-sessions`);
+          },
+        );
+      }
+
+      await step(
+        '"Cancel subscription" and "Update payment method" open that subscription\'s deep links',
+        async ({ page }) => {
+          const alice = demoUser("alice@example.com");
+          const [first, second] = alice.subscriptionIds;
+          assert(first && second, "alice has two subscriptions");
+          await signInAndWait(page, alice.email);
+          await subscriptionButton(page, "Cancel subscription", second).click();
+          let portal = await portalPage(page);
+          assertEquals(portal, {
+            customerId: alice.customerId,
+            action: "cancel_subscription",
+            subscriptionId: second,
+          });
+
+          await page.goBack();
+          await manageButton(page).waitFor();
+          // Back from the portal (maybe from the back/forward cache): the page is usable again.
+          await page.waitForFunction(PORTAL_BUTTONS_ENABLED);
+          await subscriptionButton(page, "Update payment method", first).click();
+          portal = await portalPage(page);
+          assertEquals(portal, {
+            customerId: alice.customerId,
+            action: "update_subscription_payment_method",
+            subscriptionId: first,
+          });
+        },
+      );
+
+      await step(
+        "carol (no customer): no subscriptions, and no request reaches Paddle",
+        async ({ page }) => {
+          const carol = demoUser("carol@example.com");
+          assertEquals(carol.customerId, null);
+          await signInAndWait(page, carol.email);
+          await page.getByText("You have no subscriptions yet.").waitFor();
+          assertEquals(await shownSubscriptionIds(page), []);
+          await paddle.clearRequests();
+          await manageButton(page).click();
+          await status(page).filter({ hasText: "You don't have a subscription yet" }).waitFor();
+          assertEquals(await statusCode(page), "no_paddle_customer");
+          assert(await manageButton(page).isEnabled(), "the button works again");
+          assertEquals(new URL(page.url()).pathname, "/", "still on the page");
+          assertEquals(await paddle.requests(), [], "the simulator received no request");
+          await screenshot(page, "04-no-subscription");
+        },
+      );
+
+      await step("signing out returns to the form and forgets the session", async ({ page }) => {
+        await signInAndWait(page, "dave@example.com");
+        await page.reload();
+        await manageButton(page).waitFor();
+        await page.getByText("dave@example.com", { exact: true }).waitFor();
+
+        await page.getByRole("button", { name: "Sign out", exact: true }).click();
+        await emailField(page).waitFor();
+        await status(page).filter({ hasText: "You have signed out." }).waitFor();
+        assertEquals(await manageButton(page).count(), 0);
+        assertEquals(await page.locator("article[data-subscription-id]").count(), 0);
+        assert(await isFocused(emailField(page)));
+        const stored = await page.evaluate(STORED_SESSIONS);
+        assertEquals(stored, [], "no session left in storage");
+        await page.reload();
+        await signInButton(page).waitFor();
+        assertEquals(await manageButton(page).count(), 0);
+      });
+
+      await step(
+        "Paddle 429 then 500 twice: the page says when to retry, then retry works",
+        async ({ page }) => {
+          const dave = demoUser("dave@example.com");
+          await signInAndWait(page, dave.email);
+          await paddle.clearRequests();
+          await paddle.fault({ status: 429, headers: { "Retry-After": "2" }, count: 1 });
+          await manageButton(page).click();
+          await status(page).filter({ hasText: /too many requests.*Try again in 2 seconds/ })
+            .waitFor();
+          assertEquals(await statusCode(page), "rate_limited");
+          assert(await tryAgainButton(page).isDisabled(), "no retry before Retry-After");
+          assert(await manageButton(page).isEnabled());
+          await screenshot(page, "05-rate-limited");
+          await page.waitForFunction(RETRY_ENABLED, undefined, { timeout: 5_000 });
+
+          // The function retries once on 5xx: two 500s exhaust it.
+          await paddle.fault({ status: 500, count: 2 });
+          await tryAgainButton(page).click();
+          await status(page).filter({ hasText: /not answering right now/ }).waitFor();
+          assertEquals(await statusCode(page), "paddle_unavailable");
+          assert(
+            await isFocused(tryAgainButton(page)),
+            "focus moves to the retry button",
+          );
+          await screenshot(page, "06-paddle-unavailable");
+          assertEquals(
+            (await paddle.portalSessionRequests()).length,
+            3,
+            "429, then 500 and its retry",
+          );
+
+          await page.keyboard.press("Enter");
+          const portal = await portalPage(page);
+          assertEquals(portal.customerId, dave.customerId);
+          assertEquals(portal.action, "overview");
+          assertEquals((await paddle.portalSessionRequests()).length, 4);
+        },
+      );
+
+      await step(
+        "Paddle never answers: paddle_timeout offers a retry that works",
+        async ({ page }) => {
+          const dave = demoUser("dave@example.com");
+          await signInAndWait(page, dave.email);
+          await paddle.clearRequests();
+          await paddle.fault({ hang: true, count: 1 });
+          await manageButton(page).click();
+          // The function gives up at its deadline (PADDLE_TIMEOUT_MS; 10 s unless set lower).
+          await status(page).filter({ hasText: /took too long to answer/ }).waitFor({
+            timeout: 25_000,
+          });
+          assertEquals(await statusCode(page), "paddle_timeout");
+          await tryAgainButton(page).click();
+          assertEquals((await portalPage(page)).customerId, dave.customerId);
+        },
+      );
+
+      await step(
+        "a click disables the buttons and shows progress: one click, one link",
+        async ({ page }) => {
+          const alice = demoUser("alice@example.com");
+          await signInAndWait(page, alice.email);
+          await paddle.clearRequests();
+          // Hold the request in the browser (not at Paddle, whose deadline is the function's
+          // business) long enough to look at the page meanwhile.
+          let sent = 0;
+          await page.route("**/functions/v1/customer-portal", async (route) => {
+            if (route.request().method() === "POST") sent++;
+            await new Promise((resolve) => setTimeout(resolve, 1_500));
+            await route.continue();
+          });
+          await manageButton(page).dblclick();
+          await status(page).filter({ hasText: "Opening Paddle's customer portal" }).waitFor();
+          assert(await manageButton(page).isDisabled());
+          assertEquals(await manageButton(page).getAttribute("aria-busy"), "true");
+          for (const id of alice.subscriptionIds) {
+            assert(await subscriptionButton(page, "Cancel subscription", id).isDisabled());
+          }
+          await screenshot(page, "07-opening");
+          const portal = await portalPage(page);
+          assertEquals(portal.customerId, alice.customerId);
+          assertEquals(sent, 1, "a double click sends one request");
+          assertEquals(
+            (await paddle.portalSessionRequests()).length,
+            1,
+            "a double click mints once",
+          );
+        },
+      );
+
+      await step("a network failure is named as such, and retry works", async ({ page }) => {
+        const bob = demoUser("bob@example.com");
+        await signInAndWait(page, bob.email);
+        await paddle.clearRequests();
+        await page.route(
+          "**/functions/v1/customer-portal",
+          (route) => route.abort("internetdisconnected"),
+        );
+        await manageButton(page).click();
+        await status(page).filter({
+          hasText: /Network error: the request did not reach our server/,
+        }).waitFor();
+        assertEquals(await statusCode(page), "network_error");
+        await screenshot(page, "08-network-error");
+        assertEquals(await paddle.requests(), []);
+        await page.unroute("**/functions/v1/customer-portal");
+        await tryAgainButton(page).click();
+        assertEquals((await portalPage(page)).customerId, bob.customerId);
+      });
+
+      await step(
+        "the database down: database_unavailable offers a retry that works once it is back",
+        async ({ page }) => {
+          const dave = demoUser("dave@example.com");
+          await signInAndWait(page, dave.email);
+          await control("POST", "/postgrest/stop");
+          try {
+            await manageButton(page).click();
+            await status(page).filter({ hasText: /database is not answering/ }).waitFor();
+            assertEquals(await statusCode(page), "database_unavailable");
+          } finally {
+            await control("POST", "/postgrest/start");
+          }
+          await tryAgainButton(page).click();
+          assertEquals((await portalPage(page)).customerId, dave.customerId);
+        },
+      );
+
+      await step(
+        "a token the function refuses (not_authenticated) returns to sign-in",
+        async ({ page }) => {
+          await signInAndWait(page, "alice@example.com");
+          await paddle.clearRequests();
+          await page.evaluate(BREAK_ACCESS_TOKEN);
+          await manageButton(page).click();
+          await emailField(page).waitFor();
+          await status(page).filter({ hasText: "Your session has ended. Please sign in again." })
+            .waitFor();
+          assertEquals(await manageButton(page).count(), 0);
+          assertEquals(await paddle.requests(), []);
+        },
+      );
+
+      await step(
+        "someone else's subscription id is refused and the list is refreshed",
+        async ({ page }) => {
+          const alice = demoUser("alice@example.com");
+          const dave = demoUser("dave@example.com");
+          await signInAndWait(page, alice.email);
+          await paddle.clearRequests();
+          // Tamper with the request on its way out, as a hostile page script could.
+          await page.route("**/functions/v1/customer-portal", async (route) => {
+            if (route.request().method() !== "POST") return await route.continue();
+            const body = JSON.parse(route.request().postData() ?? "{}");
+            await route.continue({
+              postData: JSON.stringify({ ...body, subscriptionId: dave.subscriptionIds[0] }),
+            });
+          });
+          await subscriptionButton(page, "Cancel subscription", alice.subscriptionIds[0]).click();
+          await status(page).filter({ hasText: "no longer on your account" }).waitFor();
+          assertEquals(await statusCode(page), "subscription_not_found");
+          assertEquals(await paddle.requests(), []);
+          await page.waitForFunction(LIST_SETTLED);
+          assertEquals(await shownSubscriptionIds(page), [...alice.subscriptionIds].sort());
+        },
+      );
+
+      await step("keyboard only: sign in and open the portal without a mouse", async ({ page }) => {
+        const dave = demoUser("dave@example.com");
+        await page.goto("/");
+        await signInButton(page).waitFor();
+        const focused = () => page.evaluate(FOCUSED);
+        await page.keyboard.press("Tab");
+        assertEquals(await focused(), "Skip to content");
+        await page.keyboard.press("Tab");
+        assertEquals(await focused(), "email");
+        await page.keyboard.type(dave.email);
+        await page.keyboard.press("Tab");
+        assertEquals(await focused(), "password");
+        await page.keyboard.type(PASSWORD);
+        await page.keyboard.press("Enter");
+        await manageButton(page).waitFor();
+        await page.waitForFunction(HEADING_FOCUSED);
+        await page.keyboard.press("Tab");
+        assertEquals(await focused(), "manage");
+        await page.keyboard.press("Enter");
+        assertEquals((await portalPage(page)).customerId, dave.customerId);
+      });
+
+      await step("fits a 360-pixel-wide screen", async ({ page }) => {
+        await page.goto("/");
+        await signInButton(page).waitFor();
+        const overflow = () => page.evaluate(HORIZONTAL_OVERFLOW);
+        assertEquals(await overflow(), 0, "signed out: no horizontal scrolling");
+        await signInAndWait(page, "alice@example.com");
+        assertEquals(await overflow(), 0, "signed in: no horizontal scrolling");
+        for (const button of await page.getByRole("button").all()) {
+          const box = await button.boundingBox();
+          assert(box && box.x >= 0 && box.x + box.width <= 360, "every button is on screen");
+        }
+        await screenshot(page, "09-signed-in-360px");
+      }, { width: 360 });
+
+      await step(
+        "optional settings: a checkout link and product names from config.js",
+        async ({ page }) => {
+          const alice = demoUser("alice@example.com");
+          // A deployment's config.js with the optional exports, on top of this stack's.
+          await page.route("**/config.js", async (route) => {
+            const generated = await (await route.fetch()).text();
+            await route.fulfill({
+              contentType: "text/javascript",
+              body: generated +
+                `export const CHECKOUT_URL = "https://shop.example.com/pricing";\n` +
+                `export const PRODUCT_NAMES = { "pro_01jdemoproduct000000000000": "Pro plan" };\n`,
+            });
+          });
+          await signInAndWait(page, alice.email);
+          assertEquals(
+            await page.getByRole("heading", { name: "Pro plan", level: 3 }).count(),
+            alice.subscriptionIds.length,
+          );
+          await page.getByRole("button", {
+            name: `Cancel subscription Pro plan (${alice.subscriptionIds[0]})`,
+            exact: true,
+          }).waitFor();
+          await page.getByRole("button", { name: "Sign out", exact: true }).click();
+
+          await signInAndWait(page, "carol@example.com");
+          const checkout = page.getByRole("link", { name: "Choose a plan" });
+          assertEquals(await checkout.count(), 1, "under the empty list");
+          await manageButton(page).click();
+          await status(page).filter({ hasText: "Choose a plan to subscribe." }).waitFor();
+          assertEquals(await checkout.count(), 2, "and in the status message");
+          assertEquals(
+            await checkout.last().getAttribute("href"),
+            "https://shop.example.com/pricing",
+          );
+        },
+      );
+
+      await step("a missing config.js is reported on the page", async ({ page }) => {
+        await page.route("**/config.js", (route) => route.fulfill({ status: 404, body: "" }));
+        await page.goto("/");
+        await page.getByRole("heading", { name: "This page is not configured" }).waitFor();
+        await page.getByText(/Copy web\/config\.example\.js to web\/config\.js/).waitFor();
+        assertEquals(await signInButton(page).isVisible(), false);
+      });
+
+      await step("the page loads supabase-js from the local stack, not a CDN", async ({ page }) => {
+        const external: string[] = [];
+        page.on("request", (request) => {
+          const { hostname, protocol } = new URL(request.url());
+          const loopback = hostname === "localhost" || hostname === "127.0.0.1";
+          if (protocol.startsWith("http") && !loopback) external.push(request.url());
+        });
+        await signInAndWait(page, "bob@example.com");
+        assertEquals(external, []);
+        const config = await page.evaluate(CONFIG_MODULE);
+        assertMatch(String(config.SUPABASE_JS_URL), /^\/vendor\/supabase-js\.mjs$/);
+        assertEquals(config.SUPABASE_URL, stackInfo().apiUrl);
+      });
+    } finally {
+      await browser.close();
+    }
+  },
+});

@@ -1,0 +1,171 @@
+/**
+ * The paddle-webhook function through the local stack: Paddle-signed events in,
+ * mirrored rows out, and the portal button working for the new customer.
+ */
+import { assertEquals } from "@std/assert";
+// @ts-types="@types/pg"
+import pg from "pg";
+import { signUserToken, type StackKeys } from "../local/keys.ts";
+import { buildScenario } from "../local/paddle_webhooks/scenarios.ts";
+import { deliverEvent, paddleSignature } from "../local/paddle_webhooks/sign.ts";
+import { control, stackInfo } from "./_stack.ts";
+import { paddleRequests, portalPage, registerCustomer, resetPaddle } from "./_paddle.ts";
+
+const webhookUrl = () => `${stackInfo().apiUrl}/functions/v1/paddle-webhook`;
+
+async function withDb<T>(use: (db: pg.Client) => Promise<T>): Promise<T> {
+  const db = new pg.Client({ connectionString: stackInfo().dbUrl });
+  await db.connect();
+  try {
+    return await use(db);
+  } finally {
+    await db.end();
+  }
+}
+
+/** A confirmed user who has never checked out, and an access token for them. */
+async function newUser(): Promise<{ userId: string; email: string; token: string }> {
+  const userId = crypto.randomUUID();
+  const email = `buyer-${userId.slice(0, 8)}@example.com`;
+  await withDb((db) =>
+    db.query(
+      `insert into auth.users (id, aud, role, email, email_confirmed_at)
+       values ($1, 'authenticated', 'authenticated', $2, now())`,
+      [userId, email],
+    )
+  );
+  const info = stackInfo();
+  const keys = { signingKey: info.signingKey, jwtSecret: info.jwtSecret } as StackKeys;
+  const iat = Math.floor(Date.now() / 1000);
+  const token = await signUserToken(keys, {
+    iss: info.jwtIssuer,
+    sub: userId,
+    aud: "authenticated",
+    role: "authenticated",
+    email,
+    iat,
+    exp: iat + 600,
+    session_id: crypto.randomUUID(),
+    is_anonymous: false,
+  });
+  return { userId, email, token };
+}
+
+async function portal(token: string, body: unknown) {
+  const res = await fetch(`${stackInfo().apiUrl}/functions/v1/customer-portal`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  return { status: res.status, body: await res.json() };
+}
+
+Deno.test("new customer subscribes: rows mirrored, linked, and the portal deep link works", async () => {
+  const user = await newUser();
+  const before = await portal(user.token, {});
+  assertEquals(before.body.error.code, "no_paddle_customer");
+
+  const scenario = buildScenario("new-customer-subscribes", { email: user.email });
+  await registerCustomer(scenario.customerId); // Paddle itself knows the customer it created
+  for (const event of scenario.events) {
+    const delivery = await deliverEvent(webhookUrl(), event, stackInfo().paddle.webhookSecret);
+    assertEquals(delivery.status, 200, delivery.body);
+  }
+  const rows = await withDb(async (db) =>
+    (await db.query(
+      `select c.user_id, s.subscription_id, s.status from public.customers c
+       join public.subscriptions s using (customer_id) where c.customer_id = $1`,
+      [scenario.customerId],
+    )).rows
+  );
+  assertEquals(rows, [{
+    user_id: user.userId,
+    subscription_id: scenario.subscriptionId,
+    status: "active",
+  }]);
+
+  await resetPaddle();
+  const link = await portal(user.token, {
+    target: "cancel_subscription",
+    subscriptionId: scenario.subscriptionId,
+  });
+  assertEquals(link.status, 200, JSON.stringify(link.body));
+  const page = await portalPage(link.body.url);
+  assertEquals(page.customerId, scenario.customerId);
+  assertEquals(page.action, "cancel_subscription");
+  assertEquals(page.subscriptionId, scenario.subscriptionId);
+  const [request] = await paddleRequests();
+  assertEquals(request.path, `/customers/${scenario.customerId}/portal-sessions`);
+});
+
+Deno.test("an unsigned, tampered or stale delivery is refused and writes nothing", async () => {
+  const user = await newUser();
+  const scenario = buildScenario("new-customer-subscribes", { email: user.email });
+  const body = JSON.stringify(scenario.events[0]);
+  const secret = stackInfo().paddle.webhookSecret;
+  const now = Math.floor(Date.now() / 1000);
+  const attempts: [string, Record<string, string>, string][] = [
+    ["no signature", {}, body],
+    ["wrong secret", {
+      "paddle-signature": await paddleSignature(body, "pdl_ntfset_wrong_secret_000"),
+    }, body],
+    [
+      "tampered body",
+      { "paddle-signature": await paddleSignature(body, secret) },
+      body.replace(user.email, "x@example.com"),
+    ],
+    ["stale", { "paddle-signature": await paddleSignature(body, secret, now - 3600) }, body],
+    ["garbage header", { "paddle-signature": "ts=abc;h1=zz" }, body],
+  ];
+  for (const [what, headers, payload] of attempts) {
+    const res = await fetch(webhookUrl(), {
+      method: "POST",
+      headers: { "content-type": "application/json", ...headers },
+      body: payload,
+    });
+    assertEquals(res.status, 401, what);
+    assertEquals((await res.json()).error.code, "invalid_signature");
+  }
+  const count = await withDb(async (db) =>
+    (await db.query("select count(*)::int as n from public.customers where customer_id = $1", [
+      scenario.customerId,
+    ])).rows[0].n
+  );
+  assertEquals(count, 0);
+});
+
+Deno.test("a body over 1 MiB is refused with 413", async () => {
+  const res = await fetch(webhookUrl(), {
+    method: "POST",
+    headers: { "content-type": "application/json", "paddle-signature": "ts=1;h1=00" },
+    body: JSON.stringify({ pad: "x".repeat(1024 * 1024) }),
+  });
+  assertEquals(res.status, 413);
+  await res.body?.cancel();
+});
+
+Deno.test("database down: 503 so Paddle retries, then the redelivery is stored once", async () => {
+  const user = await newUser();
+  const scenario = buildScenario("new-customer-subscribes", { email: user.email });
+  const [event] = scenario.events;
+  const secret = stackInfo().paddle.webhookSecret;
+  await control("POST", "/postgrest/stop");
+  try {
+    const down = await deliverEvent(webhookUrl(), event, secret);
+    assertEquals(down.status, 503, down.body);
+  } finally {
+    await control("POST", "/postgrest/start");
+  }
+  const retried = await deliverEvent(webhookUrl(), event, secret);
+  assertEquals(retried.status, 200, retried.body);
+  assertEquals(JSON.parse(retried.body).outcome, "applied");
+  const again = await deliverEvent(webhookUrl(), event, secret);
+  assertEquals(again.status, 200);
+  assertEquals(JSON.parse(again.body).outcome, "duplicate");
+  const rows = await withDb(async (db) =>
+    (await db.query("select user_id from public.customers where customer_id = $1", [
+      scenario.customerId,
+    ])).rows
+  );
+  assertEquals(rows, [{ user_id: user.userId }]);
+});

@@ -1,0 +1,29 @@
+// Deployment settings for the "Manage subscription" page.
+//
+// Copy this file to web/config.js next to index.html and fill it in. Everything here is
+// public: the browser key is meant to ship to browsers (row-level security protects the data).
+// Never put a service-role / sb_secret_ key or a Paddle API key in this file.
+//
+// The local stack (`deno task dev`, `deno task test`) does not read web/config.js: its gateway
+// serves a generated /config.js pointing at the local API and the local copy of supabase-js.
+
+// Your project's API URL: Supabase dashboard → Project Settings → API (or Data API).
+export const SUPABASE_URL = "https://your-project-ref.supabase.co";
+
+// The browser key: the publishable key (sb_publishable_...) or the legacy anon key (a JWT).
+// Either name works; SUPABASE_PUBLISHABLE_KEY wins when both are set.
+export const SUPABASE_ANON_KEY = "your-anon-or-publishable-key";
+
+// Optional. Where the page loads supabase-js (an ES module) from. Default: jsDelivr, pinned to
+// the version in import_map.json:
+//   https://cdn.jsdelivr.net/npm/@supabase/supabase-js@2.119.1/+esm
+// To self-host, serve a browser ESM build of the same version and give its URL here; a host
+// other than this site or cdn.jsdelivr.net must also be added to script-src in index.html.
+// export const SUPABASE_JS_URL = "https://cdn.jsdelivr.net/npm/@supabase/supabase-js@2.119.1/+esm";
+
+// Optional. Where people without a subscription can subscribe (your pricing or Paddle checkout
+// page); the page links to it when the portal answers "no subscription yet".
+// export const CHECKOUT_URL = "https://example.com/pricing";
+
+// Optional. Names to show instead of Paddle product ids.
+// export const PRODUCT_NAMES = { "pro_01h0000000000000000000000a": "Pro plan" };

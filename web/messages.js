@@ -1,0 +1,251 @@
+// @ts-check
+/**
+ * What the page says for each outcome of the customer-portal function and of sign-in. Pure
+ * functions without DOM access, so they are unit-tested in Deno (tests/web/messages_test.ts) as
+ * well as through the page in Chromium.
+ *
+ * Errors are recognised by `error.name`, not `instanceof`, so this works whichever copy of
+ * supabase-js the page loaded (CDN or the local stack's bundle).
+ */
+
+/**
+ * @typedef {object} Failure
+ * @property {"http" | "network" | "timeout" | "relay" | "unexpected"} kind
+ * @property {string} code the function's error code, or one of ours: `network_error`,
+ *   `client_timeout`, `relay_error`, `unexpected_response`
+ * @property {number} [status] HTTP status, when there was an answer
+ * @property {number} [retryAfterSeconds] from `Retry-After`, for `rate_limited`
+ * @property {string} [requestId] the function's `X-Request-Id`, to quote to support
+ */
+
+/**
+ * @typedef {object} Outcome
+ * @property {string} message for people; shown and announced in the status region
+ * @property {"retry" | "retry-later" | "sign-in" | "checkout" | "reload-list" | "none"} action
+ *   what the page offers next
+ * @property {number} [retryAfterSeconds] with `retry-later`: when the retry button turns on
+ */
+
+/**
+ * Turns the `error` of `supabase.functions.invoke` into a {@link Failure}. Reads the body of a
+ * `FunctionsHttpError` once (`error.context.json()`), with `Retry-After` and `X-Request-Id`
+ * from its headers (the function exposes both through CORS).
+ *
+ * @param {unknown} error
+ * @param {number} [now] milliseconds since the epoch, for an HTTP-date `Retry-After`
+ * @returns {Promise<Failure>}
+ */
+export async function readInvokeError(error, now = Date.now()) {
+  const name = error && typeof error === "object" && "name" in error ? error.name : undefined;
+  /** @type {any} */
+  const context = error && typeof error === "object" && "context" in error
+    ? error.context
+    : undefined;
+
+  if (name === "FunctionsFetchError") {
+    const cause = context && typeof context === "object" ? context.name : undefined;
+    if (cause === "AbortError" || cause === "TimeoutError") {
+      return { kind: "timeout", code: "client_timeout" };
+    }
+    return { kind: "network", code: "network_error" };
+  }
+  if (name === "FunctionsRelayError") {
+    return { kind: "relay", code: "relay_error", status: numberOrUndefined(context?.status) };
+  }
+  if (name !== "FunctionsHttpError" || !context || typeof context.json !== "function") {
+    return { kind: "unexpected", code: "unexpected_response" };
+  }
+
+  /** @type {Failure} */
+  const failure = { kind: "http", code: "unexpected_response", status: context.status };
+  const headers = context.headers;
+  if (headers && typeof headers.get === "function") {
+    const requestId = headers.get("X-Request-Id");
+    if (requestId) failure.requestId = requestId.slice(0, 100);
+    const retryAfter = parseRetryAfter(headers.get("Retry-After"), now);
+    if (retryAfter !== undefined) failure.retryAfterSeconds = retryAfter;
+  }
+  try {
+    const body = await context.json();
+    const code = body?.error?.code;
+    if (typeof code === "string" && /^[a-z_]{1,64}$/.test(code)) failure.code = code;
+  } catch {
+    // Not the function's JSON (a gateway's HTML page, an empty body): stays unexpected_response.
+  }
+  return failure;
+}
+
+/**
+ * Seconds to wait from a `Retry-After` value: delta-seconds or an HTTP date (RFC 9110).
+ *
+ * @param {string | null | undefined} value
+ * @param {number} [now]
+ * @returns {number | undefined}
+ */
+export function parseRetryAfter(value, now = Date.now()) {
+  if (value === null || value === undefined) return undefined;
+  const text = value.trim();
+  if (/^\d+$/.test(text)) return Math.min(Number(text), 86_400);
+  // HTTP dates start with the day's name ("Sun, 06 Nov 1994 08:49:37 GMT"); Date.parse alone
+  // would also take "-5" or "2026" as dates.
+  if (!/^[A-Za-z]{3}/.test(text)) return undefined;
+  const date = Date.parse(text);
+  if (Number.isNaN(date)) return undefined;
+  return Math.min(Math.max(0, Math.ceil((date - now) / 1000)), 86_400);
+}
+
+/**
+ * "1 second", "45 seconds", "2 minutes", "about 2 hours".
+ *
+ * @param {number} seconds
+ */
+export function formatWait(seconds) {
+  const s = Math.max(1, Math.ceil(seconds));
+  if (s < 60) return s === 1 ? "1 second" : `${s} seconds`;
+  const minutes = Math.ceil(s / 60);
+  if (minutes < 60) return minutes === 1 ? "1 minute" : `${minutes} minutes`;
+  const hours = Math.round(minutes / 60);
+  return hours === 1 ? "about 1 hour" : `about ${hours} hours`;
+}
+
+/**
+ * What to say and offer for a failed portal request.
+ *
+ * @param {Failure} failure
+ * @param {{ checkoutAvailable?: boolean }} [options]
+ * @returns {Outcome}
+ */
+export function describeFailure(failure, options = {}) {
+  const reference = failure.requestId ? ` (Reference: ${failure.requestId}.)` : "";
+  switch (failure.code) {
+    case "no_paddle_customer":
+      return {
+        message: options.checkoutAvailable
+          ? "You don't have a subscription yet, so there is nothing to manage. Choose a plan to subscribe."
+          : "You don't have a subscription yet, so there is nothing to manage.",
+        action: "checkout",
+      };
+    case "not_authenticated":
+      return { message: "Your session has ended. Please sign in again.", action: "sign-in" };
+    case "subscription_not_found":
+      return {
+        message: "That subscription is no longer on your account. The list has been refreshed.",
+        action: "reload-list",
+      };
+    case "rate_limited":
+      return failure.retryAfterSeconds !== undefined
+        ? {
+          message: `Paddle, our payment provider, is receiving too many requests. Try again in ${
+            formatWait(failure.retryAfterSeconds)
+          }.`,
+          action: "retry-later",
+          retryAfterSeconds: failure.retryAfterSeconds,
+        }
+        : {
+          message:
+            "Paddle, our payment provider, is receiving too many requests. Try again in a minute.",
+          action: "retry-later",
+          retryAfterSeconds: 60,
+        };
+    case "paddle_unavailable":
+      return {
+        message:
+          `Paddle, our payment provider, is not answering right now. Please try again.${reference}`,
+        action: "retry",
+      };
+    case "paddle_timeout":
+      return {
+        message:
+          `Paddle, our payment provider, took too long to answer. Please try again.${reference}`,
+        action: "retry",
+      };
+    case "database_unavailable":
+      return {
+        message:
+          `We couldn't look up your account: our database is not answering. Please try again.${reference}`,
+        action: "retry",
+      };
+    case "internal_error":
+      return {
+        message: `Something went wrong on our side. Please try again.${reference}`,
+        action: "retry",
+      };
+    case "misconfigured":
+      return {
+        message:
+          `The billing service is not set up correctly, so the portal cannot open. Please contact support.${reference}`,
+        action: "none",
+      };
+    case "network_error":
+      return {
+        message:
+          "Network error: the request did not reach our server. Check your connection, then try again.",
+        action: "retry",
+      };
+    case "client_timeout":
+      return {
+        message:
+          "Network error: no answer from our server in time. Check your connection, then try again.",
+        action: "retry",
+      };
+    case "relay_error":
+      return {
+        message: "Our server could not be reached just now. Please try again.",
+        action: "retry",
+      };
+    case "invalid_request":
+    case "method_not_allowed":
+    case "payload_too_large":
+      return {
+        message:
+          `The request was refused (${failure.code}). Reload the page and try again.${reference}`,
+        action: "none",
+      };
+    default:
+      return {
+        message: `Unexpected answer from the server${
+          failure.status ? ` (HTTP ${failure.status})` : ""
+        }. Please try again.${reference}`,
+        action: "retry",
+      };
+  }
+}
+
+/**
+ * Sign-in errors of supabase-js (`AuthApiError` carries Auth's `code`; a network failure is an
+ * `AuthRetryableFetchError`).
+ *
+ * @param {unknown} error
+ * @returns {string}
+ */
+export function describeSignInError(error) {
+  /** @type {any} */
+  const e = error;
+  const code = typeof e?.code === "string" ? e.code : undefined;
+  switch (code) {
+    case "invalid_credentials":
+      return "Wrong email or password.";
+    case "email_not_confirmed":
+      return "This email address is not confirmed yet. Open the link in the confirmation email we sent you, then sign in.";
+    case "user_banned":
+      return "This account is blocked. Please contact support.";
+    case "over_request_rate_limit":
+    case "over_email_send_rate_limit":
+      return "Too many sign-in attempts. Wait a minute, then try again.";
+    case "validation_failed":
+      return "Enter your email address and password.";
+  }
+  if (e?.name === "AuthRetryableFetchError" || e?.status === 0) {
+    return "Network error: the sign-in service could not be reached. Check your connection, then try again.";
+  }
+  if (e?.status === 429) return "Too many sign-in attempts. Wait a minute, then try again.";
+  return "Sign-in failed. Please try again.";
+}
+
+/**
+ * @param {unknown} value
+ * @returns {number | undefined}
+ */
+function numberOrUndefined(value) {
+  return typeof value === "number" ? value : undefined;
+}
