@@ -29,42 +29,54 @@ export async function migrationFiles(): Promise<string[]> {
   return names.sort();
 }
 
-/** Applies whatever the database lacks; `fresh` means it was just created by initdb. */
-export async function prepareDatabase(url: string, fresh: boolean): Promise<string[]> {
+/**
+ * Applies whatever the database lacks. A database without the migrations table is new: the
+ * bootstrap, every migration and the seed then go in as one transaction, so an interrupted first
+ * start leaves nothing half-made behind and the next start simply does it again.
+ */
+export async function prepareDatabase(url: string): Promise<string[]> {
   return await withClient(url, async (client) => {
-    if (fresh) {
-      await client.query(await Deno.readTextFile(join(PROJECT_ROOT, "local", "bootstrap.sql")));
-      await client.query(`
-        create schema supabase_migrations;
-        create table supabase_migrations.schema_migrations (
-          version text primary key, name text, statements text[]
-        );`);
-    }
-    const { rows } = await client.query<{ version: string }>(
-      "select version from supabase_migrations.schema_migrations",
+    const { rows: [{ ready }] } = await client.query<{ ready: boolean }>(
+      "select to_regclass('supabase_migrations.schema_migrations') is not null as ready",
     );
-    const applied = new Set(rows.map((row) => row.version));
-    const pending = (await migrationFiles()).filter((f) => !applied.has(f.split("_")[0]));
-    for (const file of pending) {
-      const sql = await Deno.readTextFile(join(MIGRATIONS_DIR, file));
-      const [version, ...rest] = file.replace(/\.sql$/, "").split("_");
-      try {
-        await client.query("begin");
-        await client.query(sql);
+    const fresh = !ready;
+    await client.query("begin");
+    try {
+      if (fresh) {
+        await client.query(await Deno.readTextFile(join(PROJECT_ROOT, "local", "bootstrap.sql")));
+        await client.query(`
+          create schema supabase_migrations;
+          create table supabase_migrations.schema_migrations (
+            version text primary key, name text, statements text[]
+          );`);
+      }
+      const { rows } = await client.query<{ version: string }>(
+        "select version from supabase_migrations.schema_migrations",
+      );
+      const applied = new Set(rows.map((row) => row.version));
+      const pending = (await migrationFiles()).filter((f) => !applied.has(f.split("_")[0]));
+      for (const file of pending) {
+        const sql = await Deno.readTextFile(join(MIGRATIONS_DIR, file));
+        const [version, ...rest] = file.replace(/\.sql$/, "").split("_");
+        try {
+          await client.query(sql);
+        } catch (error) {
+          throw new Error(`migration ${file} failed: ${(error as Error).message}`);
+        }
         await client.query(
           "insert into supabase_migrations.schema_migrations (version, name, statements) values ($1, $2, $3)",
           [version, rest.join("_"), [sql]],
         );
-        await client.query("commit");
-      } catch (error) {
-        await client.query("rollback");
-        throw new Error(`migration ${file} failed: ${(error as Error).message}`);
       }
+      if (fresh) {
+        await client.query(await Deno.readTextFile(join(PROJECT_ROOT, "supabase", "seed.sql")));
+      }
+      await client.query("commit");
+      return pending;
+    } catch (error) {
+      await client.query("rollback");
+      throw error;
     }
-    if (fresh) {
-      await client.query(await Deno.readTextFile(join(PROJECT_ROOT, "supabase", "seed.sql")));
-    }
-    return pending;
   });
 }
 

@@ -4,7 +4,6 @@
  * or a system installation's when `LOCAL_PG_BIN_DIR` names its `bin` folder.
  */
 import { dirname, join, relative } from "node:path";
-import { waitForPort } from "./ports.ts";
 
 const EMBEDDED_VERSION = "17.10.0-beta.17";
 
@@ -22,8 +21,6 @@ export interface PostgresOptions {
 
 export interface PostgresServer {
   url: string;
-  /** True when this start ran initdb, so the caller bootstraps and seeds. */
-  created: boolean;
   stop(): Promise<void>;
 }
 
@@ -117,14 +114,18 @@ export async function startPostgres(options: PostgresOptions): Promise<PostgresS
     : await embeddedBinaries();
   const ids = await runAsIds();
   const { dataDir } = options;
-  const created = !(await exists(join(dataDir, "PG_VERSION")));
+  const initialised = await exists(join(dataDir, "PG_VERSION"));
+  if (!initialised) {
+    // A folder without PG_VERSION is an initdb that was interrupted: nothing in it to keep.
+    await Deno.remove(dataDir, { recursive: true }).catch(() => {});
+  }
   await Deno.mkdir(dataDir, { recursive: true, mode: 0o700 });
   if (ids) {
     await Deno.chown(dataDir, ids.uid, ids.gid);
     // The postgres user has to reach its data folder through the parents.
     await Deno.chmod(dirname(dataDir), 0o755);
   }
-  if (created) {
+  if (!initialised) {
     const pwfile = `${dataDir}.pwfile`;
     await Deno.writeTextFile(pwfile, options.password + "\n", { mode: 0o644 });
     try {
@@ -159,21 +160,35 @@ export async function startPostgres(options: PostgresOptions): Promise<PostgresS
     stderr: "piped",
   }).spawn();
   const log: string[] = [];
+  // The port opens before recovery ends ("the database system is starting up"); this line is
+  // PostgreSQL's own word that queries will work.
+  const { promise: readyLine, resolve: ready } = Promise.withResolvers<void>();
   const drained = (async () => {
     const decoder = new TextDecoder();
     for await (const chunk of child.stderr) {
-      log.push(decoder.decode(chunk));
+      const text = decoder.decode(chunk);
+      log.push(text);
       if (log.length > 200) log.shift();
+      if (log.slice(-2).join("").includes("database system is ready to accept connections")) {
+        ready();
+      }
     }
   })();
   const exited = child.status;
   try {
+    let timer: ReturnType<typeof setTimeout> | undefined;
     await Promise.race([
-      waitForPort(options.port, 15_000, "PostgreSQL"),
+      readyLine,
+      new Promise((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`PostgreSQL not ready: ${log.join("")}`)),
+          30_000,
+        );
+      }),
       exited.then((status) => {
         throw new Error(`PostgreSQL exited with ${status.code}: ${log.join("")}`);
       }),
-    ]);
+    ]).finally(() => clearTimeout(timer));
   } catch (error) {
     try {
       child.kill("SIGKILL");
@@ -186,7 +201,6 @@ export async function startPostgres(options: PostgresOptions): Promise<PostgresS
     url: `postgres://postgres:${
       encodeURIComponent(options.password)
     }@127.0.0.1:${options.port}/postgres`,
-    created,
     async stop() {
       try {
         // SIGINT is PostgreSQL's "fast" shutdown: roll back and exit now.

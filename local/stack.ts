@@ -91,7 +91,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       binDir: options.pgBinDir,
     });
     cleanups.push(db.stop);
-    await prepareDatabase(db.url, db.created);
+    await prepareDatabase(db.url);
 
     const postgrestPort = freePort();
     const postgrestOptions = {
