@@ -22,10 +22,25 @@ export async function paddleRequests(): Promise<RecordedRequest[]> {
   return await (await call("GET", "/__requests")).json();
 }
 
+export async function clearRequests(): Promise<void> {
+  await (await call("DELETE", "/__requests")).body?.cancel();
+}
+
+export async function clearFaults(): Promise<void> {
+  await (await call("DELETE", "/__faults")).body?.cancel();
+}
+
 /** Clears the request log and any queued faults: call at the start of every test. */
 export async function resetPaddle(): Promise<void> {
-  await (await call("DELETE", "/__requests")).body?.cancel();
-  await (await call("DELETE", "/__faults")).body?.cancel();
+  await clearRequests();
+  await clearFaults();
+}
+
+/** Requests that minted a portal session (what every click costs). */
+export async function portalSessionRequests(): Promise<RecordedRequest[]> {
+  return (await paddleRequests()).filter((r) =>
+    r.method === "POST" && /\/portal-sessions$/.test(r.path.split("?")[0])
+  );
 }
 
 export interface Fault {
@@ -59,3 +74,12 @@ export async function portalPage(
     subscriptionId: attr("data-subscription-id"),
   };
 }
+
+/** The same calls grouped, as the browser tests use them. */
+export const paddle = {
+  requests: paddleRequests,
+  clearRequests,
+  fault: queueFault,
+  clearFaults,
+  portalSessionRequests,
+};

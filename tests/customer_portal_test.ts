@@ -8,7 +8,7 @@ import { assert, assertEquals, assertMatch, assertNotEquals } from "@std/assert"
 import { FunctionsHttpError, type SupabaseClient } from "@supabase/supabase-js";
 // @ts-types="@types/pg"
 import pg from "pg";
-import { signLegacyToken, signUserToken, type StackKeys } from "../local/keys.ts";
+import { legacyUserToken, userClaims as claims, userToken } from "./_tokens.ts";
 import { anonClient, control, demoUser, signedInClient, stackInfo } from "./_stack.ts";
 import {
   paddleRequests,
@@ -19,31 +19,6 @@ import {
 } from "./_paddle.ts";
 
 const FUNCTION = "customer-portal";
-
-function keys(): StackKeys {
-  const info = stackInfo();
-  return {
-    signingKey: info.signingKey as StackKeys["signingKey"],
-    jwtSecret: info.jwtSecret,
-    legacyKid: "",
-    webhookSecret: "",
-  };
-}
-
-function claims(userId: string, overrides: Record<string, unknown> = {}) {
-  const iat = Math.floor(Date.now() / 1000);
-  return {
-    iss: stackInfo().jwtIssuer,
-    sub: userId,
-    aud: "authenticated",
-    role: "authenticated",
-    iat,
-    exp: iat + 600,
-    session_id: crypto.randomUUID(),
-    is_anonymous: false,
-    ...overrides,
-  };
-}
 
 interface Outcome {
   status: number;
@@ -224,19 +199,19 @@ Deno.test("callers that are not signed-in users are refused before anything else
     ["the service role key", info.serviceRoleKey],
     [
       "expired",
-      await signUserToken(keys(), claims(dave.userId, { iat: expiredAt, exp: expiredAt + 3600 })),
+      await userToken(dave.userId, { iat: expiredAt, exp: expiredAt + 3600 }),
     ],
-    ["wrong audience", await signUserToken(keys(), claims(dave.userId, { aud: "other" }))],
+    ["wrong audience", await userToken(dave.userId, { aud: "other" })],
     [
       "wrong issuer",
-      await signUserToken(keys(), claims(dave.userId, { iss: "https://evil.example/auth/v1" })),
+      await userToken(dave.userId, { iss: "https://evil.example/auth/v1" }),
     ],
-    ["role anon", await signUserToken(keys(), claims(dave.userId, { role: "anon" }))],
+    ["role anon", await userToken(dave.userId, { role: "anon" })],
     [
       "role service_role",
-      await signUserToken(keys(), claims(dave.userId, { role: "service_role" })),
+      await userToken(dave.userId, { role: "service_role" }),
     ],
-    ["anonymous user", await signUserToken(keys(), claims(dave.userId, { is_anonymous: true }))],
+    ["anonymous user", await userToken(dave.userId, { is_anonymous: true })],
     [
       "forged signature",
       await new SignJWT(claims(dave.userId))
@@ -259,7 +234,7 @@ Deno.test("callers that are not signed-in users are refused before anything else
 Deno.test("a legacy HS256 user token verifies with the project's JWT secret", async () => {
   await resetPaddle();
   const dave = demoUser("dave@example.com");
-  const token = await signLegacyToken(keys(), claims(dave.userId));
+  const token = await legacyUserToken(dave.userId);
   const outcome = await post({ token, body: "{}" });
   assertEquals(outcome.status, 200);
   assertEquals((await paddleRequests())[0].path, `/customers/${dave.customerId}/portal-sessions`);
@@ -483,7 +458,7 @@ Deno.test("200 concurrent calls from 4 users: every URL is for its caller's own 
       users.push({ userId, customerId });
     }
     await resetPaddle();
-    const tokens = await Promise.all(users.map((u) => signUserToken(keys(), claims(u.userId))));
+    const tokens = await Promise.all(users.map((u) => userToken(u.userId)));
     const calls = Array.from({ length: 200 }, (_, i) => i % users.length);
     const results = await Promise.all(calls.map(async (who) => ({
       who,

@@ -7,30 +7,7 @@ import { assert, assertEquals } from "@std/assert";
 import pg from "pg";
 import { SignJWT } from "jose";
 import { anonClient, demoUser, signedInClient, stackInfo } from "./_stack.ts";
-import { signUserToken, type StackKeys } from "../local/keys.ts";
-
-function stackKeys(): StackKeys {
-  const info = stackInfo();
-  return {
-    signingKey: info.signingKey as StackKeys["signingKey"],
-    jwtSecret: info.jwtSecret,
-    legacyKid: "",
-    webhookSecret: "",
-  };
-}
-
-function claimsFor(userId: string, overrides: Record<string, unknown> = {}) {
-  const iat = Math.floor(Date.now() / 1000);
-  return {
-    iss: stackInfo().jwtIssuer,
-    sub: userId,
-    aud: "authenticated",
-    role: "authenticated",
-    iat,
-    exp: iat + 600,
-    ...overrides,
-  };
-}
+import { userClaims as claimsFor, userToken } from "./_tokens.ts";
 
 async function restAs(token: string, path: string) {
   const { apiUrl, anonKey } = stackInfo();
@@ -140,7 +117,7 @@ Deno.test("PostgREST refuses a token with a bad signature", async () => {
 
 Deno.test("PostgREST refuses a token for the wrong audience", async () => {
   const alice = demoUser("alice@example.com");
-  const token = await signUserToken(stackKeys(), claimsFor(alice.userId, { aud: "someone-else" }));
+  const token = await userToken(alice.userId, { aud: "someone-else" });
   const res = await restAs(token, "customers?select=customer_id");
   assertEquals(res.status, 401);
 });
@@ -148,7 +125,7 @@ Deno.test("PostgREST refuses a token for the wrong audience", async () => {
 Deno.test("PostgREST refuses an expired token", async () => {
   const alice = demoUser("alice@example.com");
   const iat = Math.floor(Date.now() / 1000) - 7200;
-  const token = await signUserToken(stackKeys(), claimsFor(alice.userId, { iat, exp: iat + 3600 }));
+  const token = await userToken(alice.userId, { iat, exp: iat + 3600 });
   const res = await restAs(token, "customers?select=customer_id");
   assertEquals(res.status, 401);
   assertEquals(res.body.code, "PGRST301");
@@ -156,7 +133,7 @@ Deno.test("PostgREST refuses an expired token", async () => {
 
 Deno.test("a control token proves the signing key is what PostgREST trusts", async () => {
   const alice = demoUser("alice@example.com");
-  const token = await signUserToken(stackKeys(), claimsFor(alice.userId));
+  const token = await userToken(alice.userId);
   const res = await restAs(token, "customers?select=customer_id");
   assertEquals(res.status, 200);
   assertEquals(res.body, [{ customer_id: alice.customerId }]);
@@ -174,7 +151,7 @@ for (
 ) {
   Deno.test(`a validly signed token claiming role "${role}" is refused`, async () => {
     const alice = demoUser("alice@example.com");
-    const token = await signUserToken(stackKeys(), claimsFor(alice.userId, { role }));
+    const token = await userToken(alice.userId, { role });
     const res = await restAs(token, "customers?select=customer_id");
     assertEquals(res.status, status);
     assertEquals(res.body.code, code);

@@ -5,7 +5,7 @@
 import { assertEquals } from "@std/assert";
 // @ts-types="@types/pg"
 import pg from "pg";
-import { signUserToken, type StackKeys } from "../local/keys.ts";
+import { userToken } from "./_tokens.ts";
 import { buildScenario } from "../local/paddle_webhooks/scenarios.ts";
 import { deliverEvent, paddleSignature } from "../local/paddle_webhooks/sign.ts";
 import { control, stackInfo } from "./_stack.ts";
@@ -34,20 +34,7 @@ async function newUser(): Promise<{ userId: string; email: string; token: string
       [userId, email],
     )
   );
-  const info = stackInfo();
-  const keys = { signingKey: info.signingKey, jwtSecret: info.jwtSecret } as StackKeys;
-  const iat = Math.floor(Date.now() / 1000);
-  const token = await signUserToken(keys, {
-    iss: info.jwtIssuer,
-    sub: userId,
-    aud: "authenticated",
-    role: "authenticated",
-    email,
-    iat,
-    exp: iat + 600,
-    session_id: crypto.randomUUID(),
-    is_anonymous: false,
-  });
+  const token = await userToken(userId, { email });
   return { userId, email, token };
 }
 

@@ -94,42 +94,4 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(RESULTS_DIR, `${name}.png`), fullPage: true });
 }
 
-// --- The Paddle simulator's control API -------------------------------------------------------
-
-export interface RecordedRequest {
-  method: string;
-  path: string;
-  headers: Record<string, string>;
-  body: unknown;
-}
-
-async function simulator(method: string, path: string, body?: unknown): Promise<unknown> {
-  const res = await fetch(stackInfo().paddle.controlUrl + path, {
-    method,
-    headers: body === undefined ? undefined : { "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`simulator ${method} ${path}: ${res.status} ${text}`);
-  return text ? JSON.parse(text) : null;
-}
-
-export const paddle = {
-  requests: () => simulator("GET", "/__requests") as Promise<RecordedRequest[]>,
-  clearRequests: () => simulator("DELETE", "/__requests"),
-  fault: (spec: {
-    status?: number;
-    body?: string;
-    headers?: Record<string, string>;
-    delayMs?: number;
-    hang?: boolean;
-    count?: number;
-  }) => simulator("POST", "/__faults", spec),
-  clearFaults: () => simulator("DELETE", "/__faults"),
-  /** Requests that mint a portal session (what every click costs). */
-  async portalSessionRequests(): Promise<RecordedRequest[]> {
-    return (await paddle.requests()).filter((r) =>
-      r.method === "POST" && /\/portal-sessions$/.test(r.path.split("?")[0])
-    );
-  },
-};
+export { paddle, type RecordedRequest } from "../_paddle.ts";
