@@ -12,6 +12,12 @@ const dotenv = await readEnvFile(join(PROJECT_ROOT, ".env"));
 const setting = (name: string) => Deno.env.get(name) || dotenv[name] || undefined;
 const envPort = (name: string, fallback: number) => Number(setting(name) ?? fallback);
 
+if (Deno.args.includes("--reset") && setting("LOCAL_DB_URL")) {
+  console.error(
+    "--reset drops only the embedded database; with LOCAL_DB_URL, recreate that database yourself",
+  );
+  Deno.exit(2);
+}
 if (Deno.args.includes("--reset")) {
   await Deno.remove(join(stateDir, "db"), { recursive: true }).catch(() => {});
   console.log("local database removed; it will be re-created and seeded");
@@ -27,6 +33,7 @@ const stack = await startStack({
   echoFunctionLogs: true,
   readEnvFiles: true,
   pgBinDir: setting("LOCAL_PG_BIN_DIR"),
+  dbUrl: setting("LOCAL_DB_URL"),
   postgrestBin: setting("LOCAL_POSTGREST_BIN"),
 });
 const { info } = stack;

@@ -38,6 +38,11 @@ export interface StackOptions {
   accessTokenSeconds?: number;
   /** Use PostgreSQL binaries from this folder instead of the embedded ones. */
   pgBinDir?: string;
+  /**
+   * A PostgreSQL server of the user's own, as a superuser URL to an empty database: the bootstrap
+   * (roles, auth schema), migrations and seed go into it on first use.
+   */
+  dbUrl?: string;
   postgrestBin?: string;
   /** Read `.env` and `supabase/functions/.env` (dev: yes; tests: no, so they stay hermetic). */
   readEnvFiles?: boolean;
@@ -83,19 +88,22 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const apiUrl = `http://127.0.0.1:${apiPort}`;
     const issuer = `${apiUrl}/auth/v1`;
 
-    const db = await startPostgres({
-      dataDir: join(options.stateDir, "db"),
-      port: options.dbPort || freePort(),
-      password: "postgres",
-      ephemeral: options.ephemeral,
-      binDir: options.pgBinDir,
-    });
+    // A server the user runs themselves is used as it is (and left running); otherwise ours.
+    const db = options.dbUrl
+      ? { url: options.dbUrl, stop: () => Promise.resolve() }
+      : await startPostgres({
+        dataDir: join(options.stateDir, "db"),
+        port: options.dbPort || freePort(),
+        password: "postgres",
+        ephemeral: options.ephemeral,
+        binDir: options.pgBinDir,
+      });
     cleanups.push(db.stop);
     await prepareDatabase(db.url);
 
     const postgrestPort = freePort();
     const postgrestOptions = {
-      dbUrl: db.url.replace("//postgres:", "//authenticator:"),
+      dbUrl: authenticatorUrl(db.url),
       port: postgrestPort,
       adminPort: freePort(),
       jwks: postgrestJwks(keys),
@@ -253,4 +261,12 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     await stop();
     throw error;
   }
+}
+
+/** PostgREST logs in as `authenticator` (password `postgres`, set by the bootstrap). */
+function authenticatorUrl(superuserUrl: string): string {
+  const url = new URL(superuserUrl);
+  url.username = "authenticator";
+  url.password = "postgres";
+  return url.href;
 }
