@@ -3,7 +3,8 @@
  * stack): which pid serves a function, how much memory it holds, and how to start one more copy
  * with exactly the environment the stack gave it.
  */
-import { dirname, join } from "node:path";
+import { functionRunArgs } from "../local/functions.ts";
+import { waitForPort } from "../local/ports.ts";
 import { PROJECT_ROOT } from "./stack.ts";
 
 /**
@@ -44,17 +45,8 @@ export async function readEnviron(pid: number): Promise<Record<string, string>> 
 }
 
 /** Polls every millisecond, so a start-up time is not rounded up to a polling interval. */
-export async function waitUntilListening(port: number, deadline: number): Promise<void> {
-  while (true) {
-    try {
-      const conn = await Deno.connect({ hostname: "127.0.0.1", port });
-      conn.close();
-      return;
-    } catch {
-      if (performance.now() > deadline) throw new Error(`nothing listened on ${port}`);
-      await new Promise((resolve) => setTimeout(resolve, 1));
-    }
-  }
+export function waitUntilListening(port: number, deadline: number): Promise<void> {
+  return waitForPort(port, deadline - performance.now(), `a function on ${port}`, 1);
 }
 
 export interface SpawnedFunction {
@@ -90,19 +82,8 @@ export function spawnFunction(
   port: number,
   options: SpawnOptions = {},
 ): SpawnedFunction {
-  const functionsDir = join(PROJECT_ROOT, "supabase", "functions");
   const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--quiet",
-      "--no-prompt",
-      "--allow-net",
-      "--allow-env",
-      `--allow-read=${functionsDir},${dirname(entry)},${join(PROJECT_ROOT, "node_modules")}`,
-      ...(options.extraArgs ?? []),
-      entry,
-      ...(options.scriptArgs ?? []),
-    ],
+    args: [...functionRunArgs(entry, options.extraArgs), ...(options.scriptArgs ?? [])],
     cwd: PROJECT_ROOT,
     clearEnv: true,
     env: { ...env, DENO_SERVE_ADDRESS: `tcp:127.0.0.1:${port}` },

@@ -92,18 +92,8 @@ export async function startBenchStack(
 }
 
 async function runChild(stateDir: string, extraFunctions: Record<string, string>) {
-  const { startStack } = await import("../local/stack.ts");
-  const stack = await startStack({
-    stateDir,
-    apiPort: 0,
-    dbPort: 0,
-    paddlePort: 0,
-    ephemeral: true,
-    readEnvFiles: false,
-    pgBinDir: Deno.env.get("LOCAL_PG_BIN_DIR"),
-    postgrestBin: Deno.env.get("LOCAL_POSTGREST_BIN"),
-    extraFunctions,
-  });
+  const { startStack, throwawayStackOptions } = await import("../local/stack.ts");
+  const stack = await startStack(throwawayStackOptions(stateDir, { extraFunctions }));
   let stopping: Promise<void> | undefined;
   const stop = () => stopping ??= stack.stop().finally(() => Deno.exit(0));
   Deno.addSignalListener("SIGTERM", stop);

@@ -39,25 +39,35 @@ export async function discoverFunctions(): Promise<string[]> {
   return names.sort();
 }
 
+/**
+ * How a function process is run: the hosted runtime grants network and environment access;
+ * reads are limited to the function sources, as in a deployed bundle. `flags` go before the
+ * entry (`--watch`, `--cpu-prof`).
+ */
+export function functionRunArgs(entry: string, flags: string[] = []): string[] {
+  return [
+    "run",
+    "--quiet",
+    "--no-prompt",
+    "--allow-net",
+    "--allow-env",
+    `--allow-read=${FUNCTIONS_DIR},${dirname(entry)},${join(PROJECT_ROOT, "node_modules")}`,
+    ...flags,
+    entry,
+  ];
+}
+
 export async function startFunction(
   name: string,
   options: FunctionOptions,
   entry = join(FUNCTIONS_DIR, name, "index.ts"),
 ): Promise<FunctionProcess> {
   const port = freePort();
-  // The hosted runtime grants network and environment access; reads are
-  // limited to the function sources, as in a deployed bundle.
   const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--quiet",
-      "--no-prompt",
-      "--allow-net",
-      "--allow-env",
-      `--allow-read=${FUNCTIONS_DIR},${dirname(entry)},${join(PROJECT_ROOT, "node_modules")}`,
-      ...(options.watch ? [`--watch=${FUNCTIONS_DIR}`, "--no-clear-screen"] : []),
+    args: functionRunArgs(
       entry,
-    ],
+      options.watch ? [`--watch=${FUNCTIONS_DIR}`, "--no-clear-screen"] : [],
+    ),
     cwd: PROJECT_ROOT,
     clearEnv: true,
     env: {

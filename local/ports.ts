@@ -7,7 +7,12 @@ export function freePort(): number {
 }
 
 /** Resolves once something accepts TCP connections on `port`, or throws after `timeoutMs`. */
-export async function waitForPort(port: number, timeoutMs: number, what: string): Promise<void> {
+export async function waitForPort(
+  port: number,
+  timeoutMs: number,
+  what: string,
+  intervalMs = 20,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (true) {
     try {
@@ -16,7 +21,7 @@ export async function waitForPort(port: number, timeoutMs: number, what: string)
       return;
     } catch {
       if (Date.now() > deadline) throw new Error(`${what} did not listen on port ${port}`);
-      await new Promise((resolve) => setTimeout(resolve, 20));
+      await new Promise((resolve) => setTimeout(resolve, intervalMs));
     }
   }
 }

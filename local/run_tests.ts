@@ -5,22 +5,14 @@
  */
 import { join } from "node:path";
 import { PROJECT_ROOT } from "./database.ts";
-import { startStack } from "./stack.ts";
+import { startStack, throwawayStackOptions } from "./stack.ts";
 
 const stateDir = await Deno.makeTempDir({ prefix: "paddle-portal-test-" });
 const started = performance.now();
-const stack = await startStack({
-  stateDir,
-  apiPort: 0,
-  dbPort: 0,
-  paddlePort: 0,
-  ephemeral: true,
-  readEnvFiles: false,
+const stack = await startStack(throwawayStackOptions(stateDir, {
   // A short Paddle deadline keeps the timeout tests quick; the default is 10 s.
   functionEnv: { PADDLE_TIMEOUT_MS: "3000" },
-  pgBinDir: Deno.env.get("LOCAL_PG_BIN_DIR"),
-  postgrestBin: Deno.env.get("LOCAL_POSTGREST_BIN"),
-});
+}));
 console.log(
   `test stack ready in ${Math.round(performance.now() - started)} ms at ${stack.info.apiUrl}`,
 );

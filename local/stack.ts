@@ -68,6 +68,26 @@ export interface StackInfo {
   demoUsers: DemoUser[];
 }
 
+/** A stack for tests and benchmarks: a temp folder, free ports, a non-durable database. */
+export function throwawayStackOptions(
+  stateDir: string,
+  more: Partial<StackOptions> = {},
+): StackOptions {
+  return {
+    stateDir,
+    apiPort: 0,
+    dbPort: 0,
+    paddlePort: 0,
+    ephemeral: true,
+    // Hermetic: a developer's .env must not change what tests and benchmarks measure.
+    readEnvFiles: false,
+    pgBinDir: Deno.env.get("LOCAL_PG_BIN_DIR"),
+    postgrestBin: Deno.env.get("LOCAL_POSTGREST_BIN"),
+    dbUrl: undefined,
+    ...more,
+  };
+}
+
 export interface Stack {
   info: StackInfo;
   stop(): Promise<void>;
