@@ -1,9 +1,9 @@
 /**
  * What the gateway serves the page beyond `web/`:
  *
- * - `/config.js` with this stack's URL and browser key (so a dev stack and a test stack never
- *   share a file), replacing the deployment's own `web/config.js`, and pointing the page at the
- *   locally built supabase-js instead of the CDN;
+ * - `/config.js` with this stack's URL and browser key, written to the stack's own state folder
+ *   (so a dev stack and a test stack never share a file), replacing the deployment's own
+ *   `web/config.js`, and pointing the page at the locally built supabase-js instead of the CDN;
  * - `/vendor/supabase-js.mjs`: a browser ES module bundle of the npm `@supabase/supabase-js`
  *   pinned in import_map.json, so local runs and tests never need the internet.
  *
@@ -106,12 +106,16 @@ export function configModule(info: Pick<StackInfo, "apiUrl" | "anonKey">): strin
 
 export function webRoutes(
   info: StackInfo,
-  _stateDir: string,
+  stateDir: string,
 ): Record<string, () => Promise<Response> | Response> {
+  // The stack writes its page config as a file in its own state folder (`.local/config.js` for
+  // `deno task dev`), where a developer can read it, and serves that file as /config.js.
+  const configFile = join(stateDir, "config.js");
+  Deno.writeTextFileSync(configFile, configModule(info));
   // One build per stack process at most; a failed build is retried on the next request.
   let bundle: Promise<Uint8Array> | undefined;
   return {
-    "/config.js": () => javascript(configModule(info), 200, "no-store"),
+    "/config.js": async () => javascript(await Deno.readFile(configFile), 200, "no-store"),
     [SUPABASE_JS_PATH]: async () => {
       bundle ??= buildSupabaseJsBundle().then((path) => Deno.readFile(path));
       try {
