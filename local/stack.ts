@@ -131,7 +131,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     };
     let postgrest: Awaited<ReturnType<typeof startPostgrest>> | undefined;
     const startRest = async () => {
-      postgrest = await startPostgrest(postgrestOptions);
+      // A second start would race the running PostgREST for its port.
+      if (!postgrest) postgrest = await startPostgrest(postgrestOptions);
     };
     const stopRest = async () => {
       const running = postgrest;
@@ -239,7 +240,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const control = Deno.serve(
       { hostname: "127.0.0.1", port: 0, onListen: () => {} },
       async (req) => {
-        const { pathname } = new URL(req.url);
+        const { pathname, searchParams } = new URL(req.url);
         const route = `${req.method} ${pathname}`;
         if (route === "POST /postgrest/stop") {
           return (await stopRest(), new Response(null, { status: 204 }));
@@ -251,7 +252,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
           return Response.json({ ...gateway.counters(), paddle: paddle.apiRequestCount() });
         }
         if (route === "POST /upstream-delay") {
-          gateway.setUpstreamDelay(Number(new URL(req.url).searchParams.get("ms") ?? 0));
+          gateway.setUpstreamDelay(Number(searchParams.get("ms") ?? 0));
           return new Response(null, { status: 204 });
         }
         if (route === "DELETE /counters") {
