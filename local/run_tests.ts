@@ -19,7 +19,7 @@ console.log(
 
 let code = 1;
 try {
-  const args = Deno.args.length ? Deno.args : ["local", "supabase", "tests", "bench"];
+  const args = Deno.args.length ? Deno.args : ["local", "supabase", "tests", "bench", "tools"];
   const child = new Deno.Command(Deno.execPath(), {
     args: ["test", "--allow-all", ...args],
     cwd: PROJECT_ROOT,

@@ -84,7 +84,8 @@ Deno.test("a hanging call times out", async () => {
     supabaseUrl: URL_BASE,
     serviceRoleKey: KEY,
     timeoutMs: 50,
-    fetch: (_input, init) =>
+    // `init` typed by hand: the Edge Runtime's Deno types RequestInit here without `signal`.
+    fetch: (_input: unknown, init?: { signal?: AbortSignal | null }) =>
       new Promise((_resolve, reject) => {
         init?.signal?.addEventListener("abort", () => reject(init.signal?.reason));
       }),

@@ -36,15 +36,26 @@ const MAX_SIGNATURES = 4;
 const HEX_SHA256 = /^[0-9a-f]{64}$/i;
 const UNIX_SECONDS = /^\d{1,12}$/;
 
+/**
+ * Bytes over a plain ArrayBuffer, which WebCrypto takes. Spelled by inference rather than as
+ * `Uint8Array<ArrayBuffer>`: the Edge Runtime's TypeScript (5.6) has no typed-array generics,
+ * newer ones need the narrower type for `crypto.subtle`.
+ */
+type Bytes = ReturnType<typeof allocateBytes>;
+
+function allocateBytes(length: number) {
+  return new Uint8Array(length);
+}
+
 interface ParsedHeader {
   timestamp: string;
-  signatures: Uint8Array<ArrayBuffer>[];
+  signatures: Bytes[];
 }
 
 export function parseSignatureHeader(header: string): ParsedHeader | null {
   if (header.length > MAX_HEADER_LENGTH) return null;
   let timestamp: string | undefined;
-  const signatures: Uint8Array<ArrayBuffer>[] = [];
+  const signatures: Bytes[] = [];
   for (const part of header.split(";")) {
     const eq = part.indexOf("=");
     if (eq < 0) return null;
@@ -93,16 +104,16 @@ export async function verifyPaddleSignature(
   return { ok: false, reason: "mismatch" };
 }
 
-function hexToBytes(hex: string): Uint8Array<ArrayBuffer> {
-  const bytes = new Uint8Array(hex.length / 2);
+function hexToBytes(hex: string): Bytes {
+  const bytes = allocateBytes(hex.length / 2);
   for (let i = 0; i < bytes.length; i++) {
     bytes[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);
   }
   return bytes;
 }
 
-function concatBytes(a: Uint8Array, b: Uint8Array): Uint8Array<ArrayBuffer> {
-  const out = new Uint8Array(a.byteLength + b.byteLength);
+function concatBytes(a: Uint8Array, b: Uint8Array): Bytes {
+  const out = allocateBytes(a.byteLength + b.byteLength);
   out.set(a, 0);
   out.set(b, a.byteLength);
   return out;
