@@ -32,9 +32,7 @@ Deno.test("the Edge Deno's lock pins the same packages, versions and hashes as d
       [key, value],
     ) => [packageId(key), value.integrity]),
   );
-  const edgePackages = Object.entries(edge.npm).filter(([key]) =>
-    !EDGE_TYPE_ONLY.test(key)
-  );
+  const edgePackages = Object.entries(edge.npm).filter(([key]) => !EDGE_TYPE_ONLY.test(key));
   assert.ok(
     edgePackages.length > 5,
     "the edge lock lists the functions' packages",
@@ -56,9 +54,7 @@ Deno.test("the Edge Deno's lock pins the same packages, versions and hashes as d
 Deno.test("every npm import of the functions resolves to the same exact version in both locks", async () => {
   const main = await readLock(join(ROOT, "deno.lock"));
   const edge = await readLock(EDGE_LOCK);
-  const functionSpecifiers = Object.keys(edge.specifiers).filter((s) =>
-    !s.includes("@types/node")
-  );
+  const functionSpecifiers = Object.keys(edge.specifiers).filter((s) => !s.includes("@types/node"));
   assert.ok(functionSpecifiers.length > 0);
   for (const specifier of functionSpecifiers) {
     // Exact pins only: a range would let the two Denos pick different releases.
