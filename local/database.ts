@@ -11,6 +11,14 @@ import { join } from "node:path";
 export const PROJECT_ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
 const MIGRATIONS_DIR = join(PROJECT_ROOT, "supabase", "migrations");
 
+/** Recorded as the CLI records it: the path from the project folder, the SHA-256 of the text. */
+const SEED_FILE = "supabase/seed.sql";
+
+async function sha256Hex(text: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
 export async function withClient<T>(url: string, use: (client: pg.Client) => Promise<T>) {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
@@ -44,11 +52,14 @@ export async function prepareDatabase(url: string): Promise<string[]> {
     try {
       if (fresh) {
         await client.query(await Deno.readTextFile(join(PROJECT_ROOT, "local", "bootstrap.sql")));
+        // The Supabase CLI's own history tables, as `supabase db push` creates them, so the CLI
+        // reads this database's history (tests/supabase_cli_test.ts compares the two).
         await client.query(`
           create schema supabase_migrations;
           create table supabase_migrations.schema_migrations (
-            version text primary key, name text, statements text[]
-          );`);
+            version text primary key, statements text[], name text
+          );
+          create table supabase_migrations.seed_files (path text primary key, hash text not null);`);
       }
       const { rows } = await client.query<{ version: string }>(
         "select version from supabase_migrations.schema_migrations",
@@ -69,7 +80,12 @@ export async function prepareDatabase(url: string): Promise<string[]> {
         );
       }
       if (fresh) {
-        await client.query(await Deno.readTextFile(join(PROJECT_ROOT, "supabase", "seed.sql")));
+        const seed = await Deno.readTextFile(join(PROJECT_ROOT, SEED_FILE));
+        await client.query(seed);
+        await client.query(
+          "insert into supabase_migrations.seed_files (path, hash) values ($1, $2)",
+          [SEED_FILE, await sha256Hex(seed)],
+        );
       }
       await client.query("commit");
       return pending;
