@@ -1,34 +1,64 @@
 /**
  * Real dependencies, built once per isolate from the environment. Tests build their own
  * `PortalDeps`; integration tests can call `createDeps(loadConfig(env))` to get these.
+ *
+ * The request path's heavy modules (the Paddle SDK: most of the function's module files;
+ * supabase-js; @supabase/server and jose) load on first use, not at start: a cold isolate listens
+ * and answers the browser's CORS preflight without them, and `warm()` then loads them while the
+ * browser makes its round trip to send the POST. See docs/benchmarks.md for what that saves.
  */
-import { createTokenVerifier } from "../_shared/verify_user_token.ts";
+import { afterResponse, lazyFunction } from "../_shared/lazy.ts";
 import { consoleSink } from "../_shared/request_log.ts";
 import { type Env, loadConfig, type PortalConfig } from "./config.ts";
-import { createCustomerLookup } from "./customer_lookup.ts";
-import { createPaddlePortal } from "./paddle_portal.ts";
 import type { PortalDeps } from "./handler.ts";
 
-export function createDeps(config: PortalConfig): PortalDeps {
-  return {
-    config,
-    verifyToken: createTokenVerifier({
+/** Where the request path's factories come from; literal specifiers keep them in the deployed graph. */
+export const moduleLoaders = {
+  tokenVerifier: async () => (await import("../_shared/verify_user_token.ts")).createTokenVerifier,
+  customerLookup: async () => (await import("./customer_lookup.ts")).createCustomerLookup,
+  paddlePortal: async () => (await import("./paddle_portal.ts")).createPaddlePortal,
+};
+
+export type ModuleLoaders = typeof moduleLoaders;
+
+export function createDeps(
+  config: PortalConfig,
+  loaders: ModuleLoaders = moduleLoaders,
+): PortalDeps {
+  const verifyToken = lazyFunction(async () =>
+    (await loaders.tokenVerifier())({
       supabaseUrl: config.supabaseUrl,
       jwks: config.jwks,
       jwtSecret: config.jwtSecret,
       issuer: config.jwtIssuer,
-    }),
-    lookupCustomer: createCustomerLookup({
+    })
+  );
+  const lookupCustomer = lazyFunction(async () =>
+    (await loaders.customerLookup())({
       supabaseUrl: config.supabaseUrl,
       anonKey: config.supabaseAnonKey,
       timeoutMs: config.dbTimeoutMs,
-    }),
-    createPortalSession: createPaddlePortal({
+    })
+  );
+  const createPortalSession = lazyFunction(async () =>
+    (await loaders.paddlePortal())({
       apiKey: config.paddleApiKey,
       paddleEnv: config.paddleEnv,
       apiUrl: config.paddleApiUrl,
       timeoutMs: config.paddleTimeoutMs,
-    }),
+    })
+  );
+  return {
+    config,
+    verifyToken: verifyToken.call,
+    lookupCustomer: lookupCustomer.call,
+    createPortalSession: createPortalSession.call,
+    warm: () =>
+      afterResponse(() => {
+        verifyToken.warm();
+        lookupCustomer.warm();
+        createPortalSession.warm();
+      }),
     log: consoleSink,
     now: () => performance.now(),
     requestId: () => crypto.randomUUID(),

@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { loadConfig } from "./config.ts";
-import { createDeps, loadDeps } from "./deps.ts";
+import { createDeps, loadDeps, type ModuleLoaders, moduleLoaders } from "./deps.ts";
 import { createHandler } from "./handler.ts";
 import { type Behaviour, startFakePaddle } from "./paddle_test_server.ts";
 import {
@@ -168,4 +168,54 @@ Deno.test("loadDeps with a broken environment answers misconfigured, with CORS, 
   assert.equal(res.status, 500);
   assert.equal((await res.json()).error.code, "misconfigured");
   assert.equal(res.headers.get("access-control-allow-origin"), "*");
+});
+
+/** The real loaders, counted: which request-path modules were asked for, and when. */
+function countingLoaders() {
+  const loaded: string[] = [];
+  const loaders: ModuleLoaders = {
+    tokenVerifier: () => (loaded.push("tokenVerifier"), moduleLoaders.tokenVerifier()),
+    customerLookup: () => (loaded.push("customerLookup"), moduleLoaders.customerLookup()),
+    paddlePortal: () => (loaded.push("paddlePortal"), moduleLoaders.paddlePortal()),
+  };
+  return { loaders, loaded };
+}
+
+const localConfig = () =>
+  loadConfig({
+    SUPABASE_URL: "http://127.0.0.1:9",
+    SUPABASE_ANON_KEY: "sb_publishable_local",
+    SUPABASE_JWKS: JSON.stringify({ keys: [key.publicJwk] }),
+    PADDLE_API_KEY: "pdl_sdbx_apikey_01hv_test",
+    PADDLE_ENV: "sandbox",
+  });
+
+Deno.test("the request path's modules load only after the preflight's answer is ready", async () => {
+  const { loaders, loaded } = countingLoaders();
+  const handler = createHandler({ ...createDeps(localConfig(), loaders), log: () => {} });
+  assert.deepEqual(loaded, [], "nothing heavy at start");
+  const pre = await handler(
+    new Request("http://localhost/", {
+      method: "OPTIONS",
+      headers: { origin: "https://a.example" },
+    }),
+  );
+  assert.equal(pre.status, 204);
+  assert.deepEqual(loaded, [], "the preflight is answered before any load starts");
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  assert.deepEqual(loaded.sort(), ["customerLookup", "paddlePortal", "tokenVerifier"]);
+  await handler(new Request("http://localhost/", { method: "OPTIONS" }));
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  assert.equal(loaded.length, 3, "each module loads once per isolate");
+});
+
+Deno.test("a POST that arrives first waits for the load and is answered", async () => {
+  const { loaders, loaded } = countingLoaders();
+  const handler = createHandler({ ...createDeps(localConfig(), loaders), log: () => {} });
+  const res = await handler(call("not-a-token"));
+  assert.equal(res.status, 401);
+  assert.equal((await res.json()).error.code, "not_authenticated");
+  assert.ok(loaded.includes("tokenVerifier"));
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  assert.deepEqual(loaded.sort(), ["customerLookup", "paddlePortal", "tokenVerifier"]);
 });

@@ -27,6 +27,11 @@ export interface PortalDeps {
   verifyToken: VerifyToken;
   lookupCustomer: LookupCustomer;
   createPortalSession: CreatePortalSession;
+  /**
+   * Starts loading what a POST needs, in the background. Called once a preflight's answer is
+   * ready (so the load overlaps the browser's round trip) and when a POST arrives.
+   */
+  warm?: () => void;
   log: LogSink;
   now: () => number;
   requestId: () => string;
@@ -61,6 +66,7 @@ export async function handle(request: Request, deps: PortalDeps): Promise<Respon
 
   const response = withCors(result.response, cors);
   response.headers.set("X-Request-Id", requestId);
+  if (result.outcome === "preflight") deps.warm?.();
   try {
     deps.log(formatLogLine(FUNCTION_NAME, {
       request_id: requestId,
@@ -86,6 +92,7 @@ async function route(request: Request, deps: PortalDeps, detail: Detail): Promis
   }
   if (request.method !== "POST") return refuse("method_not_allowed", { Allow: "POST, OPTIONS" });
   if (deps.startupError !== undefined) return refuse("misconfigured");
+  deps.warm?.();
   if (declaredTooLarge(request, MAX_BODY_BYTES)) return refuse("payload_too_large");
 
   const token = bearerToken(request.headers.get("authorization"));

@@ -381,6 +381,25 @@ Deno.test("OPTIONS preflight: 204 with CORS headers, nothing else runs", async (
   assert.equal(calls.verify.length + calls.lookup.length + calls.paddle.length, 0);
 });
 
+Deno.test("a preflight starts the warm-up once its answer is ready; a POST starts it too", async () => {
+  const warmed: string[] = [];
+  const { handler } = setup({ warm: () => warmed.push("warm") });
+  const pre = await handler(new Request("http://localhost/", { method: "OPTIONS" }));
+  assert.equal(pre.status, 204);
+  assert.deepEqual(warmed, ["warm"]);
+  assert.equal((await handler(post({}))).status, 200);
+  assert.deepEqual(warmed, ["warm", "warm"]);
+});
+
+Deno.test("refused methods and a misconfigured isolate do not warm anything", async () => {
+  const warmed: string[] = [];
+  const { handler } = setup({ warm: () => warmed.push("warm") });
+  assert.equal((await handler(new Request("http://localhost/", { method: "GET" }))).status, 405);
+  const broken = setup({ warm: () => warmed.push("warm"), startupError: "PADDLE_ENV" });
+  assert.equal((await broken.handler(post({}))).status, 500);
+  assert.deepEqual(warmed, []);
+});
+
 // --- 5xx -------------------------------------------------------------------------------------
 
 Deno.test("500 misconfigured when the lookup says the schema/grants are wrong", async () => {
