@@ -3,7 +3,7 @@
  * Markdown for docs/benchmarks.md, and as a hand-written SVG chart (no chart library: the bench
  * must not pull dependencies into the project for a picture).
  */
-import type { ColdStartResult, ModuleGraph } from "./cold_start.ts";
+import type { ColdStartReport } from "./cold_start.ts";
 import type { Correctness } from "./correctness.ts";
 import type { Machine } from "./machine.ts";
 import type { MemoryResult } from "./memory.ts";
@@ -92,12 +92,7 @@ export interface Report {
     /** 1-minute load average after the level: the machine is shared. */
     loadAverage: number;
   }[];
-  coldStart: {
-    runs: number;
-    portal: ColdStartResult;
-    hello: ColdStartResult;
-    graph: { portal: ModuleGraph; hello: ModuleGraph };
-  } | null;
+  coldStart: ColdStartReport | null;
   memory: MemoryResult | null;
   correctness: { ours: Correctness; bare: Correctness };
   goals: Goal[];
@@ -309,40 +304,9 @@ export function renderMarkdown(r: Report, svgFile: string): string {
   out.push("");
 
   if (r.coldStart) {
-    const c = r.coldStart;
-    out.push("## 5. Cold start");
+    out.push("## 5. Cold start and the first click");
     out.push("");
-    out.push(
-      `Medians of ${c.runs} starts each, alternating, from spawning \`deno run\` (same flags and ` +
-        "environment as the local function runner) to the port listening and to the first 200. " +
-        "The portal's first 200 is a real portal request, so it includes the JWKS fetch and " +
-        "first-time compilation of every code path. Module graph: files in the `deno bundle` " +
-        "output, its size, and the npm packages reachable per `deno info`.",
-    );
-    out.push("");
-    out.push(table(
-      [
-        "function",
-        "listening",
-        "first 200",
-        "RSS then",
-        "bundled modules",
-        "bundle size",
-        "npm packages",
-      ],
-      [
-        ["customer-portal", c.portal, c.graph.portal] as const,
-        ["hello world", c.hello, c.graph.hello] as const,
-      ].map(([name, cs, g]) => [
-        name,
-        ms(cs.medianListenMs),
-        ms(cs.medianFirstOkMs),
-        mb(cs.medianRssBytes),
-        g.bundledModules,
-        mb(g.bundleBytes),
-        g.npmPackages,
-      ]),
-    ));
+    out.push(...renderColdStart(r.coldStart));
     out.push("");
   }
 
@@ -466,13 +430,17 @@ export function renderTable(r: Report): string {
     ]);
   }
   if (r.coldStart) {
-    const c = r.coldStart;
-    rows.push([
-      "cold start (median)",
-      `portal ${ms(c.portal.medianFirstOkMs)} (listen ${ms(c.portal.medianListenMs)}, ` +
-      `${c.graph.portal.bundledModules} modules, ${mb(c.graph.portal.bundleBytes)}) | hello ` +
-      `${ms(c.hello.medianFirstOkMs)} (${c.graph.hello.bundledModules} module)`,
-    ]);
+    for (const c of r.coldStart.results.filter((x) => x.mode === "unbundled")) {
+      rows.push([
+        `cold ${c.label}`,
+        `listen ${ms(c.medianListenMs)}, preflight ${ms(c.medianPreflightMs)}, first click ${
+          ms(c.medianFirstClickMs)
+        }`,
+      ]);
+    }
+    for (const x of r.coldStart.ratios) {
+      rows.push([`cold ${x.fn} / eager (${x.mode})`, `first click ${ratio(x.firstClick)}`]);
+    }
   }
   if (r.memory) {
     rows.push([
@@ -690,4 +658,71 @@ export function chartFor(r: Report): string {
       fmt(e.p50)
     } ms, p99 ${fmt(e.p99)} ms. ${m.cpuModel}, ${m.cores} cores, Deno ${m.deno}.`,
   );
+}
+
+const ratio = (v: number) => `${round(v, 2)}×`;
+
+/** The cold-start section's body: method, the figures per mode, the ratios against eager. */
+export function renderColdStart(c: ColdStartReport): string[] {
+  const out: string[] = [];
+  out.push(
+    `Medians of ${c.runs} starts of each subject, round-robin, each a fresh process spawned with ` +
+      "the local function runner's flags and environment. A browser-style first click: the CORS " +
+      "preflight as soon as the port listens, the browser's round trip (" +
+      `${c.clientRoundTripMs} ms between the preflight's answer and the POST), then the POST as ` +
+      "`supabase.functions.invoke` sends it, a real portal request (token check with the JWKS " +
+      "fetch, database, Paddle simulator). Times are from spawning the process. **Unbundled** " +
+      "runs the function's files as deployed (the platform loads the module graph module by " +
+      "module); **bundle** runs one `deno bundle` file. **eager** is the bench-only copy of the " +
+      "function as it was before its request path loaded on first use " +
+      "(`bench/functions/portal-eager`); hello-world is the floor.",
+  );
+  out.push("");
+  for (const mode of ["unbundled", "bundle"] as const) {
+    const rows = c.results.filter((x) => x.mode === mode);
+    if (rows.length === 0) continue;
+    out.push(`**${mode}**`);
+    out.push("");
+    out.push(table(
+      [
+        "function",
+        "listening",
+        "preflight answered",
+        "first click 200",
+        "RSS then",
+        "modules (bundle)",
+        "loaded on first use",
+        "bundle size",
+      ],
+      rows.map((x) => {
+        const g = c.graphs[x.label];
+        return [
+          x.label,
+          ms(x.medianListenMs),
+          ms(x.medianPreflightMs),
+          ms(x.medianFirstClickMs),
+          mb(x.medianRssBytes),
+          g?.bundledModules ?? "",
+          g ? `${g.dynamicLocalModules} local modules` : "",
+          g ? mb(g.bundleBytes) : "",
+        ];
+      }),
+    ));
+    out.push("");
+  }
+  if (c.ratios.length > 0) {
+    out.push("Against the eager copy, same run (median / median; goal: first click ≤ 0.85×):");
+    out.push("");
+    out.push(table(
+      ["function", "mode", "first click", "listening", "preflight answered"],
+      c.ratios.map((x) => [
+        x.fn,
+        x.mode,
+        `**${ratio(x.firstClick)}**`,
+        ratio(x.listen),
+        ratio(x.preflight),
+      ]),
+    ));
+  }
+  return out;
 }

@@ -50,6 +50,11 @@ export interface StackOptions {
   functionEnv?: Record<string, string>;
   /** More functions to serve beside supabase/functions (benchmarks): name → entry file. */
   extraFunctions?: Record<string, string>;
+  /**
+   * Who applies migrations and seed: the stack itself (default; faster) or the Supabase CLI
+   * (`supabase db push`; needs `npm ci --prefix tools`). `deno task bench:stack` compares them.
+   */
+  migrator?: "stack" | "cli";
 }
 
 /** What tools and tests need to reach the stack: written to `<stateDir>/stack.json`. */
@@ -119,7 +124,12 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         binDir: options.pgBinDir,
       });
     cleanups.push(db.stop);
-    await prepareDatabase(db.url);
+    if (options.migrator === "cli") {
+      const { prepareDatabaseWithCli } = await import("./supabase_cli.ts");
+      await prepareDatabaseWithCli(db.url);
+    } else {
+      await prepareDatabase(db.url);
+    }
 
     const postgrestPort = freePort();
     const postgrestOptions = {

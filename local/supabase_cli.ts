@@ -4,7 +4,7 @@
  * `migration list`, `db push`. The tests use it to keep the local stack's migrator honest.
  */
 import { join } from "node:path";
-import { PROJECT_ROOT } from "./database.ts";
+import { PROJECT_ROOT, withClient } from "./database.ts";
 
 export const SUPABASE_CLI_VERSION = "2.117.0";
 
@@ -60,5 +60,29 @@ export async function cliDbPush(dbUrl: string, workdir = PROJECT_ROOT): Promise<
   return await runSupabaseCli(
     ["db", "push", "--db-url", cliDbUrl(dbUrl), "--include-seed", "--yes"],
     workdir,
+  );
+}
+
+/**
+ * The other way to prepare the stack's database: the bootstrap (which stands in for Supabase's
+ * image) on a bare database, then `supabase db push --include-seed`, which applies what is
+ * pending and seeds once. `deno task bench:stack` measures it against the stack's own migrator
+ * (`prepareDatabase`), which the stack uses: see docs/benchmarks.md for why.
+ */
+export async function prepareDatabaseWithCli(dbUrl: string): Promise<string[]> {
+  await withClient(dbUrl, async (client) => {
+    const { rows: [{ bare }] } = await client.query<{ bare: boolean }>(
+      "select to_regclass('auth.users') is null as bare",
+    );
+    if (bare) {
+      await client.query("begin");
+      await client.query(await Deno.readTextFile(join(PROJECT_ROOT, "local", "bootstrap.sql")));
+      await client.query("commit");
+    }
+  });
+  const push = await cliDbPush(dbUrl);
+  if (push.code !== 0) throw new Error(`supabase db push failed: ${push.stderr}`);
+  return [...(push.stdout + push.stderr).matchAll(/Applying migration (\S+)\.\.\./g)].map((m) =>
+    m[1]
   );
 }
