@@ -6,7 +6,10 @@
 import { join } from "node:path";
 import { PROJECT_ROOT } from "./database.ts";
 import { startStack, throwawayStackOptions } from "./stack.ts";
+import { ensureTools } from "./tools.ts";
 
+// The CLI test needs the pinned Supabase CLI.
+await ensureTools();
 const stateDir = await Deno.makeTempDir({ prefix: "paddle-portal-test-" });
 const started = performance.now();
 const stack = await startStack(throwawayStackOptions(stateDir, {

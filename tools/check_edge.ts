@@ -9,9 +9,10 @@
  * mode. `--update-lock` rewrites that lock after a dependency change; edge_lock_test.ts keeps the
  * two locks at the same versions and integrity hashes.
  *
- * Needs `npm ci --prefix tools` (what `.ci/run` does).
+ * The tools come from `npm ci --prefix tools`, run here when needed.
  */
 import { join, relative } from "node:path";
+import { ensureTools } from "../local/tools.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
 const TOOLS = join(ROOT, "tools");
@@ -77,6 +78,7 @@ async function edge(args: string[]): Promise<void> {
 }
 
 if (import.meta.main) {
+  await ensureTools();
   const updateLock = Deno.args.includes("--update-lock");
   const modules = await functionModules();
   const tests = modules.filter(isTestModule);
