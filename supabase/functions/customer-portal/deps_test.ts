@@ -219,3 +219,24 @@ Deno.test("a POST that arrives first waits for the load and is answered", async 
   await new Promise((resolve) => setTimeout(resolve, 0));
   assert.deepEqual(loaded.sort(), ["customerLookup", "paddlePortal", "tokenVerifier"]);
 });
+
+Deno.test("a failed load answers 500 internal_error with CORS, and the next request loads again", async () => {
+  const { loaders, loaded } = countingLoaders();
+  let fail = true;
+  const handler = createHandler({
+    ...createDeps(localConfig(), {
+      ...loaders,
+      tokenVerifier: () =>
+        fail ? Promise.reject(new Error("module not found")) : loaders.tokenVerifier(),
+    }),
+    log: () => {},
+  });
+  const res = await handler(call("x.y.z"));
+  assert.equal(res.status, 500);
+  assert.equal((await res.json()).error.code, "internal_error");
+  assert.equal(res.headers.get("access-control-allow-origin"), "*");
+  fail = false;
+  const again = await handler(call("x.y.z"));
+  assert.equal(again.status, 401);
+  assert.ok(loaded.includes("tokenVerifier"));
+});
