@@ -8,9 +8,11 @@
  * alongside as the floor, and functions with a bench-only eager copy (everything imported at
  * start, as before lazy loading) run beside it, so the report can state their ratio.
  *
- * A function is measured by name: `FIRST_CLICKS` says what its first click sends (the default is
- * what `supabase.functions.invoke(name, { body: {} })` sends as a signed-in user), and
- * `EAGER_COPIES` names its baseline copy, if it has one.
+ * A function is measured by name: an entry in `FIRST_CLICKS` says what its first click sends and
+ * what a right answer is (`userPost(body)` is what `supabase.functions.invoke(name, { body })`
+ * sends as a signed-in user: one line for `checkout`; a function the browser does not call, such
+ * as a sync job, names the caller and body it gets instead), and `EAGER_COPIES` names a bench-only
+ * eager copy to compare with, if there is one. Functions without an entry are not cold-started.
  */
 import { join } from "node:path";
 import { freePort } from "../local/ports.ts";
@@ -51,13 +53,15 @@ const userPost =
     accept,
   });
 
-/** Per function: its first click. Functions not listed get `userPost({})`. */
+/** Per function: its first click. The bench cold-starts each listed function that exists. */
 export const FIRST_CLICKS: Record<string, (ctx: ClickContext) => FirstClick> = {
   "customer-portal": userPost({}, (text) => portalUrl(text) !== undefined),
 };
 
 export function firstClickFor(name: string, ctx: ClickContext): FirstClick {
-  return (FIRST_CLICKS[name] ?? userPost({}))(ctx);
+  const click = FIRST_CLICKS[name];
+  if (!click) throw new Error(`no first click defined for ${name} (bench/cold_start.ts)`);
+  return click(ctx);
 }
 
 /** Function → its bench-only eager copy under bench/functions. */
@@ -66,7 +70,7 @@ export const EAGER_COPIES: Record<string, string> = {
 };
 
 /** The functions the bench cold-starts, when they exist in supabase/functions. */
-export const COLD_START_FUNCTIONS = ["customer-portal", "checkout", "paddle-sync"];
+export const COLD_START_FUNCTIONS = Object.keys(FIRST_CLICKS);
 
 export type ColdMode = "unbundled" | "bundle";
 
