@@ -22,6 +22,7 @@ export function createDeps(config: PortalConfig): PortalDeps {
       supabaseUrl: config.supabaseUrl,
       anonKey: config.supabaseAnonKey,
       timeoutMs: config.dbTimeoutMs,
+      mintLimitPerMinute: config.mintLimitPerMinute,
     }),
     createPortalSession: createPaddlePortal({
       apiKey: config.paddleApiKey,
