@@ -5,8 +5,7 @@
  * reached "Paddle". Each test makes its own users, so the counters start empty.
  */
 import { assert, assertEquals, assertMatch } from "@std/assert";
-// @ts-types="@types/pg"
-import pg from "pg";
+import { randomPaddleId, withDb } from "./_db.ts";
 import { userToken } from "./_tokens.ts";
 import { stackInfo } from "./_stack.ts";
 import { portalPage, portalSessionRequests, registerCustomer, resetPaddle } from "./_paddle.ts";
@@ -34,28 +33,11 @@ async function call(fn: string, token: string, body: unknown = {}): Promise<Outc
   return { status: res.status, headers: res.headers, body: await res.json() };
 }
 
-async function withDb<T>(fn: (db: InstanceType<typeof pg.Client>) => Promise<T>): Promise<T> {
-  const db = new pg.Client({ connectionString: stackInfo().dbUrl });
-  await db.connect();
-  try {
-    return await fn(db);
-  } finally {
-    await db.end();
-  }
-}
-
-/** A Paddle-shaped id: the prefix and 26 random lowercase letters and digits. */
-function paddleLikeId(prefix: string): string {
-  const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
-  const bytes = crypto.getRandomValues(new Uint8Array(26));
-  return `${prefix}_${Array.from(bytes, (b) => alphabet[b % alphabet.length]).join("")}`;
-}
-
 /** A confirmed user with a Paddle customer (known to the simulator) and `subscriptions` of them. */
 async function billedUser(subscriptions = 1) {
   const userId = crypto.randomUUID();
-  const customerId = paddleLikeId("ctm");
-  const subscriptionIds = Array.from({ length: subscriptions }, () => paddleLikeId("sub"));
+  const customerId = randomPaddleId("ctm");
+  const subscriptionIds = Array.from({ length: subscriptions }, () => randomPaddleId("sub"));
   await withDb(async (db) => {
     await db.query(
       `insert into auth.users (id, aud, role, email, email_confirmed_at)
