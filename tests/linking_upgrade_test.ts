@@ -43,21 +43,23 @@ async function linkedUser(db: Db, customerId: string): Promise<string | null> {
   return rows[0].user_id;
 }
 
-/** Applies `steps` as separate updates (each step's changes in one update). */
-async function upgrade(db: Db, userId: string, email: string, steps: Change[][]) {
+/** Applies `steps` as separate updates (each step's changes in one update); the link after each. */
+async function upgrade(
+  db: Db,
+  userId: string,
+  email: string,
+  steps: Change[][],
+  customerId: string,
+): Promise<(string | null)[]> {
   const seen: (string | null)[] = [];
-  return {
-    async run(customerId: string) {
-      for (const step of steps) {
-        await db.query(
-          `update auth.users set ${step.map((c) => SET[c]).join(", ")} where id = $1`,
-          step.includes("email") ? [userId, email] : [userId],
-        );
-        seen.push(await linkedUser(db, customerId));
-      }
-      return seen;
-    },
-  };
+  for (const step of steps) {
+    await db.query(
+      `update auth.users set ${step.map((c) => SET[c]).join(", ")} where id = $1`,
+      step.includes("email") ? [userId, email] : [userId],
+    );
+    seen.push(await linkedUser(db, customerId));
+  }
+  return seen;
 }
 
 function permutations<T>(items: T[]): T[][] {
@@ -87,7 +89,7 @@ for (const steps of orders()) {
       const email = `upgrade-${crypto.randomUUID().slice(0, 8)}@example.test`;
       const customerId = await unlinkedCustomer(db, email);
       const userId = await anonymousUser(db);
-      const seen = await (await upgrade(db, userId, email, steps)).run(customerId);
+      const seen = await upgrade(db, userId, email, steps, customerId);
       assertEquals(seen, [...steps.slice(1).map(() => null), userId]);
     });
   });
@@ -117,7 +119,7 @@ Deno.test("not linked: still anonymous, never confirmed, or deleted", async () =
       const email = `neg-${crypto.randomUUID().slice(0, 8)}@example.test`;
       const customerId = await unlinkedCustomer(db, email);
       const userId = await anonymousUser(db);
-      const seen = await (await upgrade(db, userId, email, steps)).run(customerId);
+      const seen = await upgrade(db, userId, email, steps, customerId);
       assertEquals(seen.at(-1), null, label);
     }
 
@@ -126,8 +128,13 @@ Deno.test("not linked: still anonymous, never confirmed, or deleted", async () =
     const customerId = await unlinkedCustomer(db, email);
     const userId = await anonymousUser(db);
     await db.query("update auth.users set deleted_at = now() where id = $1", [userId]);
-    const seen = await (await upgrade(db, userId, email, [["email", "confirm"], ["deanonymise"]]))
-      .run(customerId);
+    const seen = await upgrade(
+      db,
+      userId,
+      email,
+      [["email", "confirm"], ["deanonymise"]],
+      customerId,
+    );
     assertEquals(seen, [null, null]);
   });
 });
@@ -149,8 +156,13 @@ Deno.test("not linked: two confirmed users hold the email (case differs)", async
     await db.query("update public.customers set user_id = null where customer_id = $1", [
       customerId,
     ]);
-    const seen = await (await upgrade(db, userId, email, [["email", "confirm", "deanonymise"]]))
-      .run(customerId);
+    const seen = await upgrade(
+      db,
+      userId,
+      email,
+      [["email", "confirm", "deanonymise"]],
+      customerId,
+    );
     assertEquals(seen, [null]);
   });
 });

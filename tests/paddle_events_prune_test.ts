@@ -9,8 +9,6 @@ import { customerData, paddleEvent } from "../local/paddle_webhooks/payloads.ts"
 import { applyEvent, type Db, randomPaddleId, withDb } from "./_db.ts";
 import { signedInClient, stackInfo } from "./_stack.ts";
 
-const DAY_MS = 86_400_000;
-
 async function settings(db: Db) {
   const { rows } = await db.query(
     `select extract(epoch from paddle_events_retention)::int / 86400 as days,
