@@ -8,7 +8,7 @@
  */
 import { assert, assertEquals } from "@std/assert";
 import { withDb } from "./_db.ts";
-import { signedInClient, stackInfo } from "./_stack.ts";
+import { control, signedInClient, stackInfo } from "./_stack.ts";
 
 /** Tables holding per-user rows; issue 9's subscription_items is guarded before it exists. */
 const GUARDED = ["customers", "subscriptions", "subscription_items"];
@@ -203,6 +203,30 @@ Deno.test("every spelling of the guarded paths and preferences is refused", asyn
     res.headers.get("content-range") === null || !/\/\d+$/.test(res.headers.get("content-range")!),
     `two Prefer headers: ${res.status} ${res.headers.get("content-range")} ${body}`,
   );
+});
+
+Deno.test("every API role runs the pre-request on a fresh PostgREST, the service role first", async () => {
+  // Fresh connections: a statement prepared under one role must not hide another's missing grant.
+  await control("POST", "/postgrest/stop");
+  await control("POST", "/postgrest/start");
+  const service = await fetch(`${stackInfo().apiUrl}/rest/v1/rpc/apply_paddle_event`, {
+    method: "POST",
+    headers: {
+      apikey: stackInfo().serviceRoleKey,
+      authorization: `Bearer ${stackInfo().serviceRoleKey}`,
+      "content-type": "application/json",
+    },
+    body: JSON.stringify({ event: {} }),
+  });
+  // The function itself answers (it refuses the empty event), so the pre-request ran.
+  assertEquals(service.status, 400);
+  assertEquals((await service.json()).code, "22023");
+  const anon = await get("subscriptions?select=subscription_id", null);
+  assert(anon.status === 401 || anon.status === 403, `anon ${anon.status}`);
+  assertEquals(JSON.parse(anon.body).code, "42501");
+  assert(!anon.body.includes("billing_private"), anon.body);
+  const { accessToken } = await signedInClient("alice@example.com");
+  assertEquals((await get("customers?select=customer_id", accessToken)).status, 200);
 });
 
 Deno.test("the service role is not affected by the guard", async () => {

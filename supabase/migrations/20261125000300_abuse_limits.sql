@@ -9,9 +9,10 @@
 -- Internal objects live in a schema the Data API does not expose (config.toml [api].schemas
 -- lists public only), so no HTTP caller can reach them by name.
 create schema billing_private;
-revoke all on schema billing_private from public;
--- The API roles only need to run the two entry points below; they get no table here.
-grant usage on schema billing_private to anon, authenticated;
+-- PostgREST calls the pre-request function below as whatever role a request runs as (anon,
+-- authenticated, service_role, or a project's own roles), so every role may look into the schema;
+-- each object in it grants what it must to whom it must, and its table to nobody.
+grant usage on schema billing_private to public;
 
 -- ---------------------------------------------------------------------------------------------
 -- 1. Mint limits
@@ -220,8 +221,8 @@ begin
 end;
 $$;
 
-revoke all on function billing_private.refuse_estimated_counts() from public;
-grant execute on function billing_private.refuse_estimated_counts() to anon, authenticated, service_role;
+-- Every role PostgREST may switch to runs it (a role that could not would fail every request).
+grant execute on function billing_private.refuse_estimated_counts() to public;
 
 -- PostgREST reads pgrst.* settings of its login role (in-database configuration, on by default
 -- and on hosted Supabase). There is one pre-request function per PostgREST: if the project
