@@ -264,8 +264,9 @@ notify pgrst, 'reload config';
 -- email (email, email_confirmed_at, is_anonymous, deleted_at) and links on the update that
 -- makes them a confirmed, non-anonymous, not deleted holder of an email they did not hold
 -- before, in whatever order those columns change.
-drop trigger paddle_link_customer_on_email_confirmed on auth.users;
-drop function public.paddle_link_customer_on_email_confirmed();
+-- "if exists": whichever migration before this one touched them, this one ends with the new trigger.
+drop trigger if exists paddle_link_customer_on_email_confirmed on auth.users;
+drop function if exists public.paddle_link_customer_on_email_confirmed();
 
 create function public.paddle_link_customer_on_user_ready() returns trigger
 language plpgsql
