@@ -52,6 +52,25 @@ export class Control {
     await this.#call(this.info.controlUrl, "DELETE", `/functions/${name}/logs`);
   }
 
+  /** Lets the Paddle simulator mint sessions for a customer created after the stack started. */
+  async registerPaddleCustomer(customerId: string): Promise<void> {
+    await this.#call(this.info.paddle.controlUrl, "POST", "/__customers", { customerId });
+  }
+
+  /** Portal sessions the simulator was asked for, per customer id, since the log was cleared. */
+  async portalSessionsByCustomer(): Promise<Map<string, number>> {
+    const log = await this.#call(this.info.paddle.controlUrl, "GET", "/__requests") as {
+      method: string;
+      path: string;
+    }[];
+    const out = new Map<string, number>();
+    for (const r of log) {
+      const m = r.method === "POST" ? /\/customers\/([^/]+)\/portal-sessions/.exec(r.path) : null;
+      if (m) out.set(m[1], (out.get(m[1]) ?? 0) + 1);
+    }
+    return out;
+  }
+
   /** The simulator keeps a log of every API call; long runs clear it so it never fills. */
   async clearPaddleRequests(): Promise<void> {
     await this.#call(this.info.paddle.controlUrl, "DELETE", "/__requests");

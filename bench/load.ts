@@ -27,6 +27,8 @@ export interface Sample {
   /** A 200 whose body was not exactly `{"url": "<string>"}`. */
   badBody?: boolean;
   requestId?: string;
+  /** `Retry-After` of a 429 or 503, as sent. */
+  retryAfter?: string;
   /** Network failure or our own timeout. */
   error?: string;
 }
@@ -89,6 +91,8 @@ export async function portalRequest(
       ms,
       requestId: res.headers.get("x-request-id") ?? undefined,
     };
+    const retryAfter = res.headers.get("retry-after");
+    if (retryAfter !== null) sample.retryAfter = retryAfter;
     if (res.status === 200) {
       const url = portalUrl(text);
       if (url === undefined) sample.badBody = true;

@@ -3,6 +3,7 @@
  * Markdown for docs/benchmarks.md, and as a hand-written SVG chart (no chart library: the bench
  * must not pull dependencies into the project for a picture).
  */
+import type { MintLoadResult } from "./mint_limit_load.ts";
 import type { ColdStartReport } from "./cold_start.ts";
 import type { Correctness } from "./correctness.ts";
 import type { Machine } from "./machine.ts";
@@ -95,6 +96,8 @@ export interface Report {
   coldStart: ColdStartReport | null;
   memory: MemoryResult | null;
   correctness: { ours: Correctness; bare: Correctness };
+  /** The per-user mint limit under load (absent in reports from before it existed). */
+  mintLimit?: MintLoadResult | null;
   goals: Goal[];
 }
 
@@ -382,6 +385,48 @@ export function renderMarkdown(r: Report, svgFile: string): string {
     }),
   ));
   out.push("");
+  if (r.mintLimit) {
+    const m = r.mintLimit, u = m.users, f = m.flooder;
+    out.push("## 8. Mint limit under load");
+    out.push("");
+    out.push(
+      `\`portal-mint-limit\` is the real function with \`MINT_RATE_LIMIT_PER_MINUTE=${m.limit}\`. ` +
+        `${m.plan.users} users each call it ${m.plan.callsPerUser} times (within their limit) while ` +
+        `one more user floods it with ${f.calls} calls, all interleaved at concurrency ` +
+        `${m.plan.concurrency}. Every 200 is opened at the simulator as in section 7. ` +
+        "`deno task bench:mint` runs this section alone.",
+    );
+    out.push("");
+    out.push(
+      table(["", "calls", "answers", "verified own portal", "Paddle sessions", "p50 / p95 / p99"], [
+        [
+          `${m.plan.users} users`,
+          u.calls,
+          Object.entries(u.byStatus).map(([st, n]) => `${st}: ${n}`).join(", "),
+          `${u.correctness.verified} (${u.correctness.duplicateUrls} duplicates)`,
+          u.paddleSessions,
+          `${ms(u.latency.p50)} / ${ms(u.latency.p95)} / ${ms(u.latency.p99)}`,
+        ],
+        [
+          "flooder",
+          f.calls,
+          `200: ${f.ok}, 429: ${f.tooMany}${f.other ? `, other: ${f.other}` : ""}`,
+          String(f.okVerified),
+          f.paddleSessions,
+          f.latency429
+            ? `429: ${ms(f.latency429.p50)} / ${ms(f.latency429.p95)} / ${ms(f.latency429.p99)}`
+            : "-",
+        ],
+      ]),
+    );
+    out.push("");
+    out.push(
+      `${m.elapsedMs} ms in all (${u.rps} req/s from the well-behaved users). Retry-After on the ` +
+        `429s: ${f.retryAfterRange ? f.retryAfterRange.join("–") : "-"} s. ` +
+        (m.met ? "Everything as promised." : "**Not as promised.**"),
+    );
+    out.push("");
+  }
   out.push("## Reproduce");
   out.push("");
   out.push(

@@ -30,6 +30,13 @@ import {
   type Target,
 } from "./load.ts";
 import { describeMachine, gitCommit } from "./machine.ts";
+import {
+  describeMintLoad,
+  FULL_MINT_PLAN,
+  MINT_LIMIT_FUNCTION,
+  runMintLoad,
+  SHORT_MINT_PLAN,
+} from "./mint_limit_load.ts";
 import { measureMemory } from "./memory.ts";
 import { signIn } from "./callers.ts";
 import {
@@ -114,6 +121,7 @@ const extraFunctions = {
   [REFERENCE]: join(FUNCTIONS_ROOT, REFERENCE, "index.ts"),
   [BARE]: join(FUNCTIONS_ROOT, BARE, "index.ts"),
   [HELLO]: join(FUNCTIONS_ROOT, HELLO, "index.ts"),
+  [MINT_LIMIT_FUNCTION]: join(FUNCTIONS_ROOT, MINT_LIMIT_FUNCTION, "index.ts"),
 };
 
 function log(message: string) {
@@ -144,7 +152,7 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
 }
 let exitCode = 0;
 try {
-  for (const name of [OURS, TIMED, REFERENCE, BARE, HELLO]) {
+  for (const name of [OURS, TIMED, REFERENCE, BARE, HELLO, MINT_LIMIT_FUNCTION]) {
     if (!stack.info.functions.includes(name)) throw new Error(`the stack serves no ${name}`);
   }
   const report = await measure(stack);
@@ -363,6 +371,15 @@ async function measure(stack: BenchStack): Promise<Report> {
     log(`  c=${concurrency}: ours ${o.rps} req/s, bare ${b.rps} req/s`);
   }
 
+  log("mint limit under load");
+  const mintLimit = await runMintLoad(
+    stack.info,
+    control,
+    short ? SHORT_MINT_PLAN : FULL_MINT_PLAN,
+  );
+  log(describeMintLoad(mintLimit));
+  await control.clearPaddleRequests();
+
   log("memory");
   const ourPid = await findFunctionPid(stack.ownerPid, stack.entries[OURS]);
   const functionEnv = reusableEnv(await readEnviron(ourPid));
@@ -408,6 +425,7 @@ async function measure(stack: BenchStack): Promise<Report> {
     coldStart,
     memory,
     correctness: { ours: correctOurs, bare: correctBare },
+    mintLimit,
     goals: [],
   };
   report.goals = goals(report);
@@ -598,6 +616,18 @@ function goals(r: Report): Goal[] {
     met: allCorrect(c),
     timing: false,
   });
+  if (r.mintLimit) {
+    const m = r.mintLimit;
+    out.push({
+      id: "8",
+      goal: `mint limit ${m.limit}/min: users within it all 200 and their own portal; ` +
+        "a flooder gets exactly the limit, then 429",
+      value: `users ${m.users.correctness.verified} of ${m.users.calls} verified; flooder ` +
+        `${m.flooder.ok} × 200, ${m.flooder.tooMany} × 429, ${m.flooder.paddleSessions} Paddle sessions`,
+      met: m.met,
+      timing: false,
+    });
+  }
   return out;
 }
 

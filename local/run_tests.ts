@@ -13,8 +13,23 @@ await ensureTools();
 const stateDir = await Deno.makeTempDir({ prefix: "paddle-portal-test-" });
 const started = performance.now();
 const stack = await startStack(throwawayStackOptions(stateDir, {
-  // A short Paddle deadline keeps the timeout tests quick; the default is 10 s.
-  functionEnv: { PADDLE_TIMEOUT_MS: "3000" },
+  functionEnv: {
+    // A short Paddle deadline keeps the timeout tests quick; the default is 10 s.
+    PADDLE_TIMEOUT_MS: "3000",
+    // The portal and page suites mint dozens of sessions a minute as one demo user (steady
+    // state, 200 concurrent calls); the limit itself is tested at its default through
+    // customer-portal-default-limit (tests/mint_limit_test.ts).
+    MINT_RATE_LIMIT_PER_MINUTE: "1000",
+  },
+  extraFunctions: {
+    "customer-portal-default-limit": join(
+      PROJECT_ROOT,
+      "tests",
+      "functions",
+      "customer-portal-default-limit",
+      "index.ts",
+    ),
+  },
 }));
 console.log(
   `test stack ready in ${Math.round(performance.now() - started)} ms at ${stack.info.apiUrl}`,

@@ -3,8 +3,7 @@
  * mirrored rows out, and the portal button working for the new customer.
  */
 import { assertEquals } from "@std/assert";
-// @ts-types="@types/pg"
-import pg from "pg";
+import { withDb } from "./_db.ts";
 import { userToken } from "./_tokens.ts";
 import { buildScenario } from "../local/paddle_webhooks/scenarios.ts";
 import { deliverEvent, paddleSignature } from "../local/paddle_webhooks/sign.ts";
@@ -12,16 +11,6 @@ import { control, stackInfo } from "./_stack.ts";
 import { paddleRequests, portalPage, registerCustomer, resetPaddle } from "./_paddle.ts";
 
 const webhookUrl = () => `${stackInfo().apiUrl}/functions/v1/paddle-webhook`;
-
-async function withDb<T>(use: (db: pg.Client) => Promise<T>): Promise<T> {
-  const db = new pg.Client({ connectionString: stackInfo().dbUrl });
-  await db.connect();
-  try {
-    return await use(db);
-  } finally {
-    await db.end();
-  }
-}
 
 /** A confirmed user who has never checked out, and an access token for them. */
 async function newUser(): Promise<{ userId: string; email: string; token: string }> {

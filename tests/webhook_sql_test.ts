@@ -22,6 +22,7 @@ import {
   subscriptionData,
   type SubscriptionStatus,
 } from "../local/paddle_webhooks/payloads.ts";
+import { applyEvent } from "./_db.ts";
 
 /** TEST_DATABASE_URL, else the database of the stack `deno task test` started (LOCAL_STACK_FILE). */
 async function databaseUrl(): Promise<string> {
@@ -61,18 +62,7 @@ interface ApplyResult {
 
 /** As PostgREST runs an RPC for the service-role key: one transaction, role service_role. */
 async function apply(client: Client, event: PaddleEvent): Promise<ApplyResult> {
-  await client.query("begin");
-  try {
-    await client.query("set local role service_role");
-    const { rows } = await client.query("select public.apply_paddle_event($1::jsonb) as r", [
-      JSON.stringify(event),
-    ]);
-    await client.query("commit");
-    return rows[0].r;
-  } catch (error) {
-    await client.query("rollback");
-    throw error;
-  }
+  return await applyEvent(client, event) as unknown as ApplyResult;
 }
 
 function uniqueEmail(label: string): string {

@@ -14,7 +14,8 @@
  * @property {string} code the function's error code, or one of ours: `network_error`,
  *   `client_timeout`, `relay_error`, `unexpected_response`
  * @property {number} [status] HTTP status, when there was an answer
- * @property {number} [retryAfterSeconds] from `Retry-After`, for `rate_limited`
+ * @property {number} [retryAfterSeconds] from `Retry-After`, for `rate_limited` and
+ *   `too_many_requests`
  * @property {string} [requestId] the function's `X-Request-Id`, to quote to support
  */
 
@@ -147,6 +148,17 @@ export function describeFailure(failure, options = {}) {
           action: "retry-later",
           retryAfterSeconds: 60,
         };
+    case "too_many_requests": {
+      // Our own per-user limit: the answer always says when the next link can be opened.
+      const wait = failure.retryAfterSeconds ?? 60;
+      return {
+        message: `You have opened the billing portal many times in the last minute. Try again in ${
+          formatWait(wait)
+        }.`,
+        action: "retry-later",
+        retryAfterSeconds: wait,
+      };
+    }
     case "paddle_unavailable":
       return {
         message:

@@ -66,6 +66,7 @@ Deno.test("every code of the contract has its own outcome", () => {
     not_authenticated: "sign-in",
     subscription_not_found: "reload-list",
     rate_limited: "retry-later",
+    too_many_requests: "retry-later",
     paddle_unavailable: "retry",
     paddle_timeout: "retry",
     database_unavailable: "retry",
@@ -96,6 +97,18 @@ Deno.test("rate_limited says when to retry", () => {
   assertEquals(outcome.retryAfterSeconds, 90);
   const unknown = describeFailure({ kind: "http", code: "rate_limited" });
   assertEquals(unknown.retryAfterSeconds, 60);
+});
+
+Deno.test("too_many_requests (our per-user limit) says when to try again", async () => {
+  const failure = await readInvokeError(
+    httpError(429, errorBody("too_many_requests"), { "Retry-After": "37", "X-Request-Id": "r" }),
+  );
+  assertEquals(failure.retryAfterSeconds, 37);
+  const outcome = describeFailure(failure);
+  assertMatch(outcome.message, /Try again in 37 seconds\./);
+  assertEquals(outcome.action, "retry-later");
+  assertEquals(outcome.retryAfterSeconds, 37);
+  assertEquals(describeFailure({ kind: "http", code: "too_many_requests" }).retryAfterSeconds, 60);
 });
 
 Deno.test("server errors quote the request id for support", () => {

@@ -8,6 +8,7 @@
 import { assert, assertEquals, assertMatch } from "@std/assert";
 import type { Browser, Locator, Page } from "playwright-core";
 import { control, demoUser, stackInfo } from "../_stack.ts";
+import { withDb } from "../_db.ts";
 import {
   DOCS_SCREENSHOT,
   launchChromium,
@@ -329,6 +330,39 @@ Deno.test({
           assertEquals(portal.customerId, dave.customerId);
           assertEquals(portal.action, "overview");
           assertEquals((await paddle.portalSessionRequests()).length, 4);
+        },
+      );
+
+      await step(
+        "over the per-user mint limit: 429 says when to try again, and Paddle is not called",
+        async ({ page }) => {
+          const dave = demoUser("dave@example.com");
+          await signInAndWait(page, dave.email);
+          await paddle.clearRequests();
+          // Dave has used up the test stack's whole allowance this second (the real counter the
+          // function's lookup reads; its limit is 1000 per minute in the test stack).
+          await withDb((db) =>
+            db.query(
+              `insert into billing_private.mint_slots (user_id, seconds, counts)
+               values ($1, array[floor(extract(epoch from clock_timestamp()))::bigint], array[1000])
+               on conflict (user_id) do update set seconds = excluded.seconds, counts = excluded.counts`,
+              [dave.userId],
+            )
+          );
+          try {
+            await manageButton(page).click();
+            await status(page).filter({
+              hasText: /opened the billing portal many times.*Try again in (1 minute|59 seconds)\./,
+            }).waitFor();
+            assertEquals(await statusCode(page), "too_many_requests");
+            assert(await tryAgainButton(page).isDisabled(), "no retry before Retry-After");
+            assert(await manageButton(page).isEnabled());
+            assertEquals(await paddle.portalSessionRequests(), []);
+          } finally {
+            await withDb((db) =>
+              db.query("delete from billing_private.mint_slots where user_id = $1", [dave.userId])
+            );
+          }
         },
       );
 

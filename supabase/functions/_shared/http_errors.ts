@@ -30,6 +30,10 @@ export const HTTP_ERRORS = {
     status: 413,
     message: "The request body is too large.",
   },
+  too_many_requests: {
+    status: 429,
+    message: "Too many billing links requested. Please wait a moment and try again.",
+  },
   misconfigured: {
     status: 500,
     message: "The billing service is not configured correctly. Please contact support.",

@@ -12,6 +12,7 @@ Deno.test("the contract's status for every code", () => {
       subscription_not_found: 404,
       method_not_allowed: 405,
       payload_too_large: 413,
+      too_many_requests: 429,
       misconfigured: 500,
       internal_error: 500,
       paddle_unavailable: 502,

@@ -16,6 +16,8 @@ export interface RequestLogEntry {
   auth_failure?: string;
   target?: string;
   subscription_count?: number;
+  /** Over the mint limit: seconds until the caller's next slot frees (`Retry-After`). */
+  mint_retry_after_seconds?: number;
   /** PostgREST / Postgres error code when the lookup failed. */
   db_error_code?: string;
   /** The `X-Transaction-ID` we sent on each Paddle attempt, to match Paddle's own logs. */

@@ -5,6 +5,7 @@
 import { z } from "zod";
 import type { JSONWebKeySet } from "jose";
 import { type AllowedOrigins, parseAllowedOrigins } from "../_shared/cors.ts";
+import { mintRateLimitSetting } from "../_shared/mint_limit.ts";
 
 export type Env = Record<string, string | undefined>;
 
@@ -22,6 +23,8 @@ export interface PortalConfig {
   paddleApiUrl?: string;
   paddleTimeoutMs: number;
   dbTimeoutMs: number;
+  /** Portal sessions a user may mint per minute (`MINT_RATE_LIMIT_PER_MINUTE`); 0 = no limit. */
+  mintLimitPerMinute: number;
   allowedOrigins: AllowedOrigins;
 }
 
@@ -57,6 +60,7 @@ const schema = z.object({
   PADDLE_API_URL: httpUrl.optional(),
   PADDLE_TIMEOUT_MS: millis(10_000),
   SUPABASE_DB_TIMEOUT_MS: millis(5_000),
+  MINT_RATE_LIMIT_PER_MINUTE: mintRateLimitSetting,
   ALLOWED_ORIGINS: z.string().optional(),
 });
 
@@ -127,6 +131,7 @@ export function loadConfig(env: Env): PortalConfig {
     paddleApiUrl: c.PADDLE_API_URL?.replace(/\/+$/, ""),
     paddleTimeoutMs: c.PADDLE_TIMEOUT_MS,
     dbTimeoutMs: c.SUPABASE_DB_TIMEOUT_MS,
+    mintLimitPerMinute: c.MINT_RATE_LIMIT_PER_MINUTE,
     allowedOrigins: origins.value,
   };
 }

@@ -24,6 +24,7 @@ Deno.test("minimal configuration and its defaults", () => {
   assert.equal(String(c.jwks), "http://127.0.0.1:54321/auth/v1/.well-known/jwks.json");
   assert.equal(c.paddleTimeoutMs, 10_000);
   assert.equal(c.dbTimeoutMs, 5_000);
+  assert.equal(c.mintLimitPerMinute, 10);
   assert.equal(c.allowedOrigins, "*");
   assert.equal(c.paddleApiUrl, undefined);
   assert.equal(c.jwtIssuer, undefined);
@@ -41,6 +42,7 @@ Deno.test("every optional variable", () => {
     PADDLE_API_URL: "http://127.0.0.1:8787/",
     PADDLE_TIMEOUT_MS: "2500",
     SUPABASE_DB_TIMEOUT_MS: "800",
+    MINT_RATE_LIMIT_PER_MINUTE: "3",
     ALLOWED_ORIGINS: "https://app.example.com,http://localhost:3000",
   });
   assert.equal(c.supabaseAnonKey, "sb_publishable_x");
@@ -49,6 +51,7 @@ Deno.test("every optional variable", () => {
   assert.equal(c.paddleApiUrl, "http://127.0.0.1:8787");
   assert.equal(c.paddleTimeoutMs, 2500);
   assert.equal(c.dbTimeoutMs, 800);
+  assert.equal(c.mintLimitPerMinute, 3);
   assert.deepEqual(c.allowedOrigins, ["https://app.example.com", "http://localhost:3000"]);
 });
 
@@ -112,4 +115,15 @@ Deno.test("messages never echo secret values", () => {
   const message = problem({ ...BASE, PADDLE_API_KEY: secret, SUPABASE_JWT_SECRET: "tiny" });
   assert.ok(!message.includes("SECRETSECRET"));
   assert.ok(!message.includes("tiny"));
+});
+
+Deno.test("MINT_RATE_LIMIT_PER_MINUTE: 0 turns the limit off, empty is the default, junk is refused", () => {
+  assert.equal(loadConfig({ ...BASE, MINT_RATE_LIMIT_PER_MINUTE: "0" }).mintLimitPerMinute, 0);
+  assert.equal(loadConfig({ ...BASE, MINT_RATE_LIMIT_PER_MINUTE: " " }).mintLimitPerMinute, 10);
+  for (const bad of ["-1", "1.5", "ten", "100001"]) {
+    assert.match(
+      problem({ ...BASE, MINT_RATE_LIMIT_PER_MINUTE: bad }),
+      /MINT_RATE_LIMIT_PER_MINUTE/,
+    );
+  }
 });

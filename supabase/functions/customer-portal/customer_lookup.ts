@@ -1,11 +1,14 @@
 /**
- * The one database round trip: the caller's customer row with its subscriptions embedded, read
- * through PostgREST with the caller's own token. Row-level security is the second wall; the
- * explicit `user_id` filter is the first, so a policy mistake alone cannot hand one user another
- * user's customer, and the row's `user_id` is compared again on arrival.
+ * The one database round trip: `rpc/customer_portal_lookup`, called through PostgREST with the
+ * caller's own token. It returns the caller's customer, the subscription ids to put in the
+ * session, and takes one of the caller's mint slots (see `_shared/mint_limit.ts`) when there is
+ * something to mint. The function is `security invoker`, so row-level security is the second wall
+ * behind its explicit `auth.uid()` filter, and the row's `user_id` is compared with the verified
+ * token's again on arrival.
  */
 import { createClient } from "@supabase/supabase-js";
 import { z } from "zod";
+import { type MintSlot, mintSlotSchema } from "../_shared/mint_limit.ts";
 
 /** Paddle accepts at most 25 subscription ids per portal session. */
 export const MAX_SUBSCRIPTIONS = 25;
@@ -20,7 +23,15 @@ export interface LookupInput {
 
 export type LookupResult =
   | { ok: true; customer: null }
-  | { ok: true; customer: { customerId: string; subscriptionIds: string[] } }
+  | {
+    ok: true;
+    customer: {
+      customerId: string;
+      subscriptionIds: string[];
+      /** Null when nothing is to be minted (a deep link to a subscription not found). */
+      mint: MintSlot | null;
+    };
+  }
   | {
     ok: false;
     code: "database_unavailable" | "not_authenticated" | "misconfigured";
@@ -33,18 +44,25 @@ export interface CustomerLookupOptions {
   supabaseUrl: string;
   anonKey: string;
   timeoutMs: number;
+  /** Mint slots per user per minute; 0 turns the limit off. */
+  mintLimitPerMinute: number;
   fetch?: typeof fetch;
 }
 
-const rowSchema = z.object({
-  customer_id: z.string().regex(/^ctm_[a-z\d]{26}$/),
-  user_id: z.string(),
-  subscriptions: z.array(z.object({ subscription_id: z.string(), status: z.string() })),
-}).nullable();
+export const LOOKUP_RPC = "customer_portal_lookup";
+
+const resultSchema = z.object({
+  customer: z.object({
+    customer_id: z.string().regex(/^ctm_[a-z\d]{26}$/),
+    user_id: z.string(),
+    subscription_ids: z.array(z.string()),
+  }).nullable(),
+  mint: mintSlotSchema.nullable().optional(),
+});
 
 export function createCustomerLookup(options: CustomerLookupOptions): LookupCustomer {
   // One client for the isolate: building one per request costs ~0.1 ms of CPU. It holds no
-  // caller state: every query sets its caller's token itself, and a query that forgot to would
+  // caller state: every call sets its caller's token itself, and a call that forgot to would
   // run as anon and be refused by the grants, failing closed. `accessToken` keeps supabase-js
   // from building an Auth client (and a session store) we do not use.
   const client = createClient(options.supabaseUrl, options.anonKey, {
@@ -53,28 +71,19 @@ export function createCustomerLookup(options: CustomerLookupOptions): LookupCust
   });
 
   return async function lookupCustomer(input: LookupInput): Promise<LookupResult> {
-    let query = client
-      .from("customers")
-      .select("customer_id, user_id, subscriptions(subscription_id, status)")
-      .setHeader("Authorization", `Bearer ${input.token}`)
-      .eq("user_id", input.userId);
-    query = input.subscriptionId === undefined
-      ? query.neq("subscriptions.status", "canceled")
-      : query.eq("subscriptions.subscription_id", input.subscriptionId);
-
     // A timer cleared when the answer comes, rather than AbortSignal.timeout, which would fire
     // (and build an error) long after every request.
     const abort = new AbortController();
     const timer = setTimeout(() => abort.abort(), options.timeoutMs);
-    const request = query
-      .order("created_at", { referencedTable: "subscriptions", ascending: false })
-      // A tie-breaker, so the same rows always give the same 25.
-      .order("subscription_id", { referencedTable: "subscriptions", ascending: false })
-      .limit(MAX_SUBSCRIPTIONS, { referencedTable: "subscriptions" })
+    const request = client
+      .rpc(LOOKUP_RPC, {
+        p_subscription_id: input.subscriptionId ?? null,
+        p_mint_limit: options.mintLimitPerMinute,
+      })
+      .setHeader("Authorization", `Bearer ${input.token}`)
       // postgrest-js would retry for up to 7 s; the caller's click is better answered with a 503.
       .retry(false)
-      .abortSignal(abort.signal)
-      .maybeSingle();
+      .abortSignal(abort.signal);
     let result: Awaited<typeof request>;
     try {
       result = await request;
@@ -85,17 +94,33 @@ export function createCustomerLookup(options: CustomerLookupOptions): LookupCust
 
     if (error) return classifyDbError(status, error.code);
 
-    const row = rowSchema.safeParse(data);
-    if (!row.success) return { ok: false, code: "misconfigured", dbErrorCode: "unexpected_shape" };
-    if (row.data === null) return { ok: true, customer: null };
-    if (row.data.user_id.toLowerCase() !== input.userId.toLowerCase()) {
+    const parsed = resultSchema.safeParse(data);
+    if (!parsed.success) {
+      return { ok: false, code: "misconfigured", dbErrorCode: "unexpected_shape" };
+    }
+    const { customer, mint } = parsed.data;
+    if (customer === null) return { ok: true, customer: null };
+    if (customer.user_id.toLowerCase() !== input.userId.toLowerCase()) {
       return { ok: false, code: "misconfigured", dbErrorCode: "foreign_row" };
     }
-    const subscriptionIds = row.data.subscriptions
-      .filter((s) => input.subscriptionId !== undefined || s.status !== "canceled")
-      .map((s) => s.subscription_id)
+    // A deep link is for the one id asked about; the overview for at most 25.
+    const subscriptionIds = customer.subscription_ids
+      .filter((id) => input.subscriptionId === undefined || id === input.subscriptionId)
       .slice(0, MAX_SUBSCRIPTIONS);
-    return { ok: true, customer: { customerId: row.data.customer_id, subscriptionIds } };
+    const found = input.subscriptionId === undefined || subscriptionIds.length > 0;
+    // The RPC takes a slot whenever there is something to mint; no answer about it then means
+    // the function is not the one this code was written for.
+    if (found && (mint === undefined || mint === null)) {
+      return { ok: false, code: "misconfigured", dbErrorCode: "mint_missing" };
+    }
+    return {
+      ok: true,
+      customer: {
+        customerId: customer.customer_id,
+        subscriptionIds,
+        mint: found ? mint ?? null : null,
+      },
+    };
   };
 }
 

@@ -12,10 +12,15 @@ type Reply = { status: number; body: unknown } | { hangMs: number };
 
 /** A stand-in for PostgREST that records each request and answers from a script. */
 function fakePostgrest(reply: Reply) {
-  const seen: { url: URL; headers: Headers }[] = [];
+  const seen: { url: URL; method: string; headers: Headers; body: string }[] = [];
   const pending = new Set<() => void>();
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
-    seen.push({ url: new URL(req.url), headers: req.headers });
+    seen.push({
+      url: new URL(req.url),
+      method: req.method,
+      headers: req.headers,
+      body: await req.text(),
+    });
     if ("hangMs" in reply) {
       await new Promise<void>((resolve) => {
         const t = setTimeout(done, reply.hangMs);
@@ -26,7 +31,7 @@ function fakePostgrest(reply: Reply) {
         }
         pending.add(done);
       });
-      return Response.json([]);
+      return Response.json({ customer: null });
     }
     return Response.json(reply.body, { status: reply.status });
   });
@@ -40,10 +45,20 @@ function fakePostgrest(reply: Reply) {
   };
 }
 
-async function lookupWith(reply: Reply, subscriptionId?: string, timeoutMs = 1000) {
+async function lookupWith(
+  reply: Reply,
+  subscriptionId?: string,
+  timeoutMs = 1000,
+  mintLimitPerMinute = 10,
+) {
   const pg = fakePostgrest(reply);
   try {
-    const lookup = createCustomerLookup({ supabaseUrl: pg.url, anonKey: ANON, timeoutMs });
+    const lookup = createCustomerLookup({
+      supabaseUrl: pg.url,
+      anonKey: ANON,
+      timeoutMs,
+      mintLimitPerMinute,
+    });
     const result = await lookup({ token: TOKEN, userId: USER_ID, subscriptionId });
     return { result, seen: pg.seen };
   } finally {
@@ -51,77 +66,103 @@ async function lookupWith(reply: Reply, subscriptionId?: string, timeoutMs = 100
   }
 }
 
-const row = (subs: { subscription_id: string; status: string }[]) => [{
-  customer_id: CUSTOMER,
-  user_id: USER_ID,
-  subscriptions: subs,
-}];
+const TAKEN = { taken: true, retry_after_seconds: null };
 
-Deno.test("overview: one request, caller's token, explicit user filter, embedded filter/order/limit", async () => {
-  const { result, seen } = await lookupWith({
-    status: 200,
-    body: row([{ subscription_id: SUB_B, status: "active" }, {
-      subscription_id: SUB_A,
-      status: "past_due",
-    }]),
-  });
-  assert.deepEqual(result, {
-    ok: true,
-    customer: { customerId: CUSTOMER, subscriptionIds: [SUB_B, SUB_A] },
-  });
-  assert.equal(seen.length, 1);
-  const { url, headers } = seen[0];
-  assert.equal(url.pathname, "/rest/v1/customers");
-  assert.equal(headers.get("authorization"), `Bearer ${TOKEN}`);
-  assert.equal(headers.get("apikey"), ANON);
-  const q = url.searchParams;
-  assert.equal(q.get("select"), "customer_id,user_id,subscriptions(subscription_id,status)");
-  assert.equal(q.get("user_id"), `eq.${USER_ID}`);
-  assert.equal(q.get("subscriptions.status"), "neq.canceled");
-  assert.equal(q.get("subscriptions.order"), "created_at.desc,subscription_id.desc");
-  assert.equal(q.get("subscriptions.limit"), "25");
-  assert.equal(q.has("subscriptions.subscription_id"), false);
+const answer = (ids: string[], mint: unknown = TAKEN) => ({
+  customer: { customer_id: CUSTOMER, user_id: USER_ID, subscription_ids: ids },
+  mint,
 });
 
-Deno.test("deep link: the embedded filter is on that subscription id only", async () => {
+Deno.test("overview: one POST to the lookup RPC with the caller's token and the mint limit", async () => {
   const { result, seen } = await lookupWith(
-    { status: 200, body: row([{ subscription_id: SUB_A, status: "canceled" }]) },
-    SUB_A,
+    { status: 200, body: answer([SUB_B, SUB_A]) },
+    undefined,
+    1000,
+    7,
   );
   assert.deepEqual(result, {
     ok: true,
-    customer: { customerId: CUSTOMER, subscriptionIds: [SUB_A] },
+    customer: { customerId: CUSTOMER, subscriptionIds: [SUB_B, SUB_A], mint: { taken: true } },
   });
-  const q = seen[0].url.searchParams;
-  assert.equal(q.get("subscriptions.subscription_id"), `eq.${SUB_A}`);
-  assert.equal(q.has("subscriptions.status"), false);
+  assert.equal(seen.length, 1);
+  const { url, method, headers, body } = seen[0];
+  assert.equal(method, "POST");
+  assert.equal(url.pathname, "/rest/v1/rpc/customer_portal_lookup");
+  assert.equal(url.search, "");
+  assert.equal(headers.get("authorization"), `Bearer ${TOKEN}`);
+  assert.equal(headers.get("apikey"), ANON);
+  assert.deepEqual(JSON.parse(body), { p_subscription_id: null, p_mint_limit: 7 });
 });
 
-Deno.test("no row: no customer", async () => {
-  const { result } = await lookupWith({ status: 200, body: [] });
+Deno.test("deep link: the RPC is asked about that subscription id only", async () => {
+  const { result, seen } = await lookupWith({ status: 200, body: answer([SUB_A]) }, SUB_A);
+  assert.deepEqual(result, {
+    ok: true,
+    customer: { customerId: CUSTOMER, subscriptionIds: [SUB_A], mint: { taken: true } },
+  });
+  assert.deepEqual(JSON.parse(seen[0].body), { p_subscription_id: SUB_A, p_mint_limit: 10 });
+});
+
+Deno.test("deep link to a subscription not found: no ids and no slot", async () => {
+  const { result } = await lookupWith({ status: 200, body: answer([], null) }, SUB_A);
+  assert.deepEqual(result, {
+    ok: true,
+    customer: { customerId: CUSTOMER, subscriptionIds: [], mint: null },
+  });
+});
+
+Deno.test("over the limit: the slot is refused with the seconds until one frees", async () => {
+  const { result } = await lookupWith({
+    status: 200,
+    body: answer([SUB_A], { taken: false, retry_after_seconds: 42 }),
+  });
+  assert.deepEqual(result, {
+    ok: true,
+    customer: {
+      customerId: CUSTOMER,
+      subscriptionIds: [SUB_A],
+      mint: { taken: false, retryAfterSeconds: 42 },
+    },
+  });
+});
+
+Deno.test("a customer to mint for but no answer about the slot is misconfigured, never unlimited", async () => {
+  for (const mint of [null, undefined]) {
+    const body = { customer: answer([SUB_A]).customer, ...(mint === null ? { mint } : {}) };
+    const { result } = await lookupWith({ status: 200, body });
+    assert.deepEqual(result, { ok: false, code: "misconfigured", dbErrorCode: "mint_missing" });
+  }
+  const refusedWithoutWhen = answer([SUB_A], { taken: false, retry_after_seconds: null });
+  const { result } = await lookupWith({ status: 200, body: refusedWithoutWhen });
+  assert.deepEqual(result, { ok: false, code: "misconfigured", dbErrorCode: "unexpected_shape" });
+});
+
+Deno.test("no customer", async () => {
+  const { result } = await lookupWith({ status: 200, body: { customer: null } });
   assert.deepEqual(result, { ok: true, customer: null });
 });
 
-Deno.test("canceled rows are dropped and at most 25 ids are kept even if the server overshares", async () => {
-  const subs = Array.from({ length: 30 }, (_, i) => ({
-    subscription_id: `sub_${String(i).padStart(26, "0")}`,
-    status: i === 0 ? "canceled" : "active",
-  }));
-  const { result } = await lookupWith({ status: 200, body: row(subs) });
+Deno.test("at most 25 ids are kept, and a deep link keeps only its own, even if the server overshares", async () => {
+  const ids = Array.from({ length: 30 }, (_, i) => `sub_${String(i).padStart(26, "0")}`);
+  const { result } = await lookupWith({ status: 200, body: answer(ids) });
   assert.ok(result.ok && result.customer);
-  assert.equal(result.customer.subscriptionIds.length, 25);
-  assert.ok(!result.customer.subscriptionIds.includes(subs[0].subscription_id));
+  assert.deepEqual(result.customer.subscriptionIds, ids.slice(0, 25));
+  const deep = await lookupWith({ status: 200, body: answer([SUB_B, SUB_A]) }, SUB_A);
+  assert.ok(deep.result.ok && deep.result.customer);
+  assert.deepEqual(deep.result.customer.subscriptionIds, [SUB_A]);
 });
 
 Deno.test("a row for another user is never used", async () => {
-  const body = [{ customer_id: CUSTOMER, user_id: crypto.randomUUID(), subscriptions: [] }];
+  const body = { customer: { ...answer([]).customer, user_id: crypto.randomUUID() }, mint: TAKEN };
   const { result } = await lookupWith({ status: 200, body });
   assert.deepEqual(result, { ok: false, code: "misconfigured", dbErrorCode: "foreign_row" });
 });
 
-Deno.test("a row of an unexpected shape is misconfigured", async () => {
-  const { result } = await lookupWith({ status: 200, body: [{ customer_id: 1 }] });
-  assert.equal(!result.ok && result.code, "misconfigured");
+Deno.test("an answer of an unexpected shape is misconfigured", async () => {
+  for (const body of [[{ customer_id: 1 }], { customer: { customer_id: 1 } }, null]) {
+    const { result } = await lookupWith({ status: 200, body });
+    assert.equal(!result.ok && result.code, "misconfigured");
+  }
 });
 
 const errorCases: [string, Reply, string][] = [
@@ -173,9 +214,14 @@ Deno.test("no answer within the timeout → database_unavailable, on time", asyn
 });
 
 Deno.test("connection refused → database_unavailable without postgrest-js's retries", async () => {
-  const pg = fakePostgrest({ status: 200, body: [] });
+  const pg = fakePostgrest({ status: 200, body: { customer: null } });
   await pg.close();
-  const lookup = createCustomerLookup({ supabaseUrl: pg.url, anonKey: ANON, timeoutMs: 5000 });
+  const lookup = createCustomerLookup({
+    supabaseUrl: pg.url,
+    anonKey: ANON,
+    timeoutMs: 5000,
+    mintLimitPerMinute: 10,
+  });
   const started = performance.now();
   const result = await lookup({ token: TOKEN, userId: USER_ID });
   assert.equal(!result.ok && result.code, "database_unavailable");

@@ -38,6 +38,7 @@ export function createDeps(
       supabaseUrl: config.supabaseUrl,
       anonKey: config.supabaseAnonKey,
       timeoutMs: config.dbTimeoutMs,
+      mintLimitPerMinute: config.mintLimitPerMinute,
     })
   );
   const createPortalSession = lazyFunction(async () =>
@@ -70,9 +71,12 @@ export function createDeps(
  * answered `misconfigured` (with CORS) instead of the isolate crash-looping behind a bare 5xx the
  * browser cannot read.
  */
-export function loadDeps(env: Env = Deno.env.toObject()): PortalDeps {
+export function loadDeps(
+  env: Env = Deno.env.toObject(),
+  loaders: ModuleLoaders = moduleLoaders,
+): PortalDeps {
   try {
-    return createDeps(loadConfig(env));
+    return createDeps(loadConfig(env), loaders);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     console.error(message);

@@ -19,21 +19,25 @@ const CUSTOMER = "ctm_01hv8x0000000000000000000a";
 const SUB_A = "sub_01hv8y0000000000000000000a";
 const key = await makeSigningKey("ES256");
 
+/** Answers rpc/customer_portal_lookup as the SQL function would for a caller with one subscription. */
 function fakePostgrest() {
   const seen: URL[] = [];
-  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, (req) => {
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
     const url = new URL(req.url);
     seen.push(url);
-    const mine = url.searchParams.get("user_id") === `eq.${TEST_USER_ID}`;
-    return Response.json(
-      mine
-        ? [{
-          customer_id: CUSTOMER,
-          user_id: TEST_USER_ID,
-          subscriptions: [{ subscription_id: SUB_A, status: "active" }],
-        }]
-        : [],
-    );
+    if (req.method !== "POST" || url.pathname !== "/rest/v1/rpc/customer_portal_lookup") {
+      return Response.json({ code: "PGRST202", message: "not found" }, { status: 404 });
+    }
+    const { p_subscription_id: wanted } = await req.json();
+    // auth.uid(): the sub of the token PostgREST verified.
+    const token = (req.headers.get("authorization") ?? "").replace(/^Bearer /, "");
+    const sub = JSON.parse(atob(token.split(".")[1].replace(/-/g, "+").replace(/_/g, "/"))).sub;
+    if (sub !== TEST_USER_ID) return Response.json({ customer: null });
+    const ids = [SUB_A].filter((id) => wanted === null || id === wanted);
+    return Response.json({
+      customer: { customer_id: CUSTOMER, user_id: TEST_USER_ID, subscription_ids: ids },
+      mint: ids.length > 0 || wanted === null ? { taken: true, retry_after_seconds: null } : null,
+    });
   });
   return { url: `http://127.0.0.1:${server.addr.port}`, seen, close: () => server.shutdown() };
 }
@@ -118,7 +122,6 @@ Deno.test("end to end: a deep link to someone else's subscription is refused bef
         subscriptionId: "sub_01zzzzzzzzzzzzzzzzzzzzzzzz",
       }),
     );
-    // The stand-in DB ignores the embedded filter, but the handler checks the id itself.
     assert.equal(res.status, 404);
     assert.equal((await res.json()).error.code, "subscription_not_found");
     assert.equal(seen.paddle.length, 0);

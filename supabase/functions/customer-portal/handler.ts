@@ -11,6 +11,7 @@
 import { type AllowedOrigins, corsHeaders, withCors } from "../_shared/cors.ts";
 import { declaredTooLarge } from "../_shared/bounded_body.ts";
 import type { ErrorCode } from "../_shared/http_errors.ts";
+import { retryAfterHeaders } from "../_shared/mint_limit.ts";
 import { errorResponse, jsonResponse } from "../_shared/json_response.ts";
 import { formatLogLine, type LogSink, type RequestLogEntry } from "../_shared/request_log.ts";
 import type { VerifyToken } from "../_shared/verify_user_token.ts";
@@ -120,9 +121,18 @@ async function route(request: Request, deps: PortalDeps, detail: Detail): Promis
     return refuse(lookup.code);
   }
   if (lookup.customer === null) return refuse("no_paddle_customer");
-  const { customerId, subscriptionIds } = lookup.customer;
+  const { customerId, subscriptionIds, mint } = lookup.customer;
   if (subscriptionId !== undefined && !subscriptionIds.includes(subscriptionId)) {
     return refuse("subscription_not_found");
+  }
+  // The slot was taken (or refused) by the lookup itself: over the limit, Paddle is not called.
+  if (mint === null) {
+    detail.db_error_code = "mint_missing";
+    return refuse("misconfigured");
+  }
+  if (!mint.taken) {
+    detail.mint_retry_after_seconds = mint.retryAfterSeconds;
+    return refuse("too_many_requests", retryAfterHeaders(mint));
   }
   // For a deep link Paddle gets that one id: the caller asked about nothing else.
   const ids = subscriptionId === undefined ? subscriptionIds : [subscriptionId];

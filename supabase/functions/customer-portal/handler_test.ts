@@ -32,16 +32,16 @@ function portalSession(input: PortalSessionInput, n: number): PortalSessionResul
 
 /** Owned subscriptions as the database would answer: a deep link sees only the one asked for. */
 function ownedLookup(owned: string[]) {
-  return (input: LookupInput): Promise<LookupResult> =>
-    Promise.resolve({
+  return (input: LookupInput): Promise<LookupResult> => {
+    const subscriptionIds = input.subscriptionId === undefined
+      ? owned
+      : owned.filter((s) => s === input.subscriptionId);
+    const found = input.subscriptionId === undefined || subscriptionIds.length > 0;
+    return Promise.resolve({
       ok: true,
-      customer: {
-        customerId: CUSTOMER,
-        subscriptionIds: input.subscriptionId === undefined
-          ? owned
-          : owned.filter((s) => s === input.subscriptionId),
-      },
+      customer: { customerId: CUSTOMER, subscriptionIds, mint: found ? { taken: true } : null },
     });
+  };
 }
 
 function setup(overrides: Partial<PortalDeps> = {}) {
@@ -462,6 +462,40 @@ Deno.test("503 rate_limited passes Paddle's Retry-After on", async () => {
   const res = await handler(post({}));
   assert.equal(res.headers.get("retry-after"), "42");
   await expectError(res, 503, "rate_limited");
+});
+
+Deno.test("429 too_many_requests over the mint limit: Retry-After, CORS, request id, no Paddle call", async () => {
+  const { handler, calls, lines } = setup({
+    lookupCustomer: () =>
+      Promise.resolve({
+        ok: true,
+        customer: {
+          customerId: CUSTOMER,
+          subscriptionIds: [SUB_A],
+          mint: { taken: false, retryAfterSeconds: 17 },
+        },
+      }),
+  });
+  const res = await handler(post({}));
+  assert.equal(res.headers.get("retry-after"), "17");
+  await expectError(res, 429, "too_many_requests");
+  assert.equal(calls.lookup.length, 1);
+  assert.equal(calls.paddle.length, 0);
+  const line = JSON.parse(lines[0]);
+  assert.equal(line.outcome, "too_many_requests");
+  assert.equal(line.mint_retry_after_seconds, 17);
+});
+
+Deno.test("500 misconfigured when the lookup found something to mint but took no slot", async () => {
+  const { handler, calls } = setup({
+    lookupCustomer: () =>
+      Promise.resolve({
+        ok: true,
+        customer: { customerId: CUSTOMER, subscriptionIds: [SUB_A], mint: null },
+      }),
+  });
+  await expectError(await handler(post({})), 500, "misconfigured");
+  assert.equal(calls.paddle.length, 0);
 });
 
 Deno.test("503 database_unavailable, no Paddle call", async () => {

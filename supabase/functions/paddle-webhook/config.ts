@@ -5,7 +5,12 @@
  */
 import { z } from "zod";
 
-export const DEFAULT_TOLERANCE_SECONDS = 300;
+/**
+ * Paddle's documented tolerance, which its SDK enforces: a captured delivery replayed more than
+ * 5 seconds later is refused. `PADDLE_WEBHOOK_TOLERANCE_SECONDS` widens it for a host whose clock
+ * drifts.
+ */
+export const DEFAULT_TOLERANCE_SECONDS = 5;
 
 const secretList = z
   .string()

@@ -5,6 +5,7 @@ import {
   parseSignatureHeader,
   verifyPaddleSignature,
 } from "./verify_signature.ts";
+import { loadConfig } from "./config.ts";
 
 const SECRET = "pdl_ntfset_01jtestsecret0000000000000_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
 const NEW_SECRET = "pdl_ntfset_01jtestsecret1111111111111_bbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
@@ -63,6 +64,29 @@ Deno.test("stale and future timestamps beyond the tolerance are refused", async 
   for (const ts of [NOW_S - 300, NOW_S + 300]) {
     const header = await paddleSignature(body, SECRET, ts);
     assert.equal((await verifyPaddleSignature(body, header, keys, opts)).ok, true);
+  }
+});
+
+Deno.test("the default tolerance is Paddle's 5 seconds: 4 s old or ahead passes, 6 s does not", async () => {
+  const { toleranceSeconds } = loadConfig((name) =>
+    ({
+      SUPABASE_URL: "http://127.0.0.1:54321",
+      SUPABASE_SERVICE_ROLE_KEY: "service-role-key",
+      PADDLE_WEBHOOK_SECRETS: SECRET,
+    } as Record<string, string>)[name]
+  );
+  assert.equal(toleranceSeconds, 5);
+  const atDefault = { nowMs: NOW_MS, toleranceSeconds };
+  for (const ts of [NOW_S - 4, NOW_S + 4]) {
+    const header = await paddleSignature(body, SECRET, ts);
+    assert.equal((await verifyPaddleSignature(body, header, keys, atDefault)).ok, true, `${ts}`);
+  }
+  for (const ts of [NOW_S - 6, NOW_S + 6]) {
+    const header = await paddleSignature(body, SECRET, ts);
+    assert.deepEqual(await verifyPaddleSignature(body, header, keys, atDefault), {
+      ok: false,
+      reason: "stale",
+    });
   }
 });
 
