@@ -166,7 +166,11 @@ export interface SubscriptionInit {
   canceledAt?: string | null;
   currentBillingPeriod?: { starts_at: string; ends_at: string } | null;
   billingCycle: Duration;
-  scheduledChange?: PaddleSubscription["scheduled_change"];
+  scheduledChange?: {
+    action: "cancel" | "pause" | "resume";
+    effective_at: string;
+    resume_at: string | null;
+  } | null;
   items: PaddleSubscriptionItem[];
   customData?: JsonObject | null;
   /** Paddle's sandbox or live buyer portal; default sandbox. */
