@@ -183,19 +183,22 @@ end;
 $$;
 
 -- Remembers why a slice stopped (a stable code such as rate_limited, never a
--- message from upstream). Only for the current run.
+-- message from upstream). Only for the current run. Returns paddle_sync_status().
 create function public.paddle_sync_record_error(
   p_run_id uuid,
   p_entity_type text,
   p_error text
-) returns void
-language sql
+) returns jsonb
+language plpgsql
 security definer
 set search_path = ''
 as $$
+begin
   update public.paddle_sync_state s
   set errors = s.errors + 1, last_error = left(p_error, 200), last_error_at = now()
   where s.entity_type = p_entity_type and s.run_id = p_run_id;
+  return public.paddle_sync_status();
+end;
 $$;
 
 revoke all on function public.paddle_sync_status() from public, anon, authenticated;

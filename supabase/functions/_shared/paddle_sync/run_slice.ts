@@ -111,9 +111,11 @@ export async function runSlice(deps: SliceDeps, options: SliceOptions = {}): Pro
   const stop = async (stopped: SliceReport["slice"]["stopped"], error?: SyncError) => {
     if (error?.entity_type) {
       const detail = error.detail ? `${error.code}: ${error.detail}` : error.code;
-      await deps.store.recordError(run.run_id, error.entity_type, detail).catch(() => {
+      try {
+        run = await deps.store.recordError(run.run_id, error.entity_type, detail);
+      } catch {
         // The database being away is often why we stop; the caller still gets the error.
-      });
+      }
     }
     return report(run, stopped, error);
   };

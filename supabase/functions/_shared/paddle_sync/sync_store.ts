@@ -74,7 +74,8 @@ export interface SyncStore {
   /** Starts a run (first time, or `restart`) or returns the current one unchanged. */
   begin(restart: boolean): Promise<RunStatus>;
   applyPage(input: ApplyPageInput): Promise<ApplyPageResult>;
-  recordError(runId: string, entityType: EntityType, code: string): Promise<void>;
+  /** Returns the run with the error in it. */
+  recordError(runId: string, entityType: EntityType, code: string): Promise<RunStatus>;
 }
 
 export class SyncStoreError extends Error {
@@ -149,11 +150,14 @@ export function createSyncStore(options: SyncStoreOptions): SyncStore {
       );
     },
     async recordError(runId, entityType, code) {
-      await call("paddle_sync_record_error", {
-        p_run_id: runId,
-        p_entity_type: entityType,
-        p_error: code,
-      });
+      return parse(
+        RunStatusSchema,
+        await call("paddle_sync_record_error", {
+          p_run_id: runId,
+          p_entity_type: entityType,
+          p_error: code,
+        }),
+      );
     },
   };
 }
