@@ -254,5 +254,7 @@ Deno.test("entities: startPaddleSimulator and loadEntities refuse invalid entiti
       "prices[0].id",
     );
     assertEquals(simulator.loadEntities({ customers: account.customers }).customers, 1);
+    const served = await apiGet(simulator, `/customers/${account.customers[0].id}`);
+    assertEquals((await served.json()).data, account.customers[0]);
   });
 });
