@@ -351,7 +351,9 @@ begin
         when public.paddle_is_bad_timestamp(x.v -> 'created_at')
           or public.paddle_is_bad_timestamp(x.v -> 'updated_at') then 'timestamp malformed'
         when jsonb_typeof(coalesce(x.v -> 'unit_price', 'null')) not in ('object', 'null')
-          or (x.v -> 'unit_price' ->> 'amount') !~ '^-?\d+(\.\d+)?$' then 'unit_price malformed'
+          or (jsonb_typeof(x.v -> 'unit_price') = 'object'
+            and (jsonb_typeof(x.v -> 'unit_price' -> 'amount') is distinct from 'string'
+              or (x.v -> 'unit_price' ->> 'amount') !~ '^-?\d+(\.\d+)?$')) then 'unit_price malformed'
         when public.paddle_is_bad_cycle(x.v -> 'billing_cycle') then 'billing_cycle malformed'
         when public.paddle_is_bad_cycle(x.v -> 'trial_period') then 'trial_period malformed'
         when jsonb_typeof(coalesce(x.v -> 'quantity', 'null')) not in ('object', 'null')
