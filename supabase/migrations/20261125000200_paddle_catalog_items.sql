@@ -43,8 +43,9 @@ comment on table public.products is
 create table public.prices (
   price_id text primary key
     constraint prices_price_id_shape check (price_id ~ '^pri_[a-z0-9]{26}$'),
-  -- No foreign key to products: webhooks arrive in any order and a price may come first.
-  product_id text not null
+  -- A price may arrive before its product: the product is then a stub (id only, no version)
+  -- until its own state comes. The key lets PostgREST embed products in prices.
+  product_id text not null references public.products (product_id)
     constraint prices_product_id_shape check (product_id ~ '^pro_[a-z0-9]{26}$'),
   name text,
   description text,
@@ -80,8 +81,10 @@ create index prices_product_id_idx on public.prices (product_id);
 
 create table public.subscription_items (
   subscription_id text not null references public.subscriptions (subscription_id) on delete cascade,
-  price_id text not null constraint subscription_items_price_id_shape check (price_id ~ '^pri_[a-z0-9]{26}$'),
-  product_id text not null
+  -- Every item embeds its price (and product), stored in the catalog before the item.
+  price_id text not null references public.prices (price_id)
+    constraint subscription_items_price_id_shape check (price_id ~ '^pri_[a-z0-9]{26}$'),
+  product_id text not null references public.products (product_id)
     constraint subscription_items_product_id_shape check (product_id ~ '^pro_[a-z0-9]{26}$'),
   quantity integer not null,
   status text constraint subscription_items_status_known check (status in ('active', 'inactive', 'trialing')),
@@ -146,7 +149,17 @@ where last_event_occurred_at is not null;
 alter table public.customers enable trigger customers_set_updated_at;
 alter table public.subscriptions enable trigger subscriptions_set_updated_at;
 -- The previous mirror kept one price per subscription: that becomes its one item until Paddle
--- sends a newer state (which then replaces the items wholesale).
+-- sends a newer state (which then replaces the items wholesale). Its price and product are stubs
+-- (id only, no version) until their own states come, from an event or the sync.
+insert into public.products (product_id)
+select distinct s.product_id from public.subscriptions s
+where s.price_id is not null and s.product_id is not null
+on conflict do nothing;
+insert into public.prices (price_id, product_id)
+select distinct on (s.price_id) s.price_id, s.product_id from public.subscriptions s
+where s.price_id is not null and s.product_id is not null
+order by s.price_id
+on conflict do nothing;
 insert into public.subscription_items (subscription_id, price_id, product_id, quantity, status, recurring)
 select s.subscription_id, s.price_id, s.product_id, 1,
        case when s.status = 'canceled' then 'inactive' else 'active' end, true
@@ -367,6 +380,12 @@ begin
     order by e.ord
     limit 1
   ));
+
+  -- Lossless: a price that outruns its product gets a stub product its own state fills in.
+  insert into public.products (product_id)
+  select distinct x.v ->> 'product_id' from jsonb_array_elements(p_entities) x (v)
+  order by 1
+  on conflict (product_id) do nothing;
 
   with incoming as (
     select distinct on (x.v ->> 'id') x.v, (x.v ->> 'updated_at')::timestamptz as updated_at
