@@ -47,9 +47,12 @@ export async function syncEnv(processEnv: Env, root = PROJECT_ROOT): Promise<Env
     stack = undefined; // no local stack: everything must come from the environment
   }
   if (stack) {
-    env.SUPABASE_URL ??= stack.apiUrl;
-    if (!env.SUPABASE_SECRET_KEYS && !env.SUPABASE_SECRET_KEY) {
-      env.SUPABASE_SERVICE_ROLE_KEY ??= stack.serviceRoleKey;
+    // The stack's URL and key go together: a project URL of one's own keeps one's own key.
+    if (!env.SUPABASE_URL) {
+      env.SUPABASE_URL = stack.apiUrl;
+      env.SUPABASE_SERVICE_ROLE_KEY = stack.serviceRoleKey;
+      delete env.SUPABASE_SECRET_KEYS;
+      delete env.SUPABASE_SECRET_KEY;
     }
     // A Paddle key of one's own (the sandbox) wins over the simulator, as for the functions.
     if (!env.PADDLE_API_KEY) {
