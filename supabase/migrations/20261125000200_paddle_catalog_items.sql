@@ -206,11 +206,17 @@ create policy "subscription items are readable by the owner of their subscriptio
 -- Validation helpers: a malformed entity raises SQLSTATE 22023 and nothing of the call is kept
 ------------------------------------------------------------------------------------------------
 
+-- The four small immutable SQL helpers below have no `set search_path`, on purpose: a SET clause
+-- stops Postgres from inlining a SQL function, and they are evaluated a few times per entity
+-- (tens of thousands of calls for a large sync), where a non-inlined call with its GUC save and
+-- restore costs several times the check itself. Their bodies use only pg_catalog operators and
+-- functions and schema-qualified helpers, and they are inlined into callers that run with an
+-- empty search_path, so nothing in them resolves through a caller's search_path.
+
 -- RFC 3339 with an explicit offset: a zone-less time would be read in the session's zone.
 create function public.paddle_is_bad_timestamp(p_value jsonb) returns boolean
 language sql
 immutable
-set search_path = ''
 as $$
   select p_value is not null and p_value <> 'null'::jsonb
     and (jsonb_typeof(p_value) <> 'string'
@@ -221,7 +227,6 @@ $$;
 create function public.paddle_is_bad_integer(p_value jsonb) returns boolean
 language sql
 immutable
-set search_path = ''
 as $$
   select p_value is not null and p_value <> 'null'::jsonb
     and (jsonb_typeof(p_value) <> 'number' or (p_value #>> '{}') !~ '^-?\d{1,9}$')
@@ -231,7 +236,6 @@ $$;
 create function public.paddle_is_bad_cycle(p_value jsonb) returns boolean
 language sql
 immutable
-set search_path = ''
 as $$
   select p_value is not null and p_value <> 'null'::jsonb
     and (jsonb_typeof(p_value) <> 'object'
@@ -261,7 +265,6 @@ create function public.paddle_is_newer(
 ) returns boolean
 language sql
 immutable
-set search_path = ''
 as $$
   select (coalesce(p_new_updated_at, '-infinity'), coalesce(p_new_occurred_at, '-infinity'),
           coalesce(p_new_event_id, '') collate "C")
@@ -625,31 +628,50 @@ begin
 
   -- The catalog first, so a page can show names whatever order the events come in. Embedded
   -- objects carry no event context: they are versioned by their own updated_at alone.
-  select coalesce(jsonb_agg(it.v -> 'product'), '[]')
+  -- A page of 200 subscriptions embeds the same few prices hundreds of times: one copy of each,
+  -- the newest (a copy whose updated_at is malformed sorts last and is validated when alone).
+  select coalesce(jsonb_agg(c.v), '[]')
   into v_result
-  from jsonb_array_elements(p_entities) x (v), jsonb_array_elements(x.v -> 'items') it (v)
-  where jsonb_typeof(it.v -> 'product') = 'object';
+  from (
+    select distinct on (it.v -> 'product' ->> 'id') it.v -> 'product' as v
+    from jsonb_array_elements(p_entities) x (v), jsonb_array_elements(x.v -> 'items') it (v)
+    where jsonb_typeof(it.v -> 'product') = 'object'
+    order by it.v -> 'product' ->> 'id',
+      case when not public.paddle_is_bad_timestamp(it.v -> 'product' -> 'updated_at')
+        then (it.v -> 'product' ->> 'updated_at')::timestamptz end desc nulls last
+  ) c;
   if jsonb_array_length(v_result) > 0 then
     v_catalog := v_catalog + (public.apply_paddle_products(v_result, null, null) ->> 'written')::integer;
   end if;
   -- Older payloads may name the product on the item only.
-  select coalesce(jsonb_agg(it.v -> 'price' || jsonb_build_object(
-           'product_id', coalesce(it.v -> 'price' ->> 'product_id', it.v -> 'product' ->> 'id')
-         )), '[]')
+  select coalesce(jsonb_agg(c.v), '[]')
   into v_result
-  from jsonb_array_elements(p_entities) x (v), jsonb_array_elements(x.v -> 'items') it (v);
+  from (
+    select distinct on (it.v -> 'price' ->> 'id')
+           it.v -> 'price' || jsonb_build_object(
+             'product_id', coalesce(it.v -> 'price' ->> 'product_id', it.v -> 'product' ->> 'id')
+           ) as v
+    from jsonb_array_elements(p_entities) x (v), jsonb_array_elements(x.v -> 'items') it (v)
+    order by it.v -> 'price' ->> 'id',
+      case when not public.paddle_is_bad_timestamp(it.v -> 'price' -> 'updated_at')
+        then (it.v -> 'price' ->> 'updated_at')::timestamptz end desc nulls last
+  ) c;
   if jsonb_array_length(v_result) > 0 then
     v_catalog := v_catalog + (public.apply_paddle_prices(v_result, null, null) ->> 'written')::integer;
   end if;
 
-  -- One state per subscription: the newest of the page.
-  select coalesce(jsonb_agg(c.v), '[]')
-  into v_chosen
-  from (
-    select distinct on (x.v ->> 'id') x.v
-    from jsonb_array_elements(p_entities) x (v)
-    order by x.v ->> 'id', (x.v ->> 'updated_at')::timestamptz desc nulls last
-  ) c;
+  -- One state per subscription: the newest of the page (a page rarely holds one id twice).
+  v_chosen := p_entities;
+  if (select count(distinct x.v ->> 'id') from jsonb_array_elements(p_entities) x (v))
+     < jsonb_array_length(p_entities) then
+    select jsonb_agg(c.v)
+    into v_chosen
+    from (
+      select distinct on (x.v ->> 'id') x.v
+      from jsonb_array_elements(p_entities) x (v)
+      order by x.v ->> 'id', (x.v ->> 'updated_at')::timestamptz desc nulls last
+    ) c;
+  end if;
 
   with stubs as (
     insert into public.customers (customer_id)
