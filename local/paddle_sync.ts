@@ -17,15 +17,12 @@ import { PROJECT_ROOT } from "./database.ts";
 import { readEnvFile } from "./env_file.ts";
 import type { StackInfo } from "./stack.ts";
 import { type Env, loadConfig, type SyncConfig } from "../supabase/functions/paddle-sync/config.ts";
-import { createPaddlePages } from "../supabase/functions/_shared/paddle_sync/paddle_pages.ts";
+import { createSliceDeps } from "../supabase/functions/paddle-sync/deps.ts";
 import {
   type PageProgress,
   runSlice,
 } from "../supabase/functions/_shared/paddle_sync/run_slice.ts";
-import {
-  createSyncStore,
-  type EntityStatus,
-} from "../supabase/functions/_shared/paddle_sync/sync_store.ts";
+import type { EntityStatus } from "../supabase/functions/_shared/paddle_sync/sync_store.ts";
 
 const USAGE =
   "usage: deno task paddle:sync [--restart] [--slice-seconds N] [--max-stalled N] [--json]";
@@ -152,15 +149,7 @@ export async function main(args: string[]): Promise<number> {
   }
 
   const { options } = parsed;
-  const store = createSyncStore({
-    supabaseUrl: config.supabaseUrl,
-    serviceRoleKey: config.databaseKey,
-  });
-  const openPages = createPaddlePages({
-    apiKey: config.paddleApiKey,
-    paddleEnv: config.paddleEnv,
-    apiUrl: config.paddleApiUrl,
-  });
+  const { store, openPages } = createSliceDeps(config);
   const progress = createProgress(err, Deno.stderr.isTerminal());
   const started = performance.now();
   let stalled = 0;

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { createProgress, parseCliArgs, progressLine, syncEnv } from "./paddle_sync.ts";
 import type { EntityStatus } from "../supabase/functions/_shared/paddle_sync/sync_store.ts";
+import { entityStatus } from "../supabase/functions/_shared/paddle_sync/test_fixtures.ts";
 
 const STACK = {
   apiUrl: "http://127.0.0.1:54321",
@@ -86,24 +87,14 @@ Deno.test("parseCliArgs: flags, defaults and refusals", () => {
   assert.throws(() => parseCliArgs(["--max-stalled", "0"]));
 });
 
-const entity = (more: Partial<EntityStatus>): EntityStatus => ({
-  entity_type: "customer",
-  done: false,
-  cursor: null,
-  pages: 2,
-  records: 400,
-  written: 390,
-  items_written: 0,
-  catalog_written: 0,
-  linked: 0,
-  estimated_total: 1000,
-  started_at: "",
-  finished_at: null,
-  errors: 0,
-  last_error: null,
-  last_error_at: null,
-  ...more,
-});
+const entity = (more: Partial<EntityStatus>): EntityStatus =>
+  entityStatus(more.entity_type ?? "customer", {
+    pages: 2,
+    records: 400,
+    written: 390,
+    estimated_total: 1000,
+    ...more,
+  });
 
 Deno.test("progressLine: entity type, pages, records of estimated_total, rows written", () => {
   assert.equal(

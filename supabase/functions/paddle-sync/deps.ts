@@ -1,55 +1,48 @@
 /**
  * Real dependencies, built once per isolate from the environment; tests build their own
- * `SyncDeps`. Bad configuration is reported once at start, naming the variables, and then every
- * request is answered `misconfigured`.
+ * `SyncDeps`. `createSliceDeps` is also what `deno task paddle:sync` runs slices with.
  */
-import { consoleSink } from "../_shared/request_log.ts";
 import { createPaddlePages } from "../_shared/paddle_sync/paddle_pages.ts";
-import { runSlice } from "../_shared/paddle_sync/run_slice.ts";
+import { runSlice, type SliceDeps } from "../_shared/paddle_sync/run_slice.ts";
 import { createSyncStore } from "../_shared/paddle_sync/sync_store.ts";
+import { depsOrMisconfigured, frameDefaults, unreachable } from "../_shared/startup.ts";
 import { createKeyCheck } from "./caller_key.ts";
 import { type Env, loadConfig, type SyncConfig } from "./config.ts";
 import type { SyncDeps } from "./handler.ts";
 
-export function createDeps(config: SyncConfig): SyncDeps {
-  const store = createSyncStore({
-    supabaseUrl: config.supabaseUrl,
-    serviceRoleKey: config.databaseKey,
-  });
-  const openPages = createPaddlePages({
-    apiKey: config.paddleApiKey,
-    paddleEnv: config.paddleEnv,
-    apiUrl: config.paddleApiUrl,
-  });
+/** The database through PostgREST with the configured key, and Paddle through the SDK. */
+export function createSliceDeps(config: SyncConfig): Pick<SliceDeps, "store" | "openPages"> {
   return {
-    config,
-    checkKey: createKeyCheck(config.callerKeys),
-    runSlice: ({ restart }) => runSlice({ store, openPages }, { restart, sliceMs: config.sliceMs }),
-    log: consoleSink,
-    now: () => performance.now(),
-    requestId: () => crypto.randomUUID(),
+    store: createSyncStore({ supabaseUrl: config.supabaseUrl, serviceRoleKey: config.databaseKey }),
+    openPages: createPaddlePages({
+      apiKey: config.paddleApiKey,
+      paddleEnv: config.paddleEnv,
+      apiUrl: config.paddleApiUrl,
+    }),
   };
 }
 
+export function createDeps(config: SyncConfig): SyncDeps {
+  const slice = createSliceDeps(config);
+  return {
+    config,
+    checkKey: createKeyCheck(config.callerKeys),
+    runSlice: ({ restart }) => runSlice(slice, { restart, sliceMs: config.sliceMs }),
+    ...frameDefaults(),
+  };
+}
+
+/** See `depsOrMisconfigured`: a bad configuration answers `misconfigured`, with CORS. */
 export function loadDeps(env: Env = Deno.env.toObject()): SyncDeps {
-  try {
-    return createDeps(loadConfig(env));
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    console.error(message);
-    return misconfiguredDeps(message);
-  }
+  return depsOrMisconfigured(() => createDeps(loadConfig(env)), misconfiguredDeps);
 }
 
 export function misconfiguredDeps(message: string): SyncDeps {
-  const unreachable = () => Promise.reject(new Error("misconfigured: not callable"));
   return {
     config: { allowedOrigins: "*" },
     startupError: message,
     checkKey: unreachable,
     runSlice: unreachable,
-    log: consoleSink,
-    now: () => performance.now(),
-    requestId: () => crypto.randomUUID(),
+    ...frameDefaults(),
   };
 }

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import type { SliceReport } from "../_shared/paddle_sync/run_slice.ts";
 import type { RunStatus } from "../_shared/paddle_sync/sync_store.ts";
+import { runStatus } from "../_shared/paddle_sync/test_fixtures.ts";
 import { createKeyCheck } from "./caller_key.ts";
 import { misconfiguredDeps } from "./deps.ts";
 import { createHandler, type SyncDeps } from "./handler.ts";
@@ -9,32 +10,10 @@ const SERVICE_KEY = "eyJhbGciOiJIUzI1NiJ9.eyJyb2xlIjoic2VydmljZV9yb2xlIn0.c2ln";
 const SECRET_KEY = "sb_secret_abcdefghijklmnop";
 const URL_ = "http://127.0.0.1/paddle-sync";
 
-const RUN: RunStatus = {
-  status: "syncing",
-  run_id: "00000000-0000-4000-8000-000000000001",
-  started_at: "2026-11-25T18:00:00+00:00",
-  finished_at: null,
-  pages: 3,
-  records: 450,
-  written: 12,
-  entities: (["product", "price", "customer", "subscription"] as const).map((t) => ({
-    entity_type: t,
-    done: t === "product",
-    cursor: null,
-    pages: 1,
-    records: 150,
-    written: 4,
-    items_written: 0,
-    catalog_written: 0,
-    linked: 0,
-    estimated_total: 150,
-    started_at: "2026-11-25T18:00:00+00:00",
-    finished_at: null,
-    errors: 0,
-    last_error: null,
-    last_error_at: null,
-  })),
-};
+const RUN: RunStatus = runStatus(
+  { pages: 3, records: 450, written: 12 },
+  (t) => ({ done: t === "product", pages: 1, records: 150, written: 4, estimated_total: 150 }),
+);
 
 function report(more: Partial<SliceReport> = {}): SliceReport {
   return {

@@ -11,6 +11,7 @@ import { runSlice, type SliceDeps } from "./run_slice.ts";
 import type { ApplyPageInput, EntityStatus, RunStatus, SyncStore } from "./sync_store.ts";
 import { SyncStoreError } from "./sync_store.ts";
 import type { ApiJson } from "./to_api_json.ts";
+import { entityStatus } from "./test_fixtures.ts";
 
 class MemoryStore implements SyncStore {
   rows = new Map<EntityType, EntityStatus>();
@@ -40,25 +41,7 @@ class MemoryStore implements SyncStore {
     if (this.failBegin) return Promise.reject(new SyncStoreError("database", "PGRST000"));
     if (restart || this.rows.size === 0) {
       this.runId = crypto.randomUUID();
-      for (const t of ENTITY_TYPES) {
-        this.rows.set(t, {
-          entity_type: t,
-          done: false,
-          cursor: null,
-          pages: 0,
-          records: 0,
-          written: 0,
-          items_written: 0,
-          catalog_written: 0,
-          linked: 0,
-          estimated_total: null,
-          started_at: "2026-01-01T00:00:00Z",
-          finished_at: null,
-          errors: 0,
-          last_error: null,
-          last_error_at: null,
-        });
-      }
+      for (const t of ENTITY_TYPES) this.rows.set(t, entityStatus(t));
     }
     return Promise.resolve(this.status());
   }

@@ -1,33 +1,9 @@
 /** The store's wire contract, against a stand-in PostgREST: function names, arguments, errors. */
 import assert from "node:assert/strict";
 import { createSyncStore, SyncStoreError } from "./sync_store.ts";
+import { runStatus } from "./test_fixtures.ts";
 
-const RUN = {
-  status: "syncing",
-  run_id: "00000000-0000-4000-8000-000000000001",
-  started_at: "2026-11-25T18:00:00+00:00",
-  finished_at: null,
-  pages: 0,
-  records: 0,
-  written: 0,
-  entities: ["product", "price", "customer", "subscription"].map((t) => ({
-    entity_type: t,
-    done: false,
-    cursor: null,
-    pages: 0,
-    records: 0,
-    written: 0,
-    items_written: 0,
-    catalog_written: 0,
-    linked: 0,
-    estimated_total: null,
-    started_at: "2026-11-25T18:00:00+00:00",
-    finished_at: null,
-    errors: 0,
-    last_error: null,
-    last_error_at: null,
-  })),
-};
+const RUN = runStatus();
 
 async function withPostgrest(
   answer: (fn: string, args: Record<string, unknown>) => Response | Promise<Response>,

@@ -84,12 +84,8 @@ export function priceToApiJson(p: CamelPrice): ApiJson {
     name: p.name,
     description: p.description,
     type: p.type,
-    billing_cycle: p.billingCycle
-      ? { interval: p.billingCycle.interval, frequency: p.billingCycle.frequency }
-      : p.billingCycle,
-    trial_period: p.trialPeriod
-      ? { interval: p.trialPeriod.interval, frequency: p.trialPeriod.frequency }
-      : p.trialPeriod,
+    billing_cycle: duration(p.billingCycle),
+    trial_period: duration(p.trialPeriod),
     unit_price: { amount: p.unitPrice.amount, currency_code: p.unitPrice.currencyCode },
     quantity: { minimum: p.quantity.minimum, maximum: p.quantity.maximum },
     status: p.status,
@@ -127,10 +123,8 @@ export function subscriptionToApiJson(s: Subscription): ApiJson {
     paused_at: s.pausedAt,
     canceled_at: s.canceledAt,
     collection_mode: s.collectionMode,
-    current_billing_period: s.currentBillingPeriod
-      ? { starts_at: s.currentBillingPeriod.startsAt, ends_at: s.currentBillingPeriod.endsAt }
-      : s.currentBillingPeriod,
-    billing_cycle: { interval: s.billingCycle.interval, frequency: s.billingCycle.frequency },
+    current_billing_period: period(s.currentBillingPeriod),
+    billing_cycle: duration(s.billingCycle),
     scheduled_change: s.scheduledChange
       ? {
         action: s.scheduledChange.action,
@@ -146,15 +140,23 @@ export function subscriptionToApiJson(s: Subscription): ApiJson {
       updated_at: item.updatedAt,
       previously_billed_at: item.previouslyBilledAt,
       next_billed_at: item.nextBilledAt,
-      trial_dates: item.trialDates
-        ? { starts_at: item.trialDates.startsAt, ends_at: item.trialDates.endsAt }
-        : item.trialDates,
+      trial_dates: period(item.trialDates),
       price: priceToApiJson(item.price),
       product: productToApiJson(item.product),
     })),
     custom_data: s.customData as Json,
     import_meta: importMeta(s.importMeta),
   };
+}
+
+function duration(
+  d: { interval: string; frequency: number } | null | undefined,
+): Json | undefined {
+  return d ? { interval: d.interval, frequency: d.frequency } : d;
+}
+
+function period(p: { startsAt: string; endsAt: string } | null | undefined): Json | undefined {
+  return p ? { starts_at: p.startsAt, ends_at: p.endsAt } : p;
 }
 
 function importMeta(
