@@ -858,3 +858,44 @@ Deno.test({
       assert.deepEqual(names, [{ price: "Pro monthly", product: "Pro plan", amount: "3000" }]);
     }),
 });
+
+Deno.test({
+  name: "created_at is Paddle's when the state carries it, and kept when an older payload omits it",
+  fn: () =>
+    withClient(async (client) => {
+      const f = fixture();
+      const c = f.customer(uniqueEmail("created"));
+      const s = f.subscription(c.id, [f.item(f.pro)]);
+      const withoutCreated = (json: Record<string, unknown>) => {
+        const copy = structuredClone(json);
+        delete copy.created_at;
+        return copy;
+      };
+      // A subscription without created_at first: local times, never a sentinel.
+      await applyEntities(client, "subscription", [withoutCreated(subscriptionJson(s, f.catalog))]);
+      const times = async () =>
+        (await client.query(
+          `select c.created_at as customer, s.created_at as subscription
+           from public.customers c join public.subscriptions s using (customer_id)
+           where s.subscription_id = $1`,
+          [s.id],
+        )).rows[0];
+      const local = await times();
+      assert.ok(Math.abs(local.customer.getTime() - Date.now()) < 60_000, "stub: local time");
+      assert.ok(Math.abs(local.subscription.getTime() - Date.now()) < 60_000);
+
+      await applyEntities(client, "customer", [customerJson(c)]);
+      const v2 = f.at(s, T0 + MIN);
+      await applyEntities(client, "subscription", [subscriptionJson(v2, f.catalog)]);
+      assert.deepEqual(await times(), { customer: new Date(T0), subscription: new Date(T0) });
+
+      // Newer states without created_at keep Paddle's.
+      await applyEntities(client, "customer", [
+        withoutCreated(customerJson({ ...c, updatedAtMs: T0 + MIN })),
+      ]);
+      await applyEntities(client, "subscription", [
+        withoutCreated(subscriptionJson(f.at(s, T0 + 2 * MIN), f.catalog)),
+      ]);
+      assert.deepEqual(await times(), { customer: new Date(T0), subscription: new Date(T0) });
+    }),
+});

@@ -495,7 +495,8 @@ begin
     )
     select i.v ->> 'id', i.v ->> 'email', i.v ->> 'name', i.v ->> 'status',
            nullif(i.v -> 'custom_data', 'null'), nullif(i.v -> 'import_meta', 'null'),
-           coalesce((i.v ->> 'created_at')::timestamptz, now()),
+           -- '-infinity' marks "Paddle gave none" (older payloads), resolved below.
+           coalesce((i.v ->> 'created_at')::timestamptz, '-infinity'),
            coalesce(i.updated_at, p_occurred_at), p_occurred_at, p_event_id
     from incoming i
     on conflict (customer_id) do update
@@ -505,10 +506,7 @@ begin
         custom_data = excluded.custom_data,
         import_meta = excluded.import_meta,
         -- Paddle's created_at when this state carries one; a stub's local time otherwise stays.
-        created_at = coalesce(
-          (select (i.v ->> 'created_at')::timestamptz from incoming i where i.v ->> 'id' = excluded.customer_id),
-          c.created_at
-        ),
+        created_at = case when excluded.created_at = '-infinity' then c.created_at else excluded.created_at end,
         paddle_updated_at = excluded.paddle_updated_at,
         last_event_occurred_at = excluded.last_event_occurred_at,
         last_event_id = excluded.last_event_id
@@ -518,6 +516,8 @@ begin
     returning c.customer_id
   )
   select array_agg(w.customer_id order by w.customer_id) into v_written from written w;
+  update public.customers c set created_at = now()
+  where c.customer_id = any(v_written) and c.created_at = '-infinity';
 
   -- Only written rows: then the row's email is this state's, whose lock we hold. The join with
   -- auth.users is a prefilter in one pass; paddle_link_customer decides, exactly as before.
@@ -715,7 +715,8 @@ begin
            (i.v ->> 'first_billed_at')::timestamptz, (i.v ->> 'paused_at')::timestamptz,
            (i.v ->> 'canceled_at')::timestamptz,
            nullif(i.v -> 'custom_data', 'null'), nullif(i.v -> 'import_meta', 'null'),
-           coalesce((i.v ->> 'created_at')::timestamptz, now()),
+           -- '-infinity' marks "Paddle gave none" (older payloads), resolved below.
+           coalesce((i.v ->> 'created_at')::timestamptz, '-infinity'),
            coalesce(i.updated_at, p_occurred_at), p_occurred_at, p_event_id
     from incoming i
     on conflict (subscription_id) do update
@@ -739,11 +740,7 @@ begin
         canceled_at = excluded.canceled_at,
         custom_data = excluded.custom_data,
         import_meta = excluded.import_meta,
-        created_at = coalesce(
-          (select (x.v ->> 'created_at')::timestamptz
-           from jsonb_array_elements(v_chosen) x (v) where x.v ->> 'id' = excluded.subscription_id),
-          s.created_at
-        ),
+        created_at = case when excluded.created_at = '-infinity' then s.created_at else excluded.created_at end,
         paddle_updated_at = excluded.paddle_updated_at,
         last_event_occurred_at = excluded.last_event_occurred_at,
         last_event_id = excluded.last_event_id
@@ -752,6 +749,8 @@ begin
     returning s.subscription_id
   )
   select coalesce(array_agg(w.subscription_id), '{}') into v_won from written w;
+  update public.subscriptions s set created_at = now()
+  where s.subscription_id = any(v_won) and s.created_at = '-infinity';
 
   -- Items of the winning states only: exactly what that state lists.
   with wanted as (
