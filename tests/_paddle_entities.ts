@@ -3,8 +3,19 @@
  * small state objects; and the mirror's rows read back in the same terms, so a test can compare
  * "what Paddle has" with "what the tables hold" field by field.
  */
+import {
+  customerEntity,
+  priceEntity,
+  productEntity,
+  subscriptionEntity,
+  subscriptionItem,
+} from "../local/paddle_simulator/entity_builders.ts";
+import type { PaddlePrice, PaddleProduct } from "../local/paddle_simulator/entities.ts";
 import { type JsonObject, paddleTime } from "../local/paddle_webhooks/payloads.ts";
 import type { Client } from "./_db.ts";
+
+/** Paddle's `import_meta` on records migrated into Paddle from another platform. */
+export type ImportMeta = { external_id: string | null; imported_from: string };
 
 export interface ProductState {
   id: string;
@@ -12,7 +23,7 @@ export interface ProductState {
   description: string | null;
   status: "active" | "archived";
   customData: JsonObject | null;
-  importMeta?: JsonObject | null;
+  importMeta?: ImportMeta | null;
   createdAtMs: number;
   updatedAtMs: number;
 }
@@ -34,7 +45,7 @@ export interface PriceState {
   quantity: { minimum: number; maximum: number };
   status: "active" | "archived";
   customData: JsonObject | null;
-  importMeta?: JsonObject | null;
+  importMeta?: ImportMeta | null;
   createdAtMs: number;
   updatedAtMs: number;
 }
@@ -45,7 +56,7 @@ export interface CustomerState {
   name: string | null;
   status: "active" | "archived";
   customData: JsonObject | null;
-  importMeta?: JsonObject | null;
+  importMeta?: ImportMeta | null;
   createdAtMs: number;
   updatedAtMs: number;
 }
@@ -70,62 +81,60 @@ export interface SubscriptionState {
   scheduledChange: { action: "cancel" | "pause" | "resume"; effectiveAtMs: number } | null;
   collectionMode: "automatic" | "manual";
   customData: JsonObject | null;
-  importMeta?: JsonObject | null;
+  importMeta?: ImportMeta | null;
   createdAtMs: number;
   updatedAtMs: number;
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
-const time = (ms: number | null | undefined) => (ms == null ? null : paddleTime(ms));
 
-export function productJson(p: ProductState): JsonObject {
+export function productJson(p: ProductState): PaddleProduct {
   return {
-    id: p.id,
-    name: p.name,
-    tax_category: "standard",
-    type: "standard",
-    description: p.description,
-    image_url: null,
-    custom_data: p.customData,
-    status: p.status,
+    ...productEntity({
+      id: p.id,
+      name: p.name,
+      description: p.description,
+      customData: p.customData,
+      status: p.status,
+      createdAt: paddleTime(p.createdAtMs),
+      updatedAt: paddleTime(p.updatedAtMs),
+    }),
     import_meta: p.importMeta ?? null,
-    created_at: time(p.createdAtMs),
-    updated_at: time(p.updatedAtMs),
   };
 }
 
-export function priceJson(p: PriceState): JsonObject {
+export function priceJson(p: PriceState): PaddlePrice {
   return {
-    id: p.id,
-    product_id: p.productId,
-    type: "standard",
-    description: `${p.name} (description)`,
-    name: p.name,
-    tax_mode: "account_setting",
-    billing_cycle: p.billingCycle,
-    trial_period: p.trialPeriod,
-    unit_price: { amount: p.amount, currency_code: p.currency },
-    unit_price_overrides: [],
-    quantity: p.quantity,
-    status: p.status,
-    custom_data: p.customData,
+    ...priceEntity({
+      id: p.id,
+      productId: p.productId,
+      name: p.name,
+      description: `${p.name} (description)`,
+      amount: p.amount,
+      currencyCode: p.currency,
+      billingCycle: p.billingCycle,
+      trialPeriod: p.trialPeriod,
+      quantity: p.quantity,
+      status: p.status,
+      customData: p.customData,
+      createdAt: paddleTime(p.createdAtMs),
+      updatedAt: paddleTime(p.updatedAtMs),
+    }),
     import_meta: p.importMeta ?? null,
-    created_at: time(p.createdAtMs),
-    updated_at: time(p.updatedAtMs),
   };
 }
 
 export function customerJson(c: CustomerState): JsonObject {
   return {
-    id: c.id,
-    name: c.name,
-    email: c.email,
-    marketing_consent: false,
-    status: c.status,
-    custom_data: c.customData,
-    locale: "en",
-    created_at: time(c.createdAtMs),
-    updated_at: time(c.updatedAtMs),
+    ...customerEntity({
+      id: c.id,
+      email: c.email,
+      name: c.name,
+      status: c.status,
+      customData: c.customData,
+      createdAt: paddleTime(c.createdAtMs),
+      updatedAt: paddleTime(c.updatedAtMs),
+    }),
     import_meta: c.importMeta ?? null,
   };
 }
@@ -137,8 +146,8 @@ function billing(s: SubscriptionState) {
   const periodEnd = s.createdAtMs + 30 * DAY_MS;
   return {
     live,
-    period: live ? { starts_at: time(periodStart), ends_at: time(periodEnd) } : null,
-    nextBilledAt: live ? time(periodEnd) : null,
+    period: live ? { starts_at: paddleTime(periodStart), ends_at: paddleTime(periodEnd) } : null,
+    nextBilledAt: live ? paddleTime(periodEnd) : null,
   };
 }
 
@@ -154,53 +163,50 @@ export function subscriptionJson(
   },
 ): JsonObject {
   const { period, nextBilledAt, live } = billing(s);
-  const cycle = { interval: "month", frequency: 1 };
-  return {
+  const { management_urls: _apiOnly, ...entity } = subscriptionEntity({
     id: s.id,
+    customerId: s.customerId,
     status: s.status,
-    customer_id: s.customerId,
-    address_id: null,
-    business_id: null,
-    currency_code: "USD",
-    created_at: time(s.createdAtMs),
-    updated_at: time(s.updatedAtMs),
-    started_at: time(s.createdAtMs),
-    first_billed_at: time(s.createdAtMs),
-    next_billed_at: nextBilledAt,
-    paused_at: s.status === "paused" ? time(s.updatedAtMs) : null,
-    canceled_at: s.status === "canceled" ? time(s.updatedAtMs) : null,
-    collection_mode: s.collectionMode,
-    billing_details: null,
-    current_billing_period: period,
-    billing_cycle: cycle,
-    scheduled_change: s.scheduledChange
+    collectionMode: s.collectionMode,
+    createdAt: paddleTime(s.createdAtMs),
+    updatedAt: paddleTime(s.updatedAtMs),
+    startedAt: paddleTime(s.createdAtMs),
+    firstBilledAt: paddleTime(s.createdAtMs),
+    nextBilledAt,
+    pausedAt: s.status === "paused" ? paddleTime(s.updatedAtMs) : null,
+    canceledAt: s.status === "canceled" ? paddleTime(s.updatedAtMs) : null,
+    currentBillingPeriod: period,
+    billingCycle: { interval: "month", frequency: 1 },
+    scheduledChange: s.scheduledChange
       ? {
         action: s.scheduledChange.action,
-        effective_at: time(s.scheduledChange.effectiveAtMs),
+        effective_at: paddleTime(s.scheduledChange.effectiveAtMs),
         resume_at: null,
       }
       : null,
     items: s.items.map((item) => {
       const price = catalog.price(item.priceId);
-      return {
+      return subscriptionItem({
+        price: priceJson(price),
+        product: productJson(catalog.product(price.productId)),
         status: item.status,
         quantity: item.quantity,
         recurring: item.recurring,
-        created_at: time(item.createdAtMs),
-        updated_at: time(item.updatedAtMs),
-        previously_billed_at: time(s.createdAtMs),
-        next_billed_at: live && item.recurring ? nextBilledAt : null,
-        trial_dates: item.trial
-          ? { starts_at: time(item.trial.startsAtMs), ends_at: time(item.trial.endsAtMs) }
+        createdAt: paddleTime(item.createdAtMs),
+        updatedAt: paddleTime(item.updatedAtMs),
+        previouslyBilledAt: paddleTime(s.createdAtMs),
+        nextBilledAt: live && item.recurring ? nextBilledAt : null,
+        trialDates: item.trial
+          ? {
+            starts_at: paddleTime(item.trial.startsAtMs),
+            ends_at: paddleTime(item.trial.endsAtMs),
+          }
           : null,
-        price: priceJson(price),
-        product: productJson(catalog.product(price.productId)),
-      };
+      });
     }),
-    custom_data: s.customData,
-    discount: null,
-    import_meta: s.importMeta ?? null,
-  };
+    customData: s.customData,
+  });
+  return { ...entity, import_meta: s.importMeta ?? null };
 }
 
 // ---- The mirror's rows, in comparable terms (times in ms, amounts as Paddle's strings) ----

@@ -391,7 +391,7 @@ Deno.test({
       assert.equal(price.unit_price_amount, "500");
 
       // An older payload without updated_at is versioned by its occurred_at.
-      const undated = priceJson({ ...imported, name: "Seat v2" });
+      const undated: Record<string, unknown> = priceJson({ ...imported, name: "Seat v2" });
       delete undated.updated_at;
       assert.equal(
         (await apply(client, paddleEvent("price.updated", undated, T0 + MIN))).outcome,
