@@ -206,7 +206,7 @@ create policy "subscription items are readable by the owner of their subscriptio
 -- Validation helpers: a malformed entity raises SQLSTATE 22023 and nothing of the call is kept
 ------------------------------------------------------------------------------------------------
 
--- The four small immutable SQL helpers below have no `set search_path`, on purpose: a SET clause
+-- The small SQL helpers below have no `set search_path`, on purpose: a SET clause
 -- stops Postgres from inlining a SQL function, and they are evaluated a few times per entity
 -- (tens of thousands of calls for a large sync), where a non-inlined call with its GUC save and
 -- restore costs several times the check itself. Their bodies use only pg_catalog operators and
@@ -255,6 +255,17 @@ begin
     raise exception using errcode = '22023', message = format('%s: %s', p_function, p_problem);
   end if;
 end;
+$$;
+
+-- One state per id, the newest by updated_at (undated last): a page may hold an id twice. Only
+-- after validation (the cast would fail on a malformed time).
+create function public.paddle_newest_per_id(p_entities jsonb) returns setof jsonb
+language sql
+stable
+as $$
+  select distinct on (x.v ->> 'id') x.v
+  from jsonb_array_elements(p_entities) x (v)
+  order by x.v ->> 'id', (x.v ->> 'updated_at')::timestamptz desc nulls last
 $$;
 
 -- Every version comparison goes through this one expression (nulls lowest; the event id in C
@@ -308,10 +319,8 @@ begin
   ));
 
   with incoming as (
-    -- A page can hold the same product twice (embedded in several subscriptions): keep the newest.
-    select distinct on (x.v ->> 'id') x.v, (x.v ->> 'updated_at')::timestamptz as updated_at
-    from jsonb_array_elements(p_entities) x (v)
-    order by x.v ->> 'id', (x.v ->> 'updated_at')::timestamptz desc nulls last
+    select n.v, (n.v ->> 'updated_at')::timestamptz as updated_at
+    from public.paddle_newest_per_id(p_entities) n (v)
   ), written as (
     insert into public.products as t (
       product_id, name, description, type, tax_category, image_url, status, custom_data, import_meta,
@@ -391,9 +400,8 @@ begin
   on conflict (product_id) do nothing;
 
   with incoming as (
-    select distinct on (x.v ->> 'id') x.v, (x.v ->> 'updated_at')::timestamptz as updated_at
-    from jsonb_array_elements(p_entities) x (v)
-    order by x.v ->> 'id', (x.v ->> 'updated_at')::timestamptz desc nulls last
+    select n.v, (n.v ->> 'updated_at')::timestamptz as updated_at
+    from public.paddle_newest_per_id(p_entities) n (v)
   ), written as (
     insert into public.prices as t (
       price_id, product_id, name, description, type, tax_mode, unit_price_amount, unit_price_currency,
@@ -485,9 +493,8 @@ begin
   order by k.key;
 
   with incoming as (
-    select distinct on (x.v ->> 'id') x.v, (x.v ->> 'updated_at')::timestamptz as updated_at
-    from jsonb_array_elements(p_entities) x (v)
-    order by x.v ->> 'id', (x.v ->> 'updated_at')::timestamptz desc nulls last
+    select n.v, (n.v ->> 'updated_at')::timestamptz as updated_at
+    from public.paddle_newest_per_id(p_entities) n (v)
   ), written as (
     insert into public.customers as c (
       customer_id, email, name, status, custom_data, import_meta, created_at,
@@ -664,13 +671,7 @@ begin
   v_chosen := p_entities;
   if (select count(distinct x.v ->> 'id') from jsonb_array_elements(p_entities) x (v))
      < jsonb_array_length(p_entities) then
-    select jsonb_agg(c.v)
-    into v_chosen
-    from (
-      select distinct on (x.v ->> 'id') x.v
-      from jsonb_array_elements(p_entities) x (v)
-      order by x.v ->> 'id', (x.v ->> 'updated_at')::timestamptz desc nulls last
-    ) c;
+    select jsonb_agg(n.v) into v_chosen from public.paddle_newest_per_id(p_entities) n (v);
   end if;
 
   with stubs as (
@@ -824,6 +825,7 @@ $$;
 revoke all on function public.paddle_is_bad_timestamp(jsonb), public.paddle_is_bad_integer(jsonb),
   public.paddle_is_bad_cycle(jsonb), public.paddle_raise_malformed(text, text),
   public.paddle_is_newer(timestamptz, timestamptz, text, timestamptz, timestamptz, text),
+  public.paddle_newest_per_id(jsonb),
   public.apply_paddle_products(jsonb, text, timestamptz),
   public.apply_paddle_prices(jsonb, text, timestamptz),
   public.apply_paddle_customers(jsonb, text, timestamptz),
