@@ -321,6 +321,14 @@ begin
   with incoming as (
     select n.v, (n.v ->> 'updated_at')::timestamptz as updated_at
     from public.paddle_newest_per_id(p_entities) n (v)
+    -- See "Only states newer" in apply_paddle_customers.
+    where not exists (
+      select 1 from public.products t
+      where t.product_id = n.v ->> 'id'
+        and not public.paddle_is_newer(
+          coalesce((n.v ->> 'updated_at')::timestamptz, p_occurred_at), p_occurred_at, p_event_id,
+          t.updated_at, t.last_event_occurred_at, t.last_event_id)
+    )
   ), written as (
     insert into public.products as t (
       product_id, name, description, type, tax_category, image_url, status, custom_data, import_meta,
@@ -402,6 +410,14 @@ begin
   with incoming as (
     select n.v, (n.v ->> 'updated_at')::timestamptz as updated_at
     from public.paddle_newest_per_id(p_entities) n (v)
+    -- See "Only states newer" in apply_paddle_customers.
+    where not exists (
+      select 1 from public.prices t
+      where t.price_id = n.v ->> 'id'
+        and not public.paddle_is_newer(
+          coalesce((n.v ->> 'updated_at')::timestamptz, p_occurred_at), p_occurred_at, p_event_id,
+          t.updated_at, t.last_event_occurred_at, t.last_event_id)
+    )
   ), written as (
     insert into public.prices as t (
       price_id, product_id, name, description, type, tax_mode, unit_price_amount, unit_price_currency,
@@ -460,6 +476,7 @@ language plpgsql
 set search_path = ''
 as $$
 declare
+  v_candidates jsonb;
   v_written text[];
   v_customer_id text;
   v_linked integer := 0;
@@ -483,18 +500,32 @@ begin
     limit 1
   ));
 
+  -- Only states newer than the stored row go further. Read without locking: versions only grow,
+  -- so a state skipped here could never win, and the upsert re-checks under the row lock. It keeps
+  -- an unchanged page from locking (and so dirtying) every row it names.
+  select coalesce(jsonb_agg(n.v), '[]')
+  into v_candidates
+  from public.paddle_newest_per_id(p_entities) n (v)
+  where not exists (
+    select 1 from public.customers c
+    where c.customer_id = n.v ->> 'id'
+      and not public.paddle_is_newer(
+        coalesce((n.v ->> 'updated_at')::timestamptz, p_occurred_at), p_occurred_at, p_event_id,
+        c.paddle_updated_at, c.last_event_occurred_at, c.last_event_id)
+  );
+
   -- The lock paddle_link_customer_on_email_confirmed takes for an email, taken before any row
   -- lock (see paddle_link_customer), in one global order so two concurrent pages cannot deadlock.
   perform pg_advisory_xact_lock(k.key)
   from (
     select distinct hashtextextended(lower(coalesce(x.v ->> 'email', '')), 0) as key
-    from jsonb_array_elements(p_entities) x (v)
+    from jsonb_array_elements(v_candidates) x (v)
   ) k
   order by k.key;
 
   with incoming as (
-    select n.v, (n.v ->> 'updated_at')::timestamptz as updated_at
-    from public.paddle_newest_per_id(p_entities) n (v)
+    select x.v, (x.v ->> 'updated_at')::timestamptz as updated_at
+    from jsonb_array_elements(v_candidates) x (v)
   ), written as (
     insert into public.customers as c (
       customer_id, email, name, status, custom_data, import_meta, created_at,
@@ -667,12 +698,18 @@ begin
     v_catalog := v_catalog + (public.apply_paddle_prices(v_result, null, null) ->> 'written')::integer;
   end if;
 
-  -- One state per subscription: the newest of the page (a page rarely holds one id twice).
-  v_chosen := p_entities;
-  if (select count(distinct x.v ->> 'id') from jsonb_array_elements(p_entities) x (v))
-     < jsonb_array_length(p_entities) then
-    select jsonb_agg(n.v) into v_chosen from public.paddle_newest_per_id(p_entities) n (v);
-  end if;
+  -- One state per subscription, the newest of the page, and only when newer than the stored row
+  -- (see "Only states newer" in apply_paddle_customers).
+  select coalesce(jsonb_agg(n.v), '[]')
+  into v_chosen
+  from public.paddle_newest_per_id(p_entities) n (v)
+  where not exists (
+    select 1 from public.subscriptions s
+    where s.subscription_id = n.v ->> 'id'
+      and not public.paddle_is_newer(
+        coalesce((n.v ->> 'updated_at')::timestamptz, p_occurred_at), p_occurred_at, p_event_id,
+        s.paddle_updated_at, s.last_event_occurred_at, s.last_event_id)
+  );
 
   with stubs as (
     insert into public.customers (customer_id)
