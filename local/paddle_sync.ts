@@ -156,6 +156,8 @@ export async function main(args: string[]): Promise<number> {
   let slices = 0;
   let restart = options.restart;
   let written = 0;
+  let paddleWaitMs = 0;
+  let databaseMs = 0;
   while (true) {
     const report = await runSlice(
       { store, openPages, onPage: (p) => progress.page(p) },
@@ -164,6 +166,8 @@ export async function main(args: string[]): Promise<number> {
     restart = false;
     slices++;
     written += report.slice.written;
+    paddleWaitMs += report.slice.paddle_wait_ms;
+    databaseMs += report.slice.database_ms;
     if (report.status === "done" && report.run) {
       const run = report.run;
       const seconds = (performance.now() - started) / 1000;
@@ -175,7 +179,15 @@ export async function main(args: string[]): Promise<number> {
           `${seconds.toFixed(1)} s`,
       );
       if (options.json) {
-        console.log(JSON.stringify({ ...run, slices, written_now: written, seconds, ...memory() }));
+        console.log(JSON.stringify({
+          ...run,
+          slices,
+          written_now: written,
+          seconds,
+          paddle_wait_seconds: paddleWaitMs / 1000,
+          database_seconds: databaseMs / 1000,
+          ...memory(),
+        }));
       }
       return 0;
     }

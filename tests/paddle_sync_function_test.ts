@@ -100,3 +100,54 @@ Deno.test("paddle-sync: bad bodies are 400 and change nothing; other methods 405
   assert.equal((await paddleRequests()).length, 0);
   assert.equal(await stateSnapshot(), before);
 });
+
+Deno.test("the sync state and functions: the service role reads, nobody else reads or calls, nobody writes directly", async () => {
+  await syncToEnd(false);
+  const { apiUrl, anonKey, serviceRoleKey } = stackInfo();
+  const options = { auth: { persistSession: false, autoRefreshToken: false } };
+  const anon = createClient(apiUrl, anonKey, options);
+  const { client: alice } = await signedInClient("alice@example.com");
+  const admin = createClient(apiUrl, serviceRoleKey, options);
+  const before = await stateSnapshot();
+
+  for (const [who, client] of [["anon", anon], ["alice", alice]] as const) {
+    const read = await client.from("paddle_sync_state").select("*");
+    assert.ok(read.error !== null || read.data?.length === 0, `${who} reads no state`);
+    assert.equal(read.data?.length ?? 0, 0, who);
+    for (
+      const [fn, args] of [
+        ["paddle_sync_begin", { p_restart: true }],
+        ["paddle_sync_status", {}],
+        ["paddle_sync_record_error", {
+          p_run_id: crypto.randomUUID(),
+          p_entity_type: "customer",
+          p_error: "x",
+        }],
+        ["apply_paddle_entities", { p_entity_type: "customer", p_entities: [] }],
+      ] as const
+    ) {
+      const { error } = await client.rpc(fn, args);
+      assert.ok(error, `${who} may not call ${fn}`);
+    }
+  }
+
+  const read = await admin.from("paddle_sync_state").select("entity_type").order("position");
+  assert.equal(read.error, null);
+  assert.deepEqual(read.data?.map((r) => r.entity_type), [
+    "product",
+    "price",
+    "customer",
+    "subscription",
+  ]);
+  const update = await admin.from("paddle_sync_state").update({ cursor: null }).eq(
+    "entity_type",
+    "customer",
+  );
+  assert.ok(update.error, "the service role does not write the state directly");
+  const bypass = await admin.rpc("apply_paddle_entities", {
+    p_entity_type: "customer",
+    p_entities: [],
+  });
+  assert.ok(bypass.error, "pages reach the mirror only through paddle_sync_apply_page");
+  assert.equal(await stateSnapshot(), before);
+});

@@ -19,7 +19,15 @@ function report(more: Partial<SliceReport> = {}): SliceReport {
   return {
     status: "syncing",
     run: RUN,
-    slice: { pages: 2, records: 400, written: 10, duration_ms: 1200, stopped: "time" },
+    slice: {
+      pages: 2,
+      records: 400,
+      written: 10,
+      duration_ms: 1200,
+      paddle_wait_ms: 100,
+      database_ms: 900,
+      stopped: "time",
+    },
     ...more,
   };
 }
@@ -163,7 +171,15 @@ Deno.test("the database unreachable before anything is known: 503 and no run in 
   const { handler } = setup({
     status: "syncing",
     run: null,
-    slice: { pages: 0, records: 0, written: 0, duration_ms: 5, stopped: "error" },
+    slice: {
+      pages: 0,
+      records: 0,
+      written: 0,
+      duration_ms: 5,
+      paddle_wait_ms: 0,
+      database_ms: 5,
+      stopped: "error",
+    },
     error: { code: "database_unavailable", detail: "timeout" },
   });
   const res = await handler(post({ apikey: SECRET_KEY }));

@@ -47,6 +47,9 @@ export interface SliceReport {
     records: number;
     written: number;
     duration_ms: number;
+    /** Time spent waiting for Paddle's pages (what the prefetch did not hide) and for the database. */
+    paddle_wait_ms: number;
+    database_ms: number;
     /** Why the slice ended. `concurrent`: another slice moved the cursor first. */
     stopped: "done" | "time" | "error" | "concurrent";
   };
@@ -87,7 +90,7 @@ export async function runSlice(deps: SliceDeps, options: SliceOptions = {}): Pro
   const sleep = deps.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
   const started = now();
   const deadline = createDeadline(options.sliceMs ?? DEFAULT_SLICE_MS, now);
-  const slice = { pages: 0, records: 0, written: 0 };
+  const slice = { pages: 0, records: 0, written: 0, paddle_wait_ms: 0, database_ms: 0 };
 
   const report = (
     run: RunStatus | null,
@@ -96,7 +99,13 @@ export async function runSlice(deps: SliceDeps, options: SliceOptions = {}): Pro
   ): SliceReport => ({
     status: run?.status === "done" ? "done" : "syncing",
     run,
-    slice: { ...slice, duration_ms: Math.max(0, Math.round(now() - started)), stopped },
+    slice: {
+      ...slice,
+      paddle_wait_ms: Math.round(slice.paddle_wait_ms),
+      database_ms: Math.round(slice.database_ms),
+      duration_ms: Math.max(0, Math.round(now() - started)),
+      stopped,
+    },
     ...(error ? { error } : {}),
   });
 
@@ -129,10 +138,12 @@ export async function runSlice(deps: SliceDeps, options: SliceOptions = {}): Pro
     let fetching: Promise<Fetched> | undefined = fetchPage(reader);
 
     while (true) {
+      const waitStarted = now();
       const fetched = await raceWithTimeout(
         fetching ?? fetchPage(reader),
         deadline.remaining(),
       ).then((r) => r.kind === "value" ? r.value : r);
+      slice.paddle_wait_ms += now() - waitStarted;
       fetching = undefined;
       if (fetched.kind === "timeout") {
         return await stop("error", { code: "paddle_timeout", entity_type: entityType });
@@ -161,6 +172,7 @@ export async function runSlice(deps: SliceDeps, options: SliceOptions = {}): Pro
       if (page.hasMore && !deadline.expired()) fetching = fetchPage(reader);
 
       let applied;
+      const applyStarted = now();
       try {
         applied = await deps.store.applyPage({
           runId: run.run_id,
@@ -169,10 +181,13 @@ export async function runSlice(deps: SliceDeps, options: SliceOptions = {}): Pro
           entities: page.entities,
           nextCursor: page.nextCursor,
           hasMore: page.hasMore,
-          estimatedTotal: page.estimatedTotal,
+          // -1 is Paddle's "not counted" (Skip-Count): unknown, not a size.
+          estimatedTotal: page.estimatedTotal >= 0 ? page.estimatedTotal : null,
         });
       } catch (error) {
         return await stop("error", { ...storeFailure(error), entity_type: entityType });
+      } finally {
+        slice.database_ms += now() - applyStarted;
       }
       run = applied.run;
       if (!applied.applied) return report(run, "concurrent");

@@ -370,3 +370,13 @@ Deno.test("progress is reported per committed page", async () => {
     "subscription:1",
   ]);
 });
+
+Deno.test("the slice reports how long it waited for the database", async () => {
+  const store = new MemoryStore();
+  const clock = fakeClock();
+  const apply = store.applyPage.bind(store);
+  store.applyPage = (input) => (clock.advance(50), apply(input));
+  const report = await runSlice(deps(store, fakePaddle(COUNTS).open, clock));
+  assert.equal(report.slice.database_ms, 50 * report.slice.pages);
+  assert.equal(report.slice.duration_ms, 50 * report.slice.pages);
+});
