@@ -899,3 +899,52 @@ Deno.test({
       assert.deepEqual(await times(), { customer: new Date(T0), subscription: new Date(T0) });
     }),
 });
+
+Deno.test({
+  name:
+    "concurrent pages naming the same entities in opposite orders: the second waits, no deadlock",
+  fn: () =>
+    withClient((first) =>
+      withClient(async (second) => {
+        const f = fixture();
+        const customers = Array.from({ length: 6 }, (_, i) => f.customer(uniqueEmail(`conc${i}`)));
+        const subs = customers.map((c) => f.subscription(c.id, [f.item(f.pro), f.item(f.seat)]));
+        const newer = subs.map((s) => f.at(s, T0 + MIN, { status: "past_due" }));
+        await first.query("begin");
+        await first.query("select public.apply_paddle_entities('customer', $1::jsonb)", [
+          JSON.stringify(customers.map(customerJson)),
+        ]);
+        await first.query("select public.apply_paddle_entities('subscription', $1::jsonb)", [
+          JSON.stringify(subs.map((s) => subscriptionJson(s, f.catalog))),
+        ]);
+        // The same customers and subscriptions, newer and reversed, from another session.
+        const racing = (async () => {
+          await second.query("begin");
+          const c = await second.query(
+            "select public.apply_paddle_entities('customer', $1::jsonb) r",
+            [
+              JSON.stringify(
+                customers.map((x) => customerJson({ ...x, updatedAtMs: T0 + MIN })).reverse(),
+              ),
+            ],
+          );
+          const s = await second.query(
+            "select public.apply_paddle_entities('subscription', $1::jsonb) r",
+            [
+              JSON.stringify(newer.map((x) => subscriptionJson(x, f.catalog)).reverse()),
+            ],
+          );
+          await second.query("commit");
+          return [c.rows[0].r.written, s.rows[0].r.written];
+        })();
+        await new Promise((r) => setTimeout(r, 150));
+        await first.query("commit");
+        assert.deepEqual(await racing, [6, 6]);
+        const rows = await subscriptionRows(first, subs.map((s) => s.id));
+        assert.deepEqual(
+          rows.map((r) => [r.status, (r.items as unknown[]).length]),
+          subs.map(() => ["past_due", 2]),
+        );
+      })
+    ),
+});
