@@ -1,6 +1,8 @@
 /**
  * `deno task paddle:sync [--restart] [--slice-seconds N] [--max-stalled N] [--json]`: runs the
  * Paddle → mirror sync slice after slice until the run is done, with a progress bar on stderr.
+ * It continues an unfinished run (one the function's schedule started, or one that failed), and
+ * starts a new run when the last one had finished; `--restart` always starts a new one.
  *
  * Configuration is the functions' own (`paddle-sync/config.ts` validates it): the environment,
  * then `.env` and `supabase/functions/.env`, and for whatever they leave out the running local
@@ -165,6 +167,12 @@ export async function main(args: string[]): Promise<number> {
     );
     restart = false;
     slices++;
+    if (slices === 1 && !options.restart && report.status === "done" && report.slice.pages === 0) {
+      // The last run had finished before this command: a person asking to sync wants Paddle
+      // read again, not "already done" (that cheap answer is for the scheduled function).
+      restart = true;
+      continue;
+    }
     written += report.slice.written;
     paddleWaitMs += report.slice.paddle_wait_ms;
     databaseMs += report.slice.database_ms;

@@ -35,6 +35,18 @@ Deno.test("paddle:sync exits 0 when done, with progress per entity type on stder
   assert.equal(n, 210);
 });
 
+Deno.test("paddle:sync after a finished run reads Paddle again: entities loaded since then arrive", async () => {
+  assert.equal((await cli([])).code, 0);
+  const account = await loadAccount(3);
+  const run = await cli([]);
+  assert.equal(run.code, 0, run.stderr);
+  const [{ n }] = await sql<{ n: number }>(
+    "select count(*)::int as n from public.subscriptions where subscription_id = any($1)",
+    [account.subscriptions.map((s) => s.id)],
+  );
+  assert.equal(n, 3);
+});
+
 Deno.test("paddle:sync on bad configuration: exit 2 and one clear line", async () => {
   const missing = await cli([], { LOCAL_STACK_FILE: "/nonexistent/stack.json" });
   assert.equal(missing.code, 2);
