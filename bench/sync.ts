@@ -200,7 +200,11 @@ try {
     `and ${Number(first.output.paddle_wait_seconds).toFixed(1)} s waiting for Paddle pages the ` +
     `prefetch had not hidden; the unchanged sync: ${
       Number(second.output.database_seconds).toFixed(1)
-    } s and ${Number(second.output.paddle_wait_seconds).toFixed(1)} s. Resident memory grows ` +
+    } s and ${Number(second.output.paddle_wait_seconds).toFixed(1)} s. CPU time of the syncing ` +
+    `process: ${Number(first.output.cpu_seconds).toFixed(1)} s for the first sync (${
+      (Number(first.output.cpu_seconds) * 1000 / Number(first.output.pages)).toFixed(0)
+    } ms per page, process start included; the hosted runtime allows 2 s of CPU per request). ` +
+    "Resident memory grows " +
     "while V8 defers collection; the live heap after a full GC is what shows whether pages are " +
     "held.",
     MARK_END,
