@@ -181,7 +181,7 @@ try {
     } customers and ${n(SUBSCRIPTIONS)} subscriptions (${n(items)} items) over ${PRICES} prices ` +
     `and ${account.products.length} products, loaded into the simulator through \`/__entities\`, ` +
     "synced into an empty mirror (plus the demo seed) with `deno task paddle:sync --restart` " +
-    "(default 25 s slices), each measurement in its own process. " +
+    "(default slices: 25 s or 100 pages), each measurement in its own process. " +
     `Machine: ${machine.cpuModel}, ${machine.cores} cores, Deno ${machine.deno}; load average ${
       machine.loadAverage.map((x) => x.toFixed(2)).join(" / ")
     } at start; the stack, the simulator and the syncing process share the cores.`,

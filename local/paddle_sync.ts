@@ -163,7 +163,7 @@ export async function main(args: string[]): Promise<number> {
   while (true) {
     const report = await runSlice(
       { store, openPages, onPage: (p) => progress.page(p) },
-      { restart, sliceMs: config.sliceMs },
+      { restart, sliceMs: config.sliceMs, maxPages: config.maxPages },
     );
     restart = false;
     slices++;

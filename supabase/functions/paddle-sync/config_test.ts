@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
-import { ConfigError, DEFAULT_SLICE_SECONDS, loadConfig, parseSecretKeys } from "./config.ts";
+import {
+  ConfigError,
+  DEFAULT_MAX_PAGES,
+  DEFAULT_SLICE_SECONDS,
+  loadConfig,
+  parseSecretKeys,
+} from "./config.ts";
 
 const BASE = {
   SUPABASE_URL: "https://abc.supabase.co/",
@@ -11,6 +17,7 @@ const BASE = {
 Deno.test("defaults: 25 s slices, Paddle's own API, the service-role key for the database", () => {
   const c = loadConfig(BASE);
   assert.equal(c.sliceMs, DEFAULT_SLICE_SECONDS * 1000);
+  assert.equal(c.maxPages, DEFAULT_MAX_PAGES);
   assert.equal(c.supabaseUrl, "https://abc.supabase.co");
   assert.equal(c.databaseKey, "service-role-jwt");
   assert.deepEqual(c.callerKeys, ["service-role-jwt"]);
@@ -22,9 +29,11 @@ Deno.test("PADDLE_SYNC_SLICE_SECONDS and PADDLE_API_URL are read", () => {
   const c = loadConfig({
     ...BASE,
     PADDLE_SYNC_SLICE_SECONDS: "5",
+    PADDLE_SYNC_MAX_PAGES: "40",
     PADDLE_API_URL: "http://127.0.0.1:54325/",
   });
   assert.equal(c.sliceMs, 5000);
+  assert.equal(c.maxPages, 40);
   assert.equal(c.paddleApiUrl, "http://127.0.0.1:54325");
 });
 
@@ -54,6 +63,7 @@ Deno.test("every bad variable is named, never its value", () => {
     [{ ...BASE, PADDLE_SYNC_SLICE_SECONDS: "0" }, /PADDLE_SYNC_SLICE_SECONDS must be at least 1/],
     [{ ...BASE, PADDLE_SYNC_SLICE_SECONDS: "2.5" }, /PADDLE_SYNC_SLICE_SECONDS must be a whole/],
     [{ ...BASE, PADDLE_SYNC_SLICE_SECONDS: "301" }, /at most 300/],
+    [{ ...BASE, PADDLE_SYNC_MAX_PAGES: "0" }, /PADDLE_SYNC_MAX_PAGES must be at least 1/],
     [{ ...BASE, SUPABASE_SECRET_KEYS: "{nope" }, /SUPABASE_SECRET_KEYS is not valid JSON/],
     [{ ...BASE, SUPABASE_SECRET_KEY: "sb_publishable_x" }, /SUPABASE_SECRET_KEY must be/],
     [{ ...BASE, ALLOWED_ORIGINS: "https://a.com/app" }, /ALLOWED_ORIGINS/],

@@ -27,7 +27,8 @@ export function createDeps(config: SyncConfig): SyncDeps {
   return {
     config,
     checkKey: createKeyCheck(config.callerKeys),
-    runSlice: ({ restart }) => runSlice(slice, { restart, sliceMs: config.sliceMs }),
+    runSlice: ({ restart }) =>
+      runSlice(slice, { restart, sliceMs: config.sliceMs, maxPages: config.maxPages }),
     ...frameDefaults(),
   };
 }

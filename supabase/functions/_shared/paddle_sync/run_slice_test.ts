@@ -380,3 +380,14 @@ Deno.test("the slice reports how long it waited for the database", async () => {
   assert.equal(report.slice.database_ms, 50 * report.slice.pages);
   assert.equal(report.slice.duration_ms, 50 * report.slice.pages);
 });
+
+Deno.test("the page budget ends a slice after that many committed pages; the next carries on", async () => {
+  const store = new MemoryStore();
+  const first = await runSlice(deps(store, fakePaddle(COUNTS).open), { maxPages: 3 });
+  assert.equal(first.slice.stopped, "pages");
+  assert.equal(first.slice.pages, 3);
+  assert.equal(first.status, "syncing");
+  const second = await runSlice(deps(store, fakePaddle(COUNTS).open), { maxPages: 100 });
+  assert.equal(second.status, "done");
+  assert.equal(first.slice.pages + second.slice.pages, 8);
+});
