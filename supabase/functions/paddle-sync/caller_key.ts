@@ -1,0 +1,49 @@
+/**
+ * Who may run a sync: only a holder of the project's service-role key or one of its `sb_secret_`
+ * keys. The comparison is constant-time: both sides are hashed to 32 bytes first (so neither the
+ * length nor a common prefix of a guess shows in the timing) and every configured key is compared
+ * in full, without stopping at the first match.
+ */
+import { bearerToken } from "../_shared/request_frame.ts";
+
+export type KeyCheck = (presented: readonly string[]) => Promise<boolean>;
+
+export function createKeyCheck(acceptedKeys: readonly string[]): KeyCheck {
+  const accepted = Promise.all(acceptedKeys.filter((k) => k !== "").map(digest));
+  // Observed here so a rejected digest cannot become an unhandled rejection.
+  accepted.catch(() => {});
+  return async (presented) => {
+    const keys = await accepted;
+    let match = 0;
+    for (const candidate of presented) {
+      if (candidate === "") continue;
+      const d = await digest(candidate);
+      for (const key of keys) match |= equal(d, key);
+    }
+    return match === 1;
+  };
+}
+
+async function digest(value: string): Promise<Uint8Array> {
+  return new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(value)));
+}
+
+/** 1 when equal, 0 otherwise, looking at every byte. */
+function equal(a: Uint8Array, b: Uint8Array): number {
+  let diff = a.length ^ b.length;
+  for (let i = 0; i < a.length && i < b.length; i++) diff |= a[i] ^ b[i];
+  return diff === 0 ? 1 : 0;
+}
+
+/**
+ * The credentials a request presents: `Authorization: Bearer <key>` (pg_net, curl) and `apikey`
+ * (supabase-js sends both). Either one carrying an accepted key is enough.
+ */
+export function presentedKeys(headers: Headers): string[] {
+  const keys: string[] = [];
+  const bearer = bearerToken(headers.get("authorization"));
+  if (bearer) keys.push(bearer);
+  const apikey = headers.get("apikey")?.trim();
+  if (apikey) keys.push(apikey);
+  return keys;
+}
