@@ -141,13 +141,3 @@ export async function readDemoUsers(
     });
   });
 }
-
-/** Every Paddle customer id the database mirrors: what the Paddle simulator should know. */
-export async function readCustomerIds(url: string): Promise<string[]> {
-  return await withClient(url, async (client) => {
-    const { rows } = await client.query<{ customer_id: string }>(
-      "select customer_id from public.customers order by customer_id",
-    );
-    return rows.map((row) => row.customer_id);
-  });
-}

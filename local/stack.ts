@@ -6,7 +6,8 @@
  */
 import { join } from "node:path";
 import { createAuthServer } from "./auth_server.ts";
-import { prepareDatabase, PROJECT_ROOT, readCustomerIds, readDemoUsers } from "./database.ts";
+import { prepareDatabase, PROJECT_ROOT, readDemoUsers } from "./database.ts";
+import { readPaddleAccount } from "./paddle_account.ts";
 import type { DemoUser } from "./database.ts";
 import { DEMO_EMAILS, DEMO_PASSWORD } from "./demo_users.ts";
 import { readEnvFile } from "./env_file.ts";
@@ -150,8 +151,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       await running?.stop();
     };
 
-    const [customerIds, demoUsers] = await Promise.all([
-      readCustomerIds(db.url),
+    const [paddleAccount, demoUsers] = await Promise.all([
+      readPaddleAccount(db.url),
       readDemoUsers(db.url, DEMO_EMAILS, DEMO_PASSWORD),
       startRest(),
     ]);
@@ -160,8 +161,12 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const paddle = await startPaddleSimulator({
       port: options.paddlePort,
       apiKey: PADDLE_SIMULATOR_API_KEY,
-      customerIds,
+      // The account the seeded mirror holds, so the simulator and the database agree.
+      entities: paddleAccount.entities,
     });
+    for (const reason of paddleAccount.skipped) {
+      console.warn(`Paddle simulator: mirrored subscription left out: ${reason}`);
+    }
     cleanups.push(paddle.stop);
 
     const auth = createAuthServer({

@@ -6,6 +6,13 @@
 --   carol@example.com  no customer (has never checked out)
 --   dave@example.com   customer, one active subscription (isolation checks against alice)
 --   erin@example.com   email never confirmed, no customer
+--
+-- The Paddle side goes in through public.apply_paddle_entities, the write path the API sync
+-- uses, as Paddle's API JSON: the customers link to their users by the same rule as webhooks
+-- (a single user with that confirmed email), and every mirrored column is what Paddle would
+-- report, so the local Paddle simulator builds its account from these rows and a sync right
+-- after start writes nothing. The catalog's times are fixed (tests embed the same objects);
+-- customer and subscription times are relative to the day the database was created.
 
 insert into auth.users (
   instance_id, id, aud, role, email, encrypted_password, email_confirmed_at,
@@ -31,19 +38,122 @@ select u.id::text, u.id, jsonb_build_object('sub', u.id::text, 'email', u.email)
 from auth.users u
 where u.email like '%@example.com';
 
-insert into public.customers (customer_id, user_id, email, created_at) values
-  ('ctm_01jdemoalice00000000000000', 'a11ce000-0000-4000-8000-000000000001', 'alice@example.com', now() - interval '90 days'),
-  ('ctm_01jdemobob0000000000000000', 'b0b00000-0000-4000-8000-000000000002', 'bob@example.com', now() - interval '60 days'),
-  ('ctm_01jdemodave000000000000000', 'da7e0000-0000-4000-8000-000000000004', 'dave@example.com', now() - interval '30 days');
+-- The demo catalog: one plan with two prices, and a per-seat add-on.
+select public.apply_paddle_entities('product', $json$[
+  {"id": "pro_01jdemoproduct000000000000", "name": "Pro plan", "type": "standard",
+   "tax_category": "standard", "description": "Everything in the demo app.", "image_url": null,
+   "custom_data": null, "status": "active", "import_meta": null,
+   "created_at": "2026-01-05T09:00:00.000000Z", "updated_at": "2026-01-05T09:00:00.000000Z"},
+  {"id": "pro_01jdemoaddonseats000000000", "name": "Extra seats", "type": "standard",
+   "tax_category": "standard", "description": "One more team member.", "image_url": null,
+   "custom_data": null, "status": "active", "import_meta": null,
+   "created_at": "2026-01-05T09:00:00.000000Z", "updated_at": "2026-01-05T09:00:00.000000Z"}
+]$json$::jsonb);
 
-insert into public.subscriptions (
-  subscription_id, customer_id, status, price_id, product_id,
-  scheduled_change_action, scheduled_change_effective_at, created_at
-) values
-  ('sub_01jdemoalicesub10000000000', 'ctm_01jdemoalice00000000000000', 'active',
-   'pri_01jdemopricepro00000000000', 'pro_01jdemoproduct000000000000', null, null, now() - interval '80 days'),
-  ('sub_01jdemoalicesub20000000000', 'ctm_01jdemoalice00000000000000', 'active',
-   'pri_01jdemopricebasic000000000', 'pro_01jdemoproduct000000000000',
-   'cancel', date_trunc('day', now()) + interval '20 days', now() - interval '10 days'),
-  ('sub_01jdemodavesub100000000000', 'ctm_01jdemodave000000000000000', 'active',
-   'pri_01jdemopricepro00000000000', 'pro_01jdemoproduct000000000000', null, null, now() - interval '25 days');
+select public.apply_paddle_entities('price', $json$[
+  {"id": "pri_01jdemopricepro00000000000", "product_id": "pro_01jdemoproduct000000000000",
+   "type": "standard", "description": "Pro monthly", "name": "Pro monthly",
+   "tax_mode": "account_setting", "billing_cycle": {"interval": "month", "frequency": 1},
+   "trial_period": null, "unit_price": {"amount": "3000", "currency_code": "USD"},
+   "unit_price_overrides": [], "quantity": {"minimum": 1, "maximum": 1}, "status": "active",
+   "custom_data": null, "import_meta": null,
+   "created_at": "2026-01-05T09:05:00.000000Z", "updated_at": "2026-01-05T09:05:00.000000Z"},
+  {"id": "pri_01jdemopricebasic000000000", "product_id": "pro_01jdemoproduct000000000000",
+   "type": "standard", "description": "Basic monthly", "name": "Basic monthly",
+   "tax_mode": "account_setting", "billing_cycle": {"interval": "month", "frequency": 1},
+   "trial_period": null, "unit_price": {"amount": "1000", "currency_code": "USD"},
+   "unit_price_overrides": [], "quantity": {"minimum": 1, "maximum": 1}, "status": "active",
+   "custom_data": null, "import_meta": null,
+   "created_at": "2026-01-05T09:05:00.000000Z", "updated_at": "2026-01-05T09:05:00.000000Z"},
+  {"id": "pri_01jdemopriceseats000000000", "product_id": "pro_01jdemoaddonseats000000000",
+   "type": "standard", "description": "Extra seat, monthly", "name": "Extra seat",
+   "tax_mode": "account_setting", "billing_cycle": {"interval": "month", "frequency": 1},
+   "trial_period": null, "unit_price": {"amount": "500", "currency_code": "USD"},
+   "unit_price_overrides": [], "quantity": {"minimum": 1, "maximum": 100}, "status": "active",
+   "custom_data": null, "import_meta": null,
+   "created_at": "2026-01-05T09:05:00.000000Z", "updated_at": "2026-01-05T09:05:00.000000Z"}
+]$json$::jsonb);
+
+-- Paddle's times at microsecond precision in UTC, as its API writes them.
+create function pg_temp.paddle_time(p_at timestamptz) returns jsonb
+language sql immutable
+as $$ select to_jsonb(to_char(p_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')) $$;
+
+select public.apply_paddle_entities('customer', (
+  select jsonb_agg(jsonb_build_object(
+    'id', c.id, 'name', c.name, 'email', c.email, 'marketing_consent', false, 'status', 'active',
+    'custom_data', null, 'locale', 'en', 'import_meta', null,
+    'created_at', pg_temp.paddle_time(c.created_at), 'updated_at', pg_temp.paddle_time(c.created_at)
+  ) order by c.id)
+  from (values
+    ('ctm_01jdemoalice00000000000000', 'Alice', 'alice@example.com', date_trunc('second', now()) - interval '90 days'),
+    ('ctm_01jdemobob0000000000000000', 'Bob', 'bob@example.com', date_trunc('second', now()) - interval '60 days'),
+    ('ctm_01jdemodave000000000000000', 'Dave', 'dave@example.com', date_trunc('second', now()) - interval '30 days')
+  ) as c (id, name, email, created_at)
+));
+
+-- Subscriptions as Paddle's API returns them, items with the full price and product objects.
+-- Monthly plans: the current period is the month that contains today.
+select public.apply_paddle_entities('subscription', (
+  select jsonb_agg(jsonb_build_object(
+    'id', s.id, 'status', 'active', 'customer_id', s.customer_id,
+    'address_id', null, 'business_id', null, 'currency_code', 'USD',
+    'created_at', pg_temp.paddle_time(s.created_at), 'updated_at', pg_temp.paddle_time(s.updated_at),
+    'started_at', pg_temp.paddle_time(s.created_at), 'first_billed_at', pg_temp.paddle_time(s.created_at),
+    'next_billed_at', case when s.change is null then pg_temp.paddle_time(s.period_end) else 'null' end,
+    'paused_at', null, 'canceled_at', null, 'collection_mode', 'automatic', 'billing_details', null,
+    'current_billing_period', jsonb_build_object(
+      'starts_at', pg_temp.paddle_time(s.period_end - interval '1 month'),
+      'ends_at', pg_temp.paddle_time(s.period_end)),
+    'billing_cycle', jsonb_build_object('interval', 'month', 'frequency', 1),
+    'scheduled_change', case when s.change is null then 'null' else jsonb_build_object(
+      'action', s.change, 'effective_at', pg_temp.paddle_time(s.period_end), 'resume_at', null) end,
+    'items', (
+      select jsonb_agg(jsonb_build_object(
+        'status', 'active', 'quantity', i.quantity, 'recurring', true,
+        'created_at', pg_temp.paddle_time(s.created_at), 'updated_at', pg_temp.paddle_time(s.created_at),
+        'previously_billed_at', pg_temp.paddle_time(s.period_end - interval '1 month'),
+        'next_billed_at', case when s.change is null then pg_temp.paddle_time(s.period_end) else 'null' end,
+        'trial_dates', null,
+        'price', jsonb_build_object(
+          'id', p.price_id, 'product_id', p.product_id, 'type', p.type, 'description', p.description,
+          'name', p.name, 'tax_mode', p.tax_mode,
+          'billing_cycle', jsonb_build_object('interval', p.billing_cycle_interval, 'frequency', p.billing_cycle_frequency),
+          'trial_period', null,
+          'unit_price', jsonb_build_object('amount', p.unit_price_amount::text, 'currency_code', p.unit_price_currency),
+          'unit_price_overrides', '[]'::jsonb,
+          'quantity', jsonb_build_object('minimum', p.quantity_minimum, 'maximum', p.quantity_maximum),
+          'status', p.status, 'custom_data', p.custom_data, 'import_meta', p.import_meta,
+          'created_at', pg_temp.paddle_time(p.created_at), 'updated_at', pg_temp.paddle_time(p.updated_at)),
+        'product', jsonb_build_object(
+          'id', pr.product_id, 'name', pr.name, 'type', pr.type, 'tax_category', pr.tax_category,
+          'description', pr.description, 'image_url', pr.image_url, 'custom_data', pr.custom_data,
+          'status', pr.status, 'import_meta', pr.import_meta,
+          'created_at', pg_temp.paddle_time(pr.created_at), 'updated_at', pg_temp.paddle_time(pr.updated_at))
+      ) order by i.position)
+      from jsonb_to_recordset(s.items) as i (position integer, price_id text, quantity integer)
+      join public.prices p on p.price_id = i.price_id
+      join public.products pr on pr.product_id = p.product_id
+    ),
+    'custom_data', null, 'discount', null, 'import_meta', null
+  ) order by s.id)
+  from (
+    select v.*,
+           -- The next monthly anniversary of the start, after today.
+           v.created_at + make_interval(months => (
+             extract(year from age(now(), v.created_at)) * 12 + extract(month from age(now(), v.created_at)) + 1
+           )::integer) as period_end
+    from (values
+      ('sub_01jdemoalicesub10000000000', 'ctm_01jdemoalice00000000000000',
+       date_trunc('second', now()) - interval '80 days', date_trunc('second', now()) - interval '20 days', null,
+       '[{"position": 1, "price_id": "pri_01jdemopricepro00000000000", "quantity": 1},
+         {"position": 2, "price_id": "pri_01jdemopriceseats000000000", "quantity": 3}]'::jsonb),
+      ('sub_01jdemoalicesub20000000000', 'ctm_01jdemoalice00000000000000',
+       date_trunc('second', now()) - interval '10 days', date_trunc('second', now()) - interval '2 days', 'cancel',
+       '[{"position": 1, "price_id": "pri_01jdemopricebasic000000000", "quantity": 1}]'::jsonb),
+      ('sub_01jdemodavesub100000000000', 'ctm_01jdemodave000000000000000',
+       date_trunc('second', now()) - interval '25 days', date_trunc('second', now()) - interval '25 days', null,
+       '[{"position": 1, "price_id": "pri_01jdemopricepro00000000000", "quantity": 1}]'::jsonb)
+    ) as v (id, customer_id, created_at, updated_at, change, items)
+  ) s
+));

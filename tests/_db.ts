@@ -1,35 +1,150 @@
-/** The test stack's database, as its superuser, and the SQL entry points tests drive directly. */
-// @ts-types="@types/pg"
-import pg from "pg";
+/**
+ * Direct database access for the SQL tests: the database of the stack `deno task test` started
+ * (its stack.json `dbUrl`), or TEST_DATABASE_URL. Connections are the superuser's; each helper
+ * switches to the role a real caller would have for the one transaction it runs.
+ */
+import type pg from "pg";
+import { withClient as withDatabase } from "../local/database.ts";
 import type { PaddleEvent } from "../local/paddle_webhooks/payloads.ts";
-import { stackInfo } from "./_stack.ts";
 
-export type Db = InstanceType<typeof pg.Client>;
+/** TEST_DATABASE_URL, else the database of the stack `deno task test` started (LOCAL_STACK_FILE). */
+async function databaseUrl(): Promise<string> {
+  const explicit = Deno.env.get("TEST_DATABASE_URL");
+  if (explicit) return explicit;
+  const stackFile = Deno.env.get("LOCAL_STACK_FILE");
+  // Fail, never skip: these tests are the proof of idempotency and newest-wins.
+  if (!stackFile) {
+    throw new Error("no database: run through `deno task test` or set TEST_DATABASE_URL");
+  }
+  return JSON.parse(await Deno.readTextFile(stackFile)).dbUrl;
+}
 
-export async function withDb<T>(fn: (db: Db) => Promise<T>): Promise<T> {
-  const db = new pg.Client({ connectionString: stackInfo().dbUrl });
-  await db.connect();
+const DB_URL = await databaseUrl();
+
+export type Client = pg.Client;
+
+export function withClient<T>(fn: (client: Client) => Promise<T>): Promise<T> {
+  return withDatabase(DB_URL, fn);
+}
+
+/** Runs `fn` in one transaction as `role` (with a JWT's claims for `sub`), then commits or rolls back. */
+export async function inTransaction<T>(
+  client: Client,
+  options: { role?: string; sub?: string; commit: boolean },
+  fn: () => Promise<T>,
+): Promise<T> {
+  await client.query("begin");
   try {
-    return await fn(db);
-  } finally {
-    await db.end();
+    if (options.role) await client.query(`set local role ${options.role}`);
+    if (options.sub) {
+      await client.query("select set_config('request.jwt.claims', $1, true)", [
+        JSON.stringify({ sub: options.sub, role: options.role, aud: "authenticated" }),
+      ]);
+    }
+    const result = await fn();
+    await client.query(options.commit ? "commit" : "rollback");
+    return result;
+  } catch (error) {
+    await client.query("rollback");
+    throw error;
   }
 }
 
-/** As PostgREST runs an RPC for the service-role key: one transaction, role service_role. */
-export async function applyEvent(db: Db, event: PaddleEvent): Promise<Record<string, unknown>> {
-  await db.query("begin");
-  try {
-    await db.query("set local role service_role");
-    const { rows } = await db.query("select public.apply_paddle_event($1::jsonb) as r", [
+export interface ApplyResult {
+  outcome: "applied" | "stale" | "duplicate";
+  entity?: string;
+  entity_id?: string;
+  customer_linked?: boolean;
+  linked_now?: boolean;
+  customer_stub_created?: boolean;
+  custom_data_user_id?: string | null;
+  first_outcome?: string;
+  items_written?: number;
+  catalog_written?: number;
+}
+
+/** As PostgREST runs the webhook's RPC for the service-role key: one transaction, role service_role. */
+export function apply(client: Client, event: PaddleEvent): Promise<ApplyResult> {
+  return inTransaction(client, { role: "service_role", commit: true }, async () => {
+    const { rows } = await client.query("select public.apply_paddle_event($1::jsonb) as r", [
       JSON.stringify(event),
     ]);
-    await db.query("commit");
     return rows[0].r;
+  });
+}
+
+export interface EntitiesResult {
+  entity_type: string;
+  received: number;
+  written: number;
+  unchanged: number;
+  linked: number;
+  items_written: number;
+  catalog_written: number;
+  customers_stubbed: number;
+}
+
+export type EntityType = "product" | "price" | "customer" | "subscription";
+
+/** A page of API entities, as the sync's security definer function (run by the owner) applies it. */
+export async function applyEntities(
+  client: Client,
+  entityType: EntityType,
+  entities: unknown[],
+): Promise<EntitiesResult> {
+  const { rows } = await client.query("select public.apply_paddle_entities($1, $2::jsonb) as r", [
+    entityType,
+    JSON.stringify(entities),
+  ]);
+  return rows[0].r;
+}
+
+export function uniqueEmail(label: string): string {
+  return `${label}-${crypto.randomUUID().slice(0, 8)}@example.test`;
+}
+
+export async function createUser(
+  client: Client,
+  email: string,
+  confirmed: boolean,
+): Promise<string> {
+  const { rows } = await client.query(
+    `insert into auth.users (aud, role, email, email_confirmed_at, raw_app_meta_data)
+     values ('authenticated', 'authenticated', $1, case when $2 then now() end,
+             '{"provider":"email","providers":["email"]}')
+     returning id`,
+    [email, confirmed],
+  );
+  return rows[0].id;
+}
+
+/** The SQLSTATE a promise rejects with, or undefined when it resolves. */
+export async function sqlState(promise: Promise<unknown>): Promise<string | undefined> {
+  try {
+    await promise;
+    return undefined;
   } catch (error) {
-    await db.query("rollback");
-    throw error;
+    return (error as { code?: string }).code;
   }
+}
+
+/** Small seeded PRNG (mulberry32): failures reproduce from the printed seed. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** A property test's seed: the environment variable when set (to reproduce), else the clock. */
+export function propertySeed(variable: string): number {
+  const seed = Number(Deno.env.get(variable) ?? (Date.now() % 2 ** 31));
+  console.log(`property test seed: ${seed} (${variable}=${seed})`);
+  return seed;
 }
 
 /** A Paddle-shaped id: the prefix and 26 random lowercase letters and digits. */

@@ -7,7 +7,7 @@
  * answer is the same with 5,000 foreign rows as with none.
  */
 import { assert, assertEquals } from "@std/assert";
-import { withDb } from "./_db.ts";
+import { withClient } from "./_db.ts";
 import { control, signedInClient, stackInfo } from "./_stack.ts";
 
 /** Tables holding per-user rows; issue 9's subscription_items is guarded before it exists. */
@@ -37,7 +37,7 @@ async function get(path: string, token: string | null, headers: Record<string, s
 
 /** Relations anon or authenticated may SELECT whose rows they cannot all see. */
 async function privateRelations(): Promise<string[]> {
-  const { rows } = await withDb((db) =>
+  const { rows } = await withClient((db) =>
     db.query(`
       select c.relname
       from pg_class c
@@ -89,7 +89,7 @@ async function answers(token: string | null, relations: string[]) {
 
 async function addForeignRows(n: number) {
   await removeForeignRows();
-  await withDb(async (db) => {
+  await withClient(async (db) => {
     await db.query(
       "insert into public.customers (customer_id, email) values ($1, 'nobody@example.test')",
       [FOREIGN_CUSTOMER],
@@ -107,7 +107,7 @@ async function addForeignRows(n: number) {
 }
 
 async function removeForeignRows() {
-  await withDb(async (db) => {
+  await withClient(async (db) => {
     await db.query("delete from public.customers where customer_id = $1", [FOREIGN_CUSTOMER]);
     await db.query("analyze public.customers");
     await db.query("analyze public.subscriptions");

@@ -12,12 +12,12 @@ import {
   PLANS,
   subscriptionData,
 } from "../local/paddle_webhooks/payloads.ts";
-import { applyEvent, randomPaddleId, withDb } from "./_db.ts";
+import { apply, randomPaddleId, withClient } from "./_db.ts";
 
 const IMPORT_META = { external_id: "cus_stripe_123", imported_from: "stripe" };
 
 Deno.test("an imported customer and subscription are stored, and the customer linked to the user with that confirmed email", async () => {
-  await withDb(async (db) => {
+  await withClient(async (db) => {
     const email = `imported-${crypto.randomUUID().slice(0, 8)}@example.test`;
     const { rows } = await db.query(
       `insert into auth.users (aud, role, email, email_confirmed_at)
@@ -48,10 +48,10 @@ Deno.test("an imported customer and subscription are stored, and the customer li
       },
       at + 1000,
     );
-    await applyEvent(db, customer);
-    await applyEvent(db, subscription);
+    await apply(db, customer);
+    await apply(db, subscription);
     // A redelivery is a no-op, never an error.
-    await applyEvent(db, subscription);
+    await apply(db, subscription);
 
     const stored = await db.query(
       `select c.customer_id, c.email, c.user_id, s.subscription_id, s.status

@@ -8,7 +8,7 @@
  * holders of the email.
  */
 import { assertEquals } from "@std/assert";
-import { type Db, randomPaddleId, withDb } from "./_db.ts";
+import { type Client, randomPaddleId, withClient } from "./_db.ts";
 
 type Change = "email" | "confirm" | "deanonymise";
 
@@ -18,7 +18,7 @@ const SET: Record<Change, string> = {
   deanonymise: "is_anonymous = false",
 };
 
-async function anonymousUser(db: Db): Promise<string> {
+async function anonymousUser(db: Client): Promise<string> {
   const { rows } = await db.query(
     `insert into auth.users (aud, role, is_anonymous, raw_app_meta_data)
      values ('authenticated', 'authenticated', true, '{"provider":"anonymous","providers":[]}')
@@ -27,7 +27,7 @@ async function anonymousUser(db: Db): Promise<string> {
   return rows[0].id;
 }
 
-async function unlinkedCustomer(db: Db, email: string): Promise<string> {
+async function unlinkedCustomer(db: Client, email: string): Promise<string> {
   const customerId = randomPaddleId("ctm");
   await db.query("insert into public.customers (customer_id, email) values ($1, $2)", [
     customerId,
@@ -36,7 +36,7 @@ async function unlinkedCustomer(db: Db, email: string): Promise<string> {
   return customerId;
 }
 
-async function linkedUser(db: Db, customerId: string): Promise<string | null> {
+async function linkedUser(db: Client, customerId: string): Promise<string | null> {
   const { rows } = await db.query("select user_id from public.customers where customer_id = $1", [
     customerId,
   ]);
@@ -45,7 +45,7 @@ async function linkedUser(db: Db, customerId: string): Promise<string | null> {
 
 /** Applies `steps` as separate updates (each step's changes in one update); the link after each. */
 async function upgrade(
-  db: Db,
+  db: Client,
   userId: string,
   email: string,
   steps: Change[][],
@@ -85,7 +85,7 @@ function orders(): Change[][][] {
 for (const steps of orders()) {
   const name = steps.map((s) => s.join("+")).join(", then ");
   Deno.test(`an anonymous user who upgrades (${name}) is linked when the last change lands`, async () => {
-    await withDb(async (db) => {
+    await withClient(async (db) => {
       const email = `upgrade-${crypto.randomUUID().slice(0, 8)}@example.test`;
       const customerId = await unlinkedCustomer(db, email);
       const userId = await anonymousUser(db);
@@ -96,7 +96,7 @@ for (const steps of orders()) {
 }
 
 Deno.test("a user created confirmed and non-anonymous (OAuth, admin) is linked on insert", async () => {
-  await withDb(async (db) => {
+  await withClient(async (db) => {
     const email = `oauth-${crypto.randomUUID().slice(0, 8)}@example.test`;
     const customerId = await unlinkedCustomer(db, email);
     const { rows } = await db.query(
@@ -109,7 +109,7 @@ Deno.test("a user created confirmed and non-anonymous (OAuth, admin) is linked o
 });
 
 Deno.test("not linked: still anonymous, never confirmed, or deleted", async () => {
-  await withDb(async (db) => {
+  await withClient(async (db) => {
     for (
       const [label, steps] of [
         ["still anonymous", [["email", "confirm"]]],
@@ -140,7 +140,7 @@ Deno.test("not linked: still anonymous, never confirmed, or deleted", async () =
 });
 
 Deno.test("not linked: two confirmed users hold the email (case differs)", async () => {
-  await withDb(async (db) => {
+  await withClient(async (db) => {
     const email = `twice-${crypto.randomUUID().slice(0, 8)}@example.test`;
     const customerId = await unlinkedCustomer(db, email);
     await db.query(
@@ -168,7 +168,7 @@ Deno.test("not linked: two confirmed users hold the email (case differs)", async
 });
 
 Deno.test("an unrelated update of a linked-ready user links nothing new and fails nothing", async () => {
-  await withDb(async (db) => {
+  await withClient(async (db) => {
     const email = `quiet-${crypto.randomUUID().slice(0, 8)}@example.test`;
     const userId = await anonymousUser(db);
     await db.query(

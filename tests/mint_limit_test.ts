@@ -5,7 +5,7 @@
  * reached "Paddle". Each test makes its own users, so the counters start empty.
  */
 import { assert, assertEquals, assertMatch } from "@std/assert";
-import { randomPaddleId, withDb } from "./_db.ts";
+import { randomPaddleId, withClient } from "./_db.ts";
 import { userToken } from "./_tokens.ts";
 import { stackInfo } from "./_stack.ts";
 import { portalPage, portalSessionRequests, registerCustomer, resetPaddle } from "./_paddle.ts";
@@ -38,7 +38,7 @@ async function billedUser(subscriptions = 1) {
   const userId = crypto.randomUUID();
   const customerId = randomPaddleId("ctm");
   const subscriptionIds = Array.from({ length: subscriptions }, () => randomPaddleId("sub"));
-  await withDb(async (db) => {
+  await withClient(async (db) => {
     await db.query(
       `insert into auth.users (id, aud, role, email, email_confirmed_at)
        values ($1, 'authenticated', 'authenticated', $2, now())`,
@@ -104,14 +104,14 @@ Deno.test("Retry-After counts down to when the oldest slot frees, and then a slo
   for (let i = 0; i < LIMIT; i++) assertEquals((await call(LIMITED, user.token)).status, 200);
   assertTooMany(await call(LIMITED, user.token));
   // Age the slots as if they had been taken 50 s ago: the first frees in about 10 s.
-  await withDb((db) =>
+  await withClient((db) =>
     db.query(
       "update billing_private.mint_slots set seconds = array(select s - 50 from unnest(seconds) s) where user_id = $1",
       [user.userId],
     )
   );
   // When the oldest slot's second leaves the window, by the database's clock.
-  const { rows } = await withDb((db) =>
+  const { rows } = await withClient((db) =>
     db.query(
       `select min(s) + 60 - floor(extract(epoch from clock_timestamp()))::bigint as expected
        from billing_private.mint_slots, unnest(seconds) s where user_id = $1`,
@@ -125,7 +125,7 @@ Deno.test("Retry-After counts down to when the oldest slot frees, and then a slo
   const retryAfter = Number(later.headers.get("retry-after"));
   assert(Math.abs(retryAfter - expected) <= 1, `Retry-After ${retryAfter}, expected ${expected}`);
   // And 61 s ago: the whole window has passed.
-  await withDb((db) =>
+  await withClient((db) =>
     db.query(
       "update billing_private.mint_slots set seconds = array(select s - 11 from unnest(seconds) s) where user_id = $1",
       [user.userId],
@@ -140,7 +140,7 @@ Deno.test("refusals take no slot: no customer, someone else's deep link, bad req
   const user = await billedUser(1);
   const other = await billedUser(1);
   const noCustomer = crypto.randomUUID();
-  await withDb((db) =>
+  await withClient((db) =>
     db.query(
       `insert into auth.users (id, aud, role, email, email_confirmed_at)
        values ($1, 'authenticated', 'authenticated', $2, now())`,
@@ -214,7 +214,7 @@ Deno.test("users can neither read nor write the counters, through the Data API o
     assert(res.status >= 400 && res.status < 500, `status ${res.status}`);
   }
 
-  await withDb(async (db) => {
+  await withClient(async (db) => {
     for (const role of ["authenticated", "anon"]) {
       await db.query("begin");
       try {
@@ -276,7 +276,7 @@ Deno.test("the lookup RPC called directly only ever spends the caller's own slot
 
 Deno.test("the counters stay bounded: one row per user, at most 60 one-second buckets", async () => {
   const user = await billedUser();
-  await withDb(async (db) => {
+  await withClient(async (db) => {
     // A row left with hundreds of stale buckets (as if from long ago) is trimmed by one take.
     await db.query(
       `insert into billing_private.mint_slots (user_id, seconds, counts)
@@ -287,7 +287,7 @@ Deno.test("the counters stay bounded: one row per user, at most 60 one-second bu
   });
   assertEquals((await call(LIMITED, user.token)).status, 200);
   for (let i = 0; i < 3; i++) await call(LIMITED, user.token);
-  const rows = await withDb((db) =>
+  const rows = await withClient((db) =>
     db.query(
       "select cardinality(seconds) as buckets, (select sum(c) from unnest(counts) c)::int as slots from billing_private.mint_slots where user_id = $1",
       [user.userId],
@@ -297,8 +297,8 @@ Deno.test("the counters stay bounded: one row per user, at most 60 one-second bu
   assert(rows.rows[0].buckets >= 1 && rows.rows[0].buckets <= 4, `${rows.rows[0].buckets}`);
   assertEquals(rows.rows[0].slots, 4);
   // The row goes with the user.
-  await withDb((db) => db.query("delete from auth.users where id = $1", [user.userId]));
-  const gone = await withDb((db) =>
+  await withClient((db) => db.query("delete from auth.users where id = $1", [user.userId]));
+  const gone = await withClient((db) =>
     db.query("select 1 from billing_private.mint_slots where user_id = $1", [user.userId])
   );
   assertEquals(gone.rows.length, 0);
@@ -306,7 +306,7 @@ Deno.test("the counters stay bounded: one row per user, at most 60 one-second bu
 
 Deno.test("MINT_RATE_LIMIT_PER_MINUTE=0 turns the limit off in SQL: every take succeeds, nothing is stored", async () => {
   const user = await billedUser();
-  await withDb(async (db) => {
+  await withClient(async (db) => {
     await db.query("begin");
     try {
       await db.query("set local role authenticated");

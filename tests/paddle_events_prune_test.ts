@@ -6,10 +6,10 @@
  */
 import { assert, assertEquals } from "@std/assert";
 import { customerData, paddleEvent } from "../local/paddle_webhooks/payloads.ts";
-import { applyEvent, type Db, randomPaddleId, withDb } from "./_db.ts";
+import { apply, type Client, randomPaddleId, withClient } from "./_db.ts";
 import { signedInClient, stackInfo } from "./_stack.ts";
 
-async function settings(db: Db) {
+async function settings(db: Client) {
   const { rows } = await db.query(
     `select extract(epoch from paddle_events_retention)::int / 86400 as days,
             paddle_events_prune_every as every, paddle_events_prune_batch as batch
@@ -19,7 +19,7 @@ async function settings(db: Db) {
 }
 
 /** Ledger rows received `ageDays` ago, inserted with triggers off (as if stored back then). */
-async function oldRows(db: Db, n: number, ageDays: number, tag: string): Promise<void> {
+async function oldRows(db: Client, n: number, ageDays: number, tag: string): Promise<void> {
   await db.query("begin");
   await db.query("set local session_replication_role = replica");
   await db.query(
@@ -32,7 +32,7 @@ async function oldRows(db: Db, n: number, ageDays: number, tag: string): Promise
   await db.query("commit");
 }
 
-async function countTagged(db: Db, tag: string): Promise<number> {
+async function countTagged(db: Client, tag: string): Promise<number> {
   const { rows } = await db.query(
     "select count(*)::int as n from public.paddle_events where event_id like $1",
     [`evt_${tag}%`],
@@ -40,11 +40,11 @@ async function countTagged(db: Db, tag: string): Promise<number> {
   return rows[0].n;
 }
 
-async function applyCustomerEvents(db: Db, n: number): Promise<void> {
+async function applyCustomerEvents(db: Client, n: number): Promise<void> {
   for (let i = 0; i < n; i++) {
     const id = randomPaddleId("ctm");
     const at = Date.now();
-    await applyEvent(
+    await apply(
       db,
       paddleEvent(
         "customer.created",
@@ -56,13 +56,13 @@ async function applyCustomerEvents(db: Db, n: number): Promise<void> {
 }
 
 Deno.test("defaults: 30 days, a bounded batch every 100 events", async () => {
-  await withDb(async (db) => {
+  await withClient(async (db) => {
     assertEquals(await settings(db), { days: 30, every: 100, batch: 500 });
   });
 });
 
 Deno.test("every N applied events, at most a batch of rows older than the window is deleted", async () => {
-  await withDb(async (db) => {
+  await withClient(async (db) => {
     const before = await settings(db);
     // The service role changes the settings (as it would with PATCH /rest/v1/billing_settings).
     await db.query("begin");
@@ -97,7 +97,7 @@ Deno.test("every N applied events, at most a batch of rows older than the window
 });
 
 Deno.test("the window cannot be shorter than Paddle's 3 days of retries", async () => {
-  await withDb(async (db) => {
+  await withClient(async (db) => {
     const error = await db.query(
       "update public.billing_settings set paddle_events_retention = interval '2 days'",
     ).then(() => null, (e) => e);
@@ -124,5 +124,5 @@ Deno.test("signed-in users and anon can neither read nor change the settings", a
     await write.body?.cancel();
     assert(write.status === 401 || write.status === 403, `write ${write.status}`);
   }
-  await withDb(async (db) => assertEquals((await settings(db)).days, 30));
+  await withClient(async (db) => assertEquals((await settings(db)).days, 30));
 });

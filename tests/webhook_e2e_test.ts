@@ -3,11 +3,19 @@
  * mirrored rows out, and the portal button working for the new customer.
  */
 import { assertEquals } from "@std/assert";
-import { withDb } from "./_db.ts";
+import { withClient } from "./_db.ts";
 import { userToken } from "./_tokens.ts";
 import { buildScenario } from "../local/paddle_webhooks/scenarios.ts";
 import { deliverEvent, paddleSignature } from "../local/paddle_webhooks/sign.ts";
 import { control, stackInfo } from "./_stack.ts";
+import {
+  customerEntity,
+  priceEntity,
+  productEntity,
+  subscriptionEntity,
+  subscriptionItem,
+} from "../local/paddle_simulator/entity_builders.ts";
+import { paddleEvent, paddleId, paddleTime } from "../local/paddle_webhooks/payloads.ts";
 import { paddleRequests, portalPage, registerCustomer, resetPaddle } from "./_paddle.ts";
 
 const webhookUrl = () => `${stackInfo().apiUrl}/functions/v1/paddle-webhook`;
@@ -16,7 +24,7 @@ const webhookUrl = () => `${stackInfo().apiUrl}/functions/v1/paddle-webhook`;
 async function newUser(): Promise<{ userId: string; email: string; token: string }> {
   const userId = crypto.randomUUID();
   const email = `buyer-${userId.slice(0, 8)}@example.com`;
-  await withDb((db) =>
+  await withClient((db) =>
     db.query(
       `insert into auth.users (id, aud, role, email, email_confirmed_at)
        values ($1, 'authenticated', 'authenticated', $2, now())`,
@@ -47,7 +55,7 @@ Deno.test("new customer subscribes: rows mirrored, linked, and the portal deep l
     const delivery = await deliverEvent(webhookUrl(), event, stackInfo().paddle.webhookSecret);
     assertEquals(delivery.status, 200, delivery.body);
   }
-  const rows = await withDb(async (db) =>
+  const rows = await withClient(async (db) =>
     (await db.query(
       `select c.user_id, s.subscription_id, s.status from public.customers c
        join public.subscriptions s using (customer_id) where c.customer_id = $1`,
@@ -102,7 +110,7 @@ Deno.test("an unsigned, tampered or stale delivery is refused and writes nothing
     assertEquals(res.status, 401, what);
     assertEquals((await res.json()).error.code, "invalid_signature");
   }
-  const count = await withDb(async (db) =>
+  const count = await withClient(async (db) =>
     (await db.query("select count(*)::int as n from public.customers where customer_id = $1", [
       scenario.customerId,
     ])).rows[0].n
@@ -138,10 +146,70 @@ Deno.test("database down: 503 so Paddle retries, then the redelivery is stored o
   const again = await deliverEvent(webhookUrl(), event, secret);
   assertEquals(again.status, 200);
   assertEquals(JSON.parse(again.body).outcome, "duplicate");
-  const rows = await withDb(async (db) =>
+  const rows = await withClient(async (db) =>
     (await db.query("select user_id from public.customers where customer_id = $1", [
       scenario.customerId,
     ])).rows
   );
   assertEquals(rows, [{ user_id: user.userId }]);
+});
+
+Deno.test("catalog and imported events through the function: stored, then a page reads the names", async () => {
+  const user = await newUser();
+  const at = Date.now();
+  const productId = paddleId("pro", at);
+  const priceId = paddleId("pri", at);
+  const product = productEntity({ id: productId, name: "Team plan", createdAt: paddleTime(at) });
+  const price = priceEntity({
+    id: priceId,
+    productId,
+    name: "Team monthly",
+    amount: "4900",
+    billingCycle: { interval: "month", frequency: 1 },
+    createdAt: paddleTime(at),
+  });
+  const customerId = paddleId("ctm", at);
+  const subscriptionId = paddleId("sub", at);
+  const imported = { external_id: "sub_legacy_1", imported_from: "stripe" };
+  const events = [
+    paddleEvent("product.created", product, at),
+    paddleEvent("price.imported", price, at + 1),
+    paddleEvent(
+      "customer.imported",
+      customerEntity({ id: customerId, email: user.email, createdAt: paddleTime(at) }),
+      at + 2,
+    ),
+    paddleEvent("subscription.imported", {
+      ...subscriptionEntity({
+        id: subscriptionId,
+        customerId,
+        status: "active",
+        createdAt: paddleTime(at),
+        billingCycle: { interval: "month", frequency: 1 },
+        items: [subscriptionItem({ price, product, quantity: 4, createdAt: paddleTime(at) })],
+      }),
+      import_meta: imported,
+    }, at + 3),
+    // Not mirrored: acknowledged and ignored.
+    paddleEvent("transaction.completed", { id: paddleId("txn", at) }, at + 4),
+  ];
+  const outcomes = [];
+  for (const event of events) {
+    const delivery = await deliverEvent(webhookUrl(), event, stackInfo().paddle.webhookSecret);
+    assertEquals(delivery.status, 200, delivery.body);
+    outcomes.push(JSON.parse(delivery.body).outcome);
+  }
+  assertEquals(outcomes, ["applied", "applied", "applied", "applied", "ignored"]);
+
+  const res = await fetch(
+    `${stackInfo().apiUrl}/rest/v1/subscriptions?select=import_meta,subscription_items(quantity,prices(name,unit_price_amount,products(name)))`,
+    { headers: { apikey: stackInfo().anonKey, authorization: `Bearer ${user.token}` } },
+  );
+  assertEquals(await res.json(), [{
+    import_meta: imported,
+    subscription_items: [{
+      quantity: 4,
+      prices: { name: "Team monthly", unit_price_amount: 4900, products: { name: "Team plan" } },
+    }],
+  }]);
 });

@@ -5,12 +5,11 @@
  *   TEST_DATABASE_URL=postgres://postgres@127.0.0.1:55499/postgres deno test -A tests/webhook_sql_test.ts
  *
  * Under `deno task test` the stack's database is used (its stack.json `dbUrl`); with neither,
- * every test is skipped. Tests create their own users and ids, so they
+ * the tests fail (they never skip). Tests create their own users and ids, so they
  * can run repeatedly against the same database. The property test prints its seed; rerun with
  * WEBHOOK_PROPERTY_SEED=<seed> to reproduce a failure.
  */
 import assert from "node:assert/strict";
-import pg from "pg";
 import {
   customerData,
   type PaddleEvent,
@@ -22,67 +21,18 @@ import {
   subscriptionData,
   type SubscriptionStatus,
 } from "../local/paddle_webhooks/payloads.ts";
-import { applyEvent } from "./_db.ts";
+import {
+  apply,
+  type Client,
+  createUser,
+  prng,
+  propertySeed,
+  sqlState,
+  uniqueEmail,
+  withClient,
+} from "./_db.ts";
 
-/** TEST_DATABASE_URL, else the database of the stack `deno task test` started (LOCAL_STACK_FILE). */
-async function databaseUrl(): Promise<string> {
-  const explicit = Deno.env.get("TEST_DATABASE_URL");
-  if (explicit) return explicit;
-  const stackFile = Deno.env.get("LOCAL_STACK_FILE");
-  // Fail, never skip: these tests are the proof of idempotency and newest-wins.
-  if (!stackFile) {
-    throw new Error("no database: run through `deno task test` or set TEST_DATABASE_URL");
-  }
-  return JSON.parse(await Deno.readTextFile(stackFile)).dbUrl;
-}
-
-const DB_URL = await databaseUrl();
 const T0 = Date.parse("2026-03-01T12:00:00.000Z");
-
-type Client = InstanceType<typeof pg.Client>;
-
-async function withClient<T>(fn: (client: Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: DB_URL });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
-
-interface ApplyResult {
-  outcome: "applied" | "stale" | "duplicate";
-  customer_linked?: boolean;
-  linked_now?: boolean;
-  customer_stub_created?: boolean;
-  custom_data_user_id?: string | null;
-  first_outcome?: string;
-}
-
-/** As PostgREST runs an RPC for the service-role key: one transaction, role service_role. */
-async function apply(client: Client, event: PaddleEvent): Promise<ApplyResult> {
-  return await applyEvent(client, event) as unknown as ApplyResult;
-}
-
-function uniqueEmail(label: string): string {
-  return `${label}-${crypto.randomUUID().slice(0, 8)}@example.test`;
-}
-
-async function createUser(
-  client: Client,
-  email: string,
-  confirmed: boolean,
-): Promise<string> {
-  const { rows } = await client.query(
-    `insert into auth.users (aud, role, email, email_confirmed_at, raw_app_meta_data)
-     values ('authenticated', 'authenticated', $1, case when $2 then now() end,
-             '{"provider":"email","providers":["email"]}')
-     returning id`,
-    [email, confirmed],
-  );
-  return rows[0].id;
-}
 
 async function customer(client: Client, customerId: string) {
   const { rows } = await client.query(
@@ -152,15 +102,6 @@ function subscriptionEvent(
     }),
     atMs,
   );
-}
-
-async function sqlState(promise: Promise<unknown>): Promise<string | undefined> {
-  try {
-    await promise;
-    return undefined;
-  } catch (error) {
-    return (error as { code?: string }).code;
-  }
 }
 
 Deno.test({
@@ -269,18 +210,6 @@ Deno.test({
     }),
 });
 
-/** Small seeded PRNG (mulberry32): failures reproduce from the printed seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** A customer and three changes to its subscription: the newest state is known in advance. */
 async function fourEventSequence(client: Client, label: string) {
   const email = uniqueEmail(label);
@@ -360,8 +289,7 @@ Deno.test({
   name: "property: random orders with random redeliveries converge on the newest state",
   fn: () =>
     withClient(async (client) => {
-      const seed = Number(Deno.env.get("WEBHOOK_PROPERTY_SEED") ?? (Date.now() % 2 ** 31));
-      console.log(`webhook property test seed: ${seed} (WEBHOOK_PROPERTY_SEED=${seed})`);
+      const seed = propertySeed("WEBHOOK_PROPERTY_SEED");
       const random = prng(seed);
       for (let run = 0; run < 40; run++) {
         const { events, expect } = await fourEventSequence(client, `prop${run}`);

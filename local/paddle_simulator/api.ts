@@ -1,23 +1,25 @@
 /**
- * The one Paddle API operation the product uses: create a customer portal session. Checks run
- * in the order Paddle applies them, so a request with several faults fails for the same reason
- * it would in sandbox: authentication, then the route, then the path id, then the body, then
- * whether the customer exists.
+ * The Paddle API operations the product uses: create a customer portal session, and list or get
+ * products, prices, customers and subscriptions (listing.ts). Checks run in the order Paddle
+ * applies them, so a request with several faults fails for the same reason it would in sandbox:
+ * authentication, then the route, then the path id, then the body, then whether the customer
+ * exists.
  */
 
-import type { CustomerRegistry } from "./customers.ts";
 import { type FieldError, paddleError } from "./errors.ts";
 import { CUSTOMER_ID, newPaddleId, paddleTimestamp, SUBSCRIPTION_ID } from "./ids.ts";
+import { handleListingRequest } from "./listing.ts";
 import type { PortalLinks } from "./portal_links.ts";
+import type { EntityStore } from "./store.ts";
 
 /** Paddle's documented limit for `subscription_ids`. */
 export const MAX_SUBSCRIPTION_IDS = 25;
 
 export interface ApiContext {
   apiKey: string;
-  customers: CustomerRegistry;
+  store: EntityStore;
   links: PortalLinks;
-  /** Where portal links point: the simulator's own portal page. */
+  /** Where portal links and `meta.pagination.next` point: the simulator itself. */
   baseUrl: string;
 }
 
@@ -33,7 +35,10 @@ export function handleApiRequest(
   if (authFailure) return authFailure;
 
   const route = PORTAL_SESSIONS_PATH.exec(url.pathname);
-  if (!route) return paddleError("not_found", { detail: `Path ${url.pathname} not found.` });
+  if (!route) {
+    return handleListingRequest(request, url, context) ??
+      paddleError("not_found", { detail: `Path ${url.pathname} not found.` });
+  }
   if (request.method !== "POST") {
     return paddleError("method_not_allowed", { headers: { allow: "POST" } });
   }
@@ -44,7 +49,7 @@ export function handleApiRequest(
   const parsed = parseBody(bodyText);
   if ("failure" in parsed) return parsed.failure;
 
-  if (!context.customers.has(customerId)) return entityNotFound(customerId);
+  if (!context.store.customers.has(customerId)) return entityNotFound(customerId);
 
   return json(201, {
     data: {

@@ -4,18 +4,23 @@
  */
 
 import { z } from "zod";
-import type { CustomerRegistry } from "./customers.ts";
+import { parseEntityBatch } from "./entities.ts";
+import { customerEntity } from "./entity_builders.ts";
 import { type FaultQueue, faultSpecSchema } from "./faults.ts";
-import { CUSTOMER_ID } from "./ids.ts";
+import { CUSTOMER_ID, paddleTimestamp } from "./ids.ts";
 import type { RequestRecorder } from "./recorder.ts";
+import { batchCounts, type EntityStore } from "./store.ts";
 
 export interface ControlContext {
   recorder: RequestRecorder;
   faults: FaultQueue;
-  customers: CustomerRegistry;
+  store: EntityStore;
 }
 
-const customerSchema = z.object({ customerId: z.string().regex(CUSTOMER_ID) }).strict();
+const customerSchema = z.strictObject({
+  customerId: z.string().regex(CUSTOMER_ID),
+  email: z.string().regex(/^[^@\s]+@[^@\s]+$/).optional(),
+});
 
 export function isControlPath(pathname: string): boolean {
   return pathname.startsWith("/__");
@@ -52,16 +57,52 @@ export function handleControlRequest(
       return methodNotAllowed("GET, POST, DELETE");
 
     case "/__customers":
-      if (method === "GET") return json(200, context.customers.list());
+      if (method === "GET") return json(200, context.store.customers.sortedIds());
       if (method === "POST") {
         const parsed = parseJson(bodyText, customerSchema);
         if (!parsed.success) return json(400, { error: parsed.error });
-        context.customers.add(parsed.data.customerId);
+        addCustomer(context.store, parsed.data.customerId, parsed.data.email);
         return json(201, { customerId: parsed.data.customerId });
       }
       return methodNotAllowed("GET, POST");
+
+    case "/__entities":
+      if (method === "GET") return json(200, { stored: context.store.counts() });
+      if (method === "POST") return loadEntities(bodyText, context.store);
+      if (method === "DELETE") {
+        context.store.clear();
+        return new Response(null, { status: 204 });
+      }
+      return methodNotAllowed("GET, POST, DELETE");
   }
   return json(404, { error: `no control endpoint ${url.pathname}` });
+}
+
+/**
+ * A customer known only by id (the shortcut `POST /__customers` and `addCustomer` offer): a
+ * complete entity with a stand-in email. An existing customer is left as it is.
+ */
+export function addCustomer(store: EntityStore, customerId: string, email?: string): void {
+  if (store.customers.has(customerId)) return;
+  store.customers.upsert(customerEntity({
+    id: customerId,
+    email: email ?? `${customerId.slice(4)}@customers.example.com`,
+    createdAt: paddleTimestamp(),
+  }));
+}
+
+/** Validates the whole batch before storing any of it: a bad entity leaves the account as it was. */
+function loadEntities(bodyText: string, store: EntityStore): Response {
+  let value: unknown;
+  try {
+    value = JSON.parse(bodyText);
+  } catch {
+    return json(400, { error: "body is not JSON" });
+  }
+  const parsed = parseEntityBatch(value);
+  if (!parsed.success) return json(400, { error: parsed.error });
+  const inserted = store.load(parsed.data);
+  return json(201, { upserted: batchCounts(parsed.data), inserted, stored: store.counts() });
 }
 
 function parseJson<T>(

@@ -1,7 +1,15 @@
 import { assert, assertEquals, assertMatch, assertRejects } from "@std/assert";
 import { FaultQueue, faultSpecSchema } from "./faults.ts";
 import type { RecordedRequest } from "./recorder.ts";
-import { callApi, control, paddleError, session, withSimulator } from "./test_support.ts";
+import {
+  apiGet,
+  callApi,
+  control,
+  CUSTOMER,
+  paddleError,
+  session,
+  withSimulator,
+} from "./test_support.ts";
 
 Deno.test("faults: a status alone answers Paddle's envelope for it, then the next request is normal", async () => {
   await withSimulator(async (simulator) => {
@@ -234,4 +242,57 @@ Deno.test("faults: the queue hands out each fault count times, oldest first", ()
   assertEquals(queue.take()?.status, 500);
   assertEquals(queue.take()?.delayMs, 10);
   assertEquals(queue.take(), undefined);
+});
+
+Deno.test("faults: list and get calls are faulted and recorded like every API call", async () => {
+  await withSimulator(async (simulator) => {
+    await control(simulator, "POST", "/__faults", { status: 429, headers: { "Retry-After": "3" } });
+    await control(simulator, "POST", "/__faults", { status: 503 });
+    await control(simulator, "POST", "/__faults", {
+      status: 502,
+      body: "<html>Bad gateway</html>",
+      headers: { "content-type": "text/html" },
+    });
+    await control(simulator, "POST", "/__faults", { delayMs: 200 });
+
+    const limited = await apiGet(simulator, "/customers?per_page=200&order_by=id[ASC]");
+    assertEquals(limited.status, 429);
+    assertEquals(limited.headers.get("retry-after"), "3");
+    assertEquals((await paddleError(limited)).error.code, "too_many_requests");
+
+    const unavailable = await apiGet(simulator, `/customers/${CUSTOMER}`);
+    assertEquals(unavailable.status, 503);
+    assertEquals((await paddleError(unavailable)).error.code, "service_unavailable");
+
+    const html = await apiGet(simulator, "/subscriptions");
+    assertEquals(html.status, 502);
+    assertEquals(await html.text(), "<html>Bad gateway</html>");
+
+    const started = performance.now();
+    const slow = await apiGet(simulator, "/customers");
+    assertEquals(slow.status, 200);
+    assert(performance.now() - started >= 190, "the delay applied");
+    assertEquals((await slow.json()).data.map((c: { id: string }) => c.id), [CUSTOMER]);
+
+    const log = await control<RecordedRequest[]>(simulator, "GET", "/__requests");
+    assertEquals(log.body.map((r) => `${r.method} ${r.path}`), [
+      "GET /customers?per_page=200&order_by=id[ASC]",
+      `GET /customers/${CUSTOMER}`,
+      "GET /subscriptions",
+      "GET /customers",
+    ]);
+  });
+});
+
+Deno.test("faults: a hung list call never answers until the client gives up", async () => {
+  await withSimulator(async (simulator) => {
+    await control(simulator, "POST", "/__faults", { hang: true });
+    await assertRejects(() =>
+      fetch(`${simulator.url}/products`, {
+        headers: { authorization: "Bearer x" },
+        signal: AbortSignal.timeout(200),
+      })
+    );
+    assertEquals(simulator.apiRequestCount(), 1);
+  });
 });

@@ -10,8 +10,12 @@ export const CUSTOMER_ID = /^ctm_[a-z\d]{26}$/;
 export const SUBSCRIPTION_ID = /^sub_[a-z\d]{26}$/;
 export const PORTAL_SESSION_ID = /^cpls_[a-z\d]{26}$/;
 export const PORTAL_ID = /^cpl_[a-z\d]{26}$/;
+export const PRODUCT_ID = /^pro_[a-z\d]{26}$/;
+export const PRICE_ID = /^pri_[a-z\d]{26}$/;
+export const ADDRESS_ID = /^add_[a-z\d]{26}$/;
+export const BUSINESS_ID = /^biz_[a-z\d]{26}$/;
 
-export type PaddleIdPrefix = "ctm" | "sub" | "cpls" | "cpl";
+export type PaddleIdPrefix = "ctm" | "sub" | "cpls" | "cpl" | "pro" | "pri" | "add" | "biz";
 
 export function newPaddleId(prefix: PaddleIdPrefix, now: number = Date.now()): string {
   const chars = new Array<string>(26);

@@ -1,24 +1,29 @@
 /**
  * A local stand-in for the Paddle Billing API, for development and tests without network
- * access or a sandbox account. One port serves the API (`POST /customers/{id}/portal-sessions`),
- * the one-time portal pages its links point to, and the `/__` test-control API.
+ * access or a sandbox account. One port serves the API (`POST /customers/{id}/portal-sessions`,
+ * `GET /products|prices|customers|subscriptions[/{id}]` over the account in an EntityStore), the
+ * one-time portal pages its links point to, and the `/__` test-control API.
  *
  * Only API requests are recorded, counted and faulted: portal visits and control calls are the
  * test's own traffic, and faulting them would make tests fail for the wrong reason.
  */
 
 import { handleApiRequest } from "./api.ts";
-import { handleControlRequest, isControlPath } from "./control.ts";
-import { CustomerRegistry } from "./customers.ts";
+import { addCustomer, handleControlRequest, isControlPath } from "./control.ts";
+import { type EntityBatch, parseEntityBatch } from "./entities.ts";
 import { paddleError } from "./errors.ts";
 import { FaultQueue, faultResponse, withFaultHeaders } from "./faults.ts";
+import { CUSTOMER_ID } from "./ids.ts";
 import { PortalLinks } from "./portal_links.ts";
 import { handlePortalPage, isPortalPath } from "./portal_page.ts";
 import { RequestRecorder } from "./recorder.ts";
+import { type EntityCounts, EntityStore } from "./store.ts";
 import { sleep, untilAborted } from "./waits.ts";
 
 export type { RecordedRequest } from "./recorder.ts";
 export type { FaultSpec } from "./faults.ts";
+export type { EntityBatch } from "./entities.ts";
+export type { EntityCounts } from "./store.ts";
 
 export interface PaddleSimulatorOptions {
   /** Default "127.0.0.1". */
@@ -27,8 +32,10 @@ export interface PaddleSimulatorOptions {
   port?: number;
   /** The only API key the simulator accepts; any other gets 403 `invalid_token`. */
   apiKey: string;
-  /** The customers the simulated Paddle account holds, e.g. those in the seeded database. */
-  customerIds: Iterable<string>;
+  /** The account to start with (e.g. built from the seeded database), as Paddle's API JSON. */
+  entities?: EntityBatch;
+  /** Customers known only by id, each stored with a stand-in email. */
+  customerIds?: Iterable<string>;
   /** The simulator prints nothing; callers decide what to print. */
   onListen?: never;
 }
@@ -36,7 +43,10 @@ export interface PaddleSimulatorOptions {
 export interface PaddleSimulator {
   /** API base, control API and portal pages, e.g. "http://127.0.0.1:54329". */
   url: string;
+  /** Stores a customer known only by id (stand-in email); throws on a malformed id. */
   addCustomer(customerId: string): void;
+  /** Validates and upserts entities as `POST /__entities` does; throws with the problems. */
+  loadEntities(batch: EntityBatch): EntityCounts;
   /** API requests received since start (not reset by `DELETE /__requests`). */
   apiRequestCount(): number;
   /** Closes the listener, ends hung and delayed requests, resolves once fully closed. */
@@ -56,7 +66,20 @@ function start(options: PaddleSimulatorOptions): PaddleSimulator {
     throw new TypeError("startPaddleSimulator: apiKey is required");
   }
   const hostname = options.hostname ?? "127.0.0.1";
-  const customers = new CustomerRegistry(options.customerIds);
+  const store = new EntityStore();
+  const load = (batch: EntityBatch): EntityCounts => {
+    const parsed = parseEntityBatch(batch);
+    if (!parsed.success) throw new TypeError(`not Paddle entities:\n${parsed.error}`);
+    return store.load(parsed.data);
+  };
+  const add = (customerId: string) => {
+    if (typeof customerId !== "string" || !CUSTOMER_ID.test(customerId)) {
+      throw new TypeError(`not a Paddle customer id (^ctm_[a-z\\d]{26}$): ${customerId}`);
+    }
+    addCustomer(store, customerId);
+  };
+  if (options.entities) load(options.entities);
+  for (const customerId of options.customerIds ?? []) add(customerId);
   const recorder = new RequestRecorder();
   const faults = new FaultQueue();
   const links = new PortalLinks();
@@ -69,7 +92,7 @@ function start(options: PaddleSimulatorOptions): PaddleSimulator {
 
     const bodyText = await readBody(request);
     if (isControlPath(url.pathname)) {
-      return handleControlRequest(request, url, bodyText, { recorder, faults, customers });
+      return handleControlRequest(request, url, bodyText, { recorder, faults, store });
     }
 
     // Recorded before any fault applies, so hung and faulted requests show up in the log.
@@ -85,7 +108,7 @@ function start(options: PaddleSimulatorOptions): PaddleSimulator {
     if (fault?.status !== undefined) return faultResponse({ ...fault, status: fault.status });
     const response = handleApiRequest(request, url, bodyText, {
       apiKey: options.apiKey,
-      customers,
+      store,
       links,
       baseUrl,
     });
@@ -111,7 +134,8 @@ function start(options: PaddleSimulatorOptions): PaddleSimulator {
 
   return {
     url: baseUrl,
-    addCustomer: (customerId) => customers.add(customerId),
+    addCustomer: add,
+    loadEntities: load,
     apiRequestCount: () => recorder.total,
     stop: () => {
       stopped ??= (async () => {

@@ -5,7 +5,9 @@
 
 import { ApiError, Environment, Paddle } from "@paddle/paddle-node-sdk";
 import { assert, assertEquals, assertInstanceOf, assertMatch, assertRejects } from "@std/assert";
+import { fakeAccount } from "./fake_account.ts";
 import { CUSTOMER_ID, newPaddleId, PORTAL_SESSION_ID } from "./ids.ts";
+import { type PaddleSimulator, startPaddleSimulator } from "./mod.ts";
 import type { RecordedRequest } from "./recorder.ts";
 import { API_KEY, control, CUSTOMER, SUBSCRIPTIONS, withSimulator } from "./test_support.ts";
 
@@ -114,5 +116,125 @@ Deno.test("sdk: an HTML 502 from a proxy makes the SDK throw a SyntaxError, not 
       sdk(simulator.url).customerPortalSessions.create(CUSTOMER, [])
     );
     assertInstanceOf(error, SyntaxError);
+  });
+});
+
+const ACCOUNT = fakeAccount({ customers: 450, subscriptions: 420, prices: 20, seed: 11 });
+
+async function withAccount(test: (simulator: PaddleSimulator) => Promise<void>): Promise<void> {
+  const simulator = await startPaddleSimulator({ apiKey: API_KEY, entities: ACCOUNT });
+  try {
+    await test(simulator);
+  } finally {
+    await simulator.stop();
+  }
+}
+
+Deno.test("sdk: customers.list follows next() page by page, as the sync pages", async () => {
+  await withAccount(async (simulator) => {
+    const collection = sdk(simulator.url).customers.list({
+      perPage: 200,
+      orderBy: "id[ASC]",
+      status: ["active", "archived"],
+    });
+    const pages: string[][] = [];
+    while (collection.hasMore) {
+      const page = await collection.next();
+      pages.push(page.map((customer) => customer.id));
+      assertEquals(collection.estimatedTotal, ACCOUNT.customers.length);
+    }
+    assertEquals(pages.map((page) => page.length), [200, 200, 50]);
+    assertEquals(pages.flat(), ACCOUNT.customers.map((c) => c.id).sort());
+
+    const { body: log } = await control<RecordedRequest[]>(simulator, "GET", "/__requests");
+    assertEquals(log.length, 3);
+    const first = new URL(log[0].path, simulator.url);
+    assertEquals(first.pathname, "/customers");
+    assertEquals(first.searchParams.get("per_page"), "200");
+    assertEquals(first.searchParams.get("order_by"), "id[ASC]");
+    assertEquals(first.searchParams.get("status"), "active,archived");
+    assertEquals(new URL(log[1].path, simulator.url).searchParams.get("after"), pages[0][199]);
+    assertEquals(new URL(log[2].path, simulator.url).searchParams.get("after"), pages[1][199]);
+    for (const request of log) assertEquals(request.headers.authorization, `bearer ${API_KEY}`);
+  });
+});
+
+Deno.test("sdk: the collection's async iterator yields every customer as a Customer", async () => {
+  await withAccount(async (simulator) => {
+    const seen: string[] = [];
+    const collection = sdk(simulator.url).customers.list({
+      perPage: 200,
+      orderBy: "id[DESC]",
+      status: ["active", "archived"],
+    });
+    for await (const customer of collection) {
+      assertMatch(customer.email, /@example\.com$/);
+      assertEquals(typeof customer.marketingConsent, "boolean");
+      seen.push(customer.id);
+    }
+    assertEquals(seen, ACCOUNT.customers.map((c) => c.id).sort().reverse());
+  });
+});
+
+Deno.test("sdk: passing after resumes a listing where a checkpoint left off", async () => {
+  await withAccount(async (simulator) => {
+    const sorted = ACCOUNT.subscriptions.map((s) => s.id).sort();
+    const checkpoint = sorted[249];
+    const collection = sdk(simulator.url).subscriptions.list({
+      after: checkpoint,
+      perPage: 200,
+      orderBy: "id[ASC]",
+    });
+    const rest: string[] = [];
+    while (collection.hasMore) rest.push(...(await collection.next()).map((s) => s.id));
+    assertEquals(rest, sorted.slice(250));
+  });
+});
+
+Deno.test("sdk: subscriptions parse with their items' full price and product", async () => {
+  await withAccount(async (simulator) => {
+    const paddle = sdk(simulator.url);
+    const expected = ACCOUNT.subscriptions.find((s) => s.items.length > 1) ??
+      ACCOUNT.subscriptions[0];
+    const subscription = await paddle.subscriptions.get(expected.id);
+    assertEquals(subscription.customerId, expected.customer_id);
+    assertEquals(subscription.updatedAt, expected.updated_at);
+    assertEquals(subscription.billingCycle.interval, expected.billing_cycle.interval);
+    assertEquals(
+      subscription.items.map((
+        item,
+      ) => [item.price.id, item.price.unitPrice.amount, item.product.name]),
+      expected.items.map((
+        item,
+      ) => [item.price.id, item.price.unit_price.amount, item.product.name]),
+    );
+    const [price] = await paddle.prices.list({ id: [expected.items[0].price.id] }).next();
+    assertEquals(price.productId, expected.items[0].product.id);
+    const [product] = await paddle.products.list({ id: [expected.items[0].product.id] }).next();
+    assertEquals(product.name, expected.items[0].product.name);
+    const customer = await paddle.customers.get(expected.customer_id);
+    assertEquals(customer.id, expected.customer_id);
+    const missing = await assertRejects(
+      () => paddle.customers.get(newPaddleId("ctm")),
+      ApiError,
+    );
+    assertEquals(missing.code, "not_found");
+  });
+});
+
+Deno.test("sdk: a 429 mid-listing throws ApiError with retryAfter, and next() then fetches the same page", async () => {
+  await withAccount(async (simulator) => {
+    const collection = sdk(simulator.url).customers.list({
+      perPage: 200,
+      orderBy: "id[ASC]",
+      status: ["active", "archived"],
+    });
+    const first = await collection.next();
+    await control(simulator, "POST", "/__faults", { status: 429, headers: { "Retry-After": "4" } });
+    const error = await assertRejects(() => collection.next(), ApiError);
+    assertEquals([error.code, error.retryAfter], ["too_many_requests", 4]);
+    const second = await collection.next();
+    assertEquals(second[0].id, ACCOUNT.customers.map((c) => c.id).sort()[200]);
+    assert(first.at(-1)!.id < second[0].id);
   });
 });

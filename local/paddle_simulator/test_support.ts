@@ -91,3 +91,38 @@ export async function control<T = unknown>(
 }
 
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+export interface ListBody<T = { id: string } & Record<string, unknown>> {
+  data: T[];
+  meta: {
+    request_id: string;
+    pagination: { per_page: number; next: string; has_more: boolean; estimated_total: number };
+  };
+}
+
+/** A GET as a server-side caller sends it (path and query relative to the simulator, or a URL). */
+export function apiGet(
+  simulator: PaddleSimulator,
+  pathOrUrl: string,
+  headers: Record<string, string> = {},
+): Promise<Response> {
+  const url = pathOrUrl.startsWith("http") ? pathOrUrl : `${simulator.url}${pathOrUrl}`;
+  return fetch(url, { headers: { authorization: `Bearer ${API_KEY}`, ...headers } });
+}
+
+/** Follows `next` from `path` until `has_more` is false; returns every page's body. */
+export async function walkPages(simulator: PaddleSimulator, path: string): Promise<ListBody[]> {
+  const pages: ListBody[] = [];
+  let next: string | null = path;
+  while (next !== null) {
+    const response: Response = await apiGet(simulator, next);
+    if (response.status !== 200) {
+      throw new Error(`${next}: ${response.status} ${await response.text()}`);
+    }
+    const body: ListBody = await response.json();
+    pages.push(body);
+    if (pages.length > 10_000) throw new Error("pagination did not end");
+    next = body.meta.pagination.has_more ? body.meta.pagination.next : null;
+  }
+  return pages;
+}

@@ -1,8 +1,19 @@
 /**
  * Paddle Billing notification payloads for local runs and tests, in Paddle's snake_case shapes
- * (event envelope, customer and subscription entities as the webhooks deliver them). Local
+ * (event envelope, customer and subscription entities as the webhooks deliver them). The
+ * entities come from the simulator's builders (one idea of a complete entity) and embed the demo
+ * catalog exactly as supabase/seed.sql stores it, so an event never renames the catalog. Local
  * tooling only: never used by a deployed function.
  */
+
+import type { PaddlePrice, PaddleProduct } from "../paddle_simulator/entities.ts";
+import {
+  customerEntity,
+  priceEntity,
+  productEntity,
+  subscriptionEntity,
+  subscriptionItem,
+} from "../paddle_simulator/entity_builders.ts";
 
 // Paddle ids are 26 lowercase base-32 characters, time-ordered like ULIDs.
 const ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz";
@@ -29,21 +40,50 @@ export interface Plan {
   productId: string;
   name: string;
   amount: string;
+  /** The catalog objects an item embeds; built from the fields above when absent. */
+  price?: PaddlePrice;
+  product?: PaddleProduct;
 }
 
-/** The demo catalogue; the same ids `supabase/seed.sql` uses. */
+/** The demo catalog exactly as supabase/seed.sql holds it (fixed Paddle timestamps). */
+const DEMO_PRODUCT = productEntity({
+  id: "pro_01jdemoproduct000000000000",
+  name: "Pro plan",
+  description: "Everything in the demo app.",
+  createdAt: "2026-01-05T09:00:00.000000Z",
+});
+const DEMO_PRICE_TIME = "2026-01-05T09:05:00.000000Z";
+const demoPrice = (id: string, name: string, amount: string) =>
+  priceEntity({
+    id,
+    productId: DEMO_PRODUCT.id,
+    name,
+    description: name,
+    amount,
+    billingCycle: { interval: "month", frequency: 1 },
+    quantity: { minimum: 1, maximum: 1 },
+    createdAt: DEMO_PRICE_TIME,
+  });
+const BASIC_PRICE = demoPrice("pri_01jdemopricebasic000000000", "Basic monthly", "1000");
+const PRO_PRICE = demoPrice("pri_01jdemopricepro00000000000", "Pro monthly", "3000");
+
+/** The demo plans; the same ids and objects `supabase/seed.sql` uses. */
 export const PLANS = {
   basic: {
-    priceId: "pri_01jdemopricebasic000000000",
-    productId: "pro_01jdemoproduct000000000000",
-    name: "Basic (monthly)",
+    priceId: BASIC_PRICE.id,
+    productId: DEMO_PRODUCT.id,
+    name: "Basic monthly",
     amount: "1000",
+    price: BASIC_PRICE,
+    product: DEMO_PRODUCT,
   },
   pro: {
-    priceId: "pri_01jdemopricepro00000000000",
-    productId: "pro_01jdemoproduct000000000000",
-    name: "Pro (monthly)",
+    priceId: PRO_PRICE.id,
+    productId: DEMO_PRODUCT.id,
+    name: "Pro monthly",
     amount: "3000",
+    price: PRO_PRICE,
+    product: DEMO_PRODUCT,
   },
 } as const satisfies Record<string, Plan>;
 
@@ -86,18 +126,13 @@ export interface CustomerInit {
 }
 
 export function customerData(init: CustomerInit): JsonObject {
-  return {
+  return customerEntity({
     id: init.id,
-    name: init.name ?? null,
     email: init.email,
-    marketing_consent: false,
-    status: "active",
-    custom_data: null,
-    locale: "en",
-    created_at: paddleTime(init.createdAtMs),
-    updated_at: paddleTime(init.updatedAtMs ?? init.createdAtMs),
-    import_meta: null,
-  };
+    name: init.name ?? null,
+    createdAt: paddleTime(init.createdAtMs),
+    updatedAt: paddleTime(init.updatedAtMs ?? init.createdAtMs),
+  });
 }
 
 export interface SubscriptionInit {
@@ -121,77 +156,51 @@ export function subscriptionData(init: SubscriptionInit): JsonObject {
   const updated = paddleTime(init.updatedAtMs ?? init.createdAtMs);
   const periodStart = init.createdAtMs;
   const periodEnd = init.createdAtMs + 30 * DAY_MS;
-  const billingCycle = { interval: "month", frequency: 1 };
+  const billingCycle = { interval: "month", frequency: 1 } as const;
   const live = init.status !== "canceled" && init.status !== "paused";
-  return {
+  const product = init.plan.product ?? productEntity({
+    id: init.plan.productId,
+    name: "Demo product",
+    createdAt: created,
+  });
+  const price = init.plan.price ?? priceEntity({
+    id: init.plan.priceId,
+    productId: init.plan.productId,
+    name: init.plan.name,
+    description: init.plan.name,
+    amount: init.plan.amount,
+    billingCycle,
+    quantity: { minimum: 1, maximum: 1 },
+    createdAt: created,
+  });
+  return subscriptionEntity({
     id: init.id,
+    customerId: init.customerId,
     status: init.status,
-    customer_id: init.customerId,
-    address_id: paddleId("add", init.createdAtMs),
-    business_id: null,
-    currency_code: "USD",
-    created_at: created,
-    updated_at: updated,
-    started_at: created,
-    first_billed_at: created,
-    next_billed_at: live ? paddleTime(periodEnd) : null,
-    paused_at: init.pausedAtMs ? paddleTime(init.pausedAtMs) : null,
-    canceled_at: init.canceledAtMs ? paddleTime(init.canceledAtMs) : null,
-    collection_mode: "automatic",
-    billing_details: null,
-    current_billing_period: live
+    addressId: paddleId("add", init.createdAtMs),
+    createdAt: created,
+    updatedAt: updated,
+    startedAt: created,
+    firstBilledAt: created,
+    nextBilledAt: live ? paddleTime(periodEnd) : null,
+    pausedAt: init.pausedAtMs ? paddleTime(init.pausedAtMs) : null,
+    canceledAt: init.canceledAtMs ? paddleTime(init.canceledAtMs) : null,
+    currentBillingPeriod: live
       ? { starts_at: paddleTime(periodStart), ends_at: paddleTime(periodEnd) }
       : null,
-    billing_cycle: billingCycle,
-    scheduled_change: init.scheduledChange ?? null,
-    items: [{
+    billingCycle,
+    scheduledChange: init.scheduledChange ?? null,
+    items: [subscriptionItem({
+      price,
+      product,
       status: init.status === "canceled" ? "inactive" : "active",
       quantity: 1,
       recurring: true,
-      created_at: created,
-      updated_at: updated,
-      previously_billed_at: created,
-      next_billed_at: live ? paddleTime(periodEnd) : null,
-      trial_dates: null,
-      price: {
-        id: init.plan.priceId,
-        product_id: init.plan.productId,
-        type: "standard",
-        description: init.plan.name,
-        name: init.plan.name,
-        tax_mode: "account_setting",
-        billing_cycle: billingCycle,
-        trial_period: null,
-        unit_price: { amount: init.plan.amount, currency_code: "USD" },
-        unit_price_overrides: [],
-        quantity: { minimum: 1, maximum: 1 },
-        status: "active",
-        custom_data: null,
-        import_meta: null,
-        created_at: created,
-        updated_at: created,
-      },
-      product: {
-        id: init.plan.productId,
-        name: "Demo product",
-        type: "standard",
-        tax_category: "standard",
-        description: null,
-        image_url: null,
-        custom_data: null,
-        status: "active",
-        import_meta: null,
-        created_at: created,
-        updated_at: created,
-      },
-    }],
-    custom_data: init.customData ?? null,
-    management_urls: {
-      update_payment_method:
-        `https://sandbox-buyer-portal.paddle.com/subscriptions/${init.id}/update-payment-method`,
-      cancel: `https://sandbox-buyer-portal.paddle.com/subscriptions/${init.id}/cancel`,
-    },
-    discount: null,
-    import_meta: null,
-  };
+      createdAt: created,
+      updatedAt: updated,
+      previouslyBilledAt: created,
+      nextBilledAt: live ? paddleTime(periodEnd) : null,
+    })],
+    customData: init.customData ?? null,
+  });
 }

@@ -13,7 +13,7 @@
  * --stack <path>, --dry-run (print the events, send nothing).
  */
 import { parseArgs } from "node:util";
-import { type PlanName, PLANS } from "./payloads.ts";
+import { type PaddleEvent, type PlanName, PLANS } from "./payloads.ts";
 import { buildScenario, isScenarioName, SCENARIO_NAMES } from "./scenarios.ts";
 import { deliverEvent } from "./sign.ts";
 
@@ -106,18 +106,20 @@ async function main(): Promise<number> {
     return 0;
   }
 
-  if (scenario.newCustomer && stack.paddle.controlUrl) {
-    // The Paddle simulator must know the customer, or its portal-sessions endpoint answers 404.
-    const res = await fetch(new URL("/__customers", stack.paddle.controlUrl), {
+  if (stack.paddle.controlUrl) {
+    // Paddle holds what the events announce: give the simulator the newest state of each entity,
+    // so its portal knows a new customer and a later sync reads what the webhooks wrote.
+    const res = await fetch(new URL("/__entities", stack.paddle.controlUrl), {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({ customerId: scenario.customerId }),
+      body: JSON.stringify(newestEntities(scenario.events)),
     });
-    await res.body?.cancel();
     if (!res.ok) {
-      console.error(`Paddle simulator refused the new customer: HTTP ${res.status}`);
+      console.error(`Paddle simulator refused the scenario's entities: HTTP ${res.status}`);
+      console.error(await res.text());
       return 1;
     }
+    await res.body?.cancel();
   }
 
   const url = new URL("/functions/v1/paddle-webhook", stack.apiUrl).toString();
@@ -150,3 +152,25 @@ async function main(): Promise<number> {
 }
 
 if (import.meta.main) Deno.exit(await main());
+
+/** The last state each event sequence gives every customer and subscription, by entity id. */
+export function newestEntities(
+  events: readonly PaddleEvent[],
+): { customers: unknown[]; subscriptions: unknown[] } {
+  const newest = {
+    customers: new Map<unknown, unknown>(),
+    subscriptions: new Map<unknown, unknown>(),
+  };
+  for (const event of events) {
+    const kind = event.event_type.startsWith("customer.")
+      ? "customers"
+      : event.event_type.startsWith("subscription.")
+      ? "subscriptions"
+      : null;
+    if (kind) newest[kind].set(event.data.id, event.data);
+  }
+  return {
+    customers: [...newest.customers.values()],
+    subscriptions: [...newest.subscriptions.values()],
+  };
+}

@@ -8,7 +8,7 @@
 import { assert, assertEquals, assertMatch } from "@std/assert";
 import type { Browser, Locator, Page } from "playwright-core";
 import { control, demoUser, stackInfo } from "../_stack.ts";
-import { withDb } from "../_db.ts";
+import { withClient } from "../_db.ts";
 import {
   DOCS_SCREENSHOT,
   launchChromium,
@@ -341,7 +341,7 @@ Deno.test({
           await paddle.clearRequests();
           // Dave has used up the test stack's whole allowance this second (the real counter the
           // function's lookup reads; its limit is 1000 per minute in the test stack).
-          await withDb((db) =>
+          await withClient((db) =>
             db.query(
               `insert into billing_private.mint_slots (user_id, seconds, counts)
                values ($1, array[floor(extract(epoch from clock_timestamp()))::bigint], array[1000])
@@ -359,7 +359,7 @@ Deno.test({
             assert(await manageButton(page).isEnabled());
             assertEquals(await paddle.portalSessionRequests(), []);
           } finally {
-            await withDb((db) =>
+            await withClient((db) =>
               db.query("delete from billing_private.mint_slots where user_id = $1", [dave.userId])
             );
           }

@@ -3,6 +3,8 @@
  * request is refused without reading it; the bytes are counted too, because a chunked body has no
  * length and a lying one must not get further than the cap.
  */
+import type { z } from "zod";
+
 export type BodyRead =
   | { ok: true; text: string }
   | { ok: false; reason: "too_large" | "unreadable" };
@@ -45,4 +47,41 @@ export async function readBodyWithLimit(request: Request, maxBytes: number): Pro
   } catch {
     return { ok: false, reason: "unreadable" };
   }
+}
+
+export type ParsedBody<T> =
+  | { ok: true; value: T }
+  | { ok: false; code: "invalid_request" | "payload_too_large" };
+
+/**
+ * A small JSON request body under a byte cap: `empty` for no body at all (what
+ * `functions.invoke` and pg_net send when there is nothing to say), the schema's value for JSON it
+ * accepts, `invalid_request` for anything else.
+ */
+export async function readJsonBody<T>(
+  request: Request,
+  maxBytes: number,
+  schema: z.ZodType<T>,
+  empty: T,
+): Promise<ParsedBody<T>> {
+  const body = await readBodyWithLimit(request, maxBytes);
+  if (!body.ok) {
+    return {
+      ok: false,
+      code: body.reason === "too_large" ? "payload_too_large" : "invalid_request",
+    };
+  }
+  return parseJsonBody(body.text, schema, empty);
+}
+
+export function parseJsonBody<T>(text: string, schema: z.ZodType<T>, empty: T): ParsedBody<T> {
+  if (text.trim() === "") return { ok: true, value: empty };
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return { ok: false, code: "invalid_request" };
+  }
+  const parsed = schema.safeParse(json);
+  return parsed.success ? { ok: true, value: parsed.data } : { ok: false, code: "invalid_request" };
 }

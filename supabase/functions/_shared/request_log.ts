@@ -26,6 +26,14 @@ export interface RequestLogEntry {
   paddle_attempts?: number;
   /** Paddle's error code, e.g. `too_many_requests`. */
   paddle_error_code?: string;
+  /** paddle-sync: the run's state after the slice, and what the slice did. */
+  sync_status?: "syncing" | "done";
+  sync_restart?: boolean;
+  sync_stopped?: string;
+  sync_entity_type?: string;
+  sync_pages?: number;
+  sync_records?: number;
+  sync_written?: number;
   /** Class name of an unexpected exception; its message may hold data, so it is not logged. */
   exception?: string;
 }

@@ -6,6 +6,7 @@ import { z } from "zod";
 import type { JSONWebKeySet } from "jose";
 import { type AllowedOrigins, parseAllowedOrigins } from "../_shared/cors.ts";
 import { mintRateLimitSetting } from "../_shared/mint_limit.ts";
+import { paddleKeyProblem } from "../_shared/paddle_env.ts";
 
 export type Env = Record<string, string | undefined>;
 
@@ -31,8 +32,6 @@ export interface PortalConfig {
 export class ConfigError extends Error {
   override name = "ConfigError";
 }
-
-const KEY_PREFIX = { sandbox: "pdl_sdbx_", production: "pdl_live_" } as const;
 
 const optional = (s: string | undefined) => (s === undefined || s.trim() === "" ? undefined : s);
 
@@ -83,11 +82,8 @@ export function loadConfig(env: Env): PortalConfig {
   if (!parsed.success) throw configError(problems);
   const c = parsed.data;
 
-  if (!c.PADDLE_API_KEY.startsWith(KEY_PREFIX[c.PADDLE_ENV])) {
-    problems.push(
-      `PADDLE_API_KEY must start with ${KEY_PREFIX[c.PADDLE_ENV]} when PADDLE_ENV=${c.PADDLE_ENV}`,
-    );
-  }
+  const keyProblem = paddleKeyProblem(c.PADDLE_API_KEY, c.PADDLE_ENV);
+  if (keyProblem) problems.push(keyProblem);
 
   const origins = parseAllowedOrigins(c.ALLOWED_ORIGINS);
   if (!origins.ok) problems.push(`ALLOWED_ORIGINS: ${origins.error}`);

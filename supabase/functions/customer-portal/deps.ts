@@ -8,7 +8,7 @@
  * browser makes its round trip to send the POST. See docs/benchmarks.md for what that saves.
  */
 import { afterResponse, lazyFunction } from "../_shared/lazy.ts";
-import { consoleSink } from "../_shared/request_log.ts";
+import { depsOrMisconfigured, frameDefaults, unreachable } from "../_shared/startup.ts";
 import { type Env, loadConfig, type PortalConfig } from "./config.ts";
 import type { PortalDeps } from "./handler.ts";
 
@@ -60,40 +60,25 @@ export function createDeps(
         lookupCustomer.warm();
         createPortalSession.warm();
       }),
-    log: consoleSink,
-    now: () => performance.now(),
-    requestId: () => crypto.randomUUID(),
+    ...frameDefaults(),
   };
 }
 
-/**
- * Bad configuration is reported once at start, naming the variables, and then every request is
- * answered `misconfigured` (with CORS) instead of the isolate crash-looping behind a bare 5xx the
- * browser cannot read.
- */
+/** See `depsOrMisconfigured`: a bad configuration answers `misconfigured`, with CORS. */
 export function loadDeps(
   env: Env = Deno.env.toObject(),
   loaders: ModuleLoaders = moduleLoaders,
 ): PortalDeps {
-  try {
-    return createDeps(loadConfig(env), loaders);
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    console.error(message);
-    return misconfiguredDeps(message);
-  }
+  return depsOrMisconfigured(() => createDeps(loadConfig(env), loaders), misconfiguredDeps);
 }
 
 export function misconfiguredDeps(message: string): PortalDeps {
-  const unreachable = () => Promise.reject(new Error("misconfigured: not callable"));
   return {
     config: { allowedOrigins: "*" },
     startupError: message,
     verifyToken: unreachable,
     lookupCustomer: unreachable,
     createPortalSession: unreachable,
-    log: consoleSink,
-    now: () => performance.now(),
-    requestId: () => crypto.randomUUID(),
+    ...frameDefaults(),
   };
 }

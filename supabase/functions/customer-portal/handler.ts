@@ -8,16 +8,24 @@
  * included, carries CORS headers so the browser can read the error, and an `X-Request-Id` that
  * matches the one JSON log line written for it.
  */
-import { type AllowedOrigins, corsHeaders, withCors } from "../_shared/cors.ts";
+import type { AllowedOrigins } from "../_shared/cors.ts";
 import { declaredTooLarge } from "../_shared/bounded_body.ts";
-import type { ErrorCode } from "../_shared/http_errors.ts";
+import { jsonResponse } from "../_shared/json_response.ts";
+import type { LogSink } from "../_shared/request_log.ts";
+import {
+  bearerToken,
+  framed,
+  type LogDetail,
+  type Outcome,
+  refuse,
+} from "../_shared/request_frame.ts";
 import { retryAfterHeaders } from "../_shared/mint_limit.ts";
-import { errorResponse, jsonResponse } from "../_shared/json_response.ts";
-import { formatLogLine, type LogSink, type RequestLogEntry } from "../_shared/request_log.ts";
 import type { VerifyToken } from "../_shared/verify_user_token.ts";
 import type { LookupCustomer } from "./customer_lookup.ts";
 import type { CreatePortalSession, PortalSession } from "./paddle_portal.ts";
 import { MAX_BODY_BYTES, type PortalRequest, readPortalRequest } from "./request_body.ts";
+
+export { bearerToken };
 
 export const FUNCTION_NAME = "customer-portal";
 
@@ -38,56 +46,22 @@ export interface PortalDeps {
   requestId: () => string;
 }
 
-type Detail = Omit<RequestLogEntry, "request_id" | "method" | "outcome" | "status" | "duration_ms">;
-
-interface Outcome {
-  response: Response;
-  outcome: string;
-}
-
 export function createHandler(deps: PortalDeps): (request: Request) => Promise<Response> {
   return (request) => handle(request, deps);
 }
 
 export async function handle(request: Request, deps: PortalDeps): Promise<Response> {
-  const started = deps.now();
-  const requestId = deps.requestId();
-  const detail: Detail = {};
-  const cors = corsHeaders(deps.config, request.headers.get("origin"));
-
-  let result: Outcome;
-  try {
-    result = await route(request, deps, detail);
-  } catch (error) {
-    // A bug must still answer with CORS and a stable code, or the browser shows a bare network
-    // error and support has nothing to go on.
-    detail.exception = error instanceof Error ? error.name : typeof error;
-    result = { response: errorResponse("internal_error"), outcome: "internal_error" };
-  }
-
-  const response = withCors(result.response, cors);
-  response.headers.set("X-Request-Id", requestId);
-  if (result.outcome === "preflight") deps.warm?.();
-  try {
-    deps.log(formatLogLine(FUNCTION_NAME, {
-      request_id: requestId,
-      method: request.method,
-      outcome: result.outcome,
-      status: response.status,
-      duration_ms: Math.max(0, Math.round(deps.now() - started)),
-      ...detail,
-    }));
-  } catch {
-    // Losing a log line must not lose the caller's answer.
-  }
+  const response = await framed(
+    FUNCTION_NAME,
+    request,
+    deps,
+    (detail) => route(request, deps, detail),
+  );
+  if (request.method === "OPTIONS") deps.warm?.();
   return response;
 }
 
-function refuse(code: ErrorCode, headers?: HeadersInit): Outcome {
-  return { response: errorResponse(code, headers), outcome: code };
-}
-
-async function route(request: Request, deps: PortalDeps, detail: Detail): Promise<Outcome> {
+async function route(request: Request, deps: PortalDeps, detail: LogDetail): Promise<Outcome> {
   if (request.method === "OPTIONS") {
     return { response: new Response(null, { status: 204 }), outcome: "preflight" };
   }
@@ -162,10 +136,4 @@ export function chooseUrl(session: PortalSession, request: PortalRequest): strin
   const links = session.subscriptions.find((s) => s.id === request.subscriptionId);
   if (links === undefined) return undefined;
   return request.target === "cancel_subscription" ? links.cancelUrl : links.updatePaymentMethodUrl;
-}
-
-/** RFC 9110 makes the scheme case-insensitive; supabase-js sends `Bearer`. */
-export function bearerToken(header: string | null): string | null {
-  const match = header?.match(/^bearer[ \t]+(\S+)[ \t]*$/i);
-  return match ? match[1] : null;
 }

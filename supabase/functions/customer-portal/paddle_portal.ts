@@ -8,9 +8,12 @@
  * Each attempt gets its own `X-Transaction-ID`, which is logged so a support case can be matched
  * with Paddle's records.
  */
-import { ApiError, Environment, Paddle } from "@paddle/paddle-node-sdk";
+import { Paddle } from "@paddle/paddle-node-sdk";
 import { z } from "zod";
 import { createDeadline, jitteredBackoff, raceWithTimeout, sleep } from "../_shared/deadline.ts";
+import { classifyPaddleFailure, paddleEnvironment } from "../_shared/paddle_env.ts";
+
+export { paddleEnvironment };
 
 export interface PortalSession {
   overviewUrl: string;
@@ -56,17 +59,6 @@ export interface PaddlePortalOptions {
   newTransactionId?: () => string;
 }
 
-/** Codes Paddle answers with 401/403: our key is wrong, revoked, lacks a permission, or is for the other environment. */
-const KEY_REFUSED = new Set([
-  "authentication_missing",
-  "authentication_malformed",
-  "authentication_failed",
-  "invalid_token",
-  "forbidden",
-  "permission_denied",
-  "unauthorized",
-]);
-
 // Below this, a retry could not plausibly finish before the deadline; answering now is better.
 const MIN_ATTEMPT_MS = 250;
 
@@ -82,13 +74,6 @@ const sessionSchema = z.object({
     })),
   }),
 });
-
-export function paddleEnvironment(options: Pick<PaddlePortalOptions, "paddleEnv" | "apiUrl">) {
-  // The SDK treats an unknown environment string as its base URL; that is how the simulator is
-  // reached. The cast is the SDK's documented way, not a type escape of ours.
-  if (options.apiUrl) return options.apiUrl as Environment;
-  return options.paddleEnv === "production" ? Environment.production : Environment.sandbox;
-}
 
 type Attempt =
   | { kind: "ok"; session: PortalSession }
@@ -182,52 +167,25 @@ function checkSession(value: unknown, customerId: string): Attempt {
   };
 }
 
-/**
- * `ApiError` carries no HTTP status, so the class is read from Paddle's `type` (`api_error` is
- * their 5xx) and `code`. Without an `ApiError`, the SDK threw while fetching (TypeError: network)
- * or parsing (SyntaxError: an HTML page from a proxy); both are worth one more try.
- */
+/** Which failures are worth the single retry: Paddle or the path to it being unwell, never a 4xx. */
 export function classifyFailure(error: unknown): Attempt & { kind: "fail" } {
-  if (error instanceof ApiError) {
-    const code = String(error.code ?? "unknown");
-    if (code === "too_many_requests") {
-      const seconds = Number(error.retryAfter);
-      return {
-        kind: "fail",
-        code: "rate_limited",
-        retryable: false,
-        paddleErrorCode: code,
-        retryAfterSeconds: Number.isFinite(seconds) && seconds >= 0
-          ? Math.ceil(seconds)
-          : undefined,
-      };
-    }
-    if (KEY_REFUSED.has(code)) {
-      return { kind: "fail", code: "misconfigured", retryable: false, paddleErrorCode: code };
-    }
-    // Other 4xx (not_found, invalid_field, ...) will not change on a retry.
-    return {
-      kind: "fail",
-      code: "paddle_unavailable",
-      retryable: error.type === "api_error",
-      paddleErrorCode: code,
-    };
+  const failure = classifyPaddleFailure(error);
+  const fail = (code: PortalFailureCode, retryable: boolean): Attempt & { kind: "fail" } => ({
+    kind: "fail",
+    code,
+    retryable,
+    paddleErrorCode: failure.code,
+  });
+  switch (failure.kind) {
+    case "rate_limited":
+      return { ...fail("rate_limited", false), retryAfterSeconds: failure.retryAfterSeconds };
+    case "key_refused":
+      return fail("misconfigured", false);
+    case "server_error":
+    case "not_json":
+    case "network":
+      return fail("paddle_unavailable", true);
+    default:
+      return fail("paddle_unavailable", false);
   }
-  if (error instanceof SyntaxError) {
-    return {
-      kind: "fail",
-      code: "paddle_unavailable",
-      retryable: true,
-      paddleErrorCode: "not_json",
-    };
-  }
-  if (error instanceof TypeError) {
-    return {
-      kind: "fail",
-      code: "paddle_unavailable",
-      retryable: true,
-      paddleErrorCode: "network",
-    };
-  }
-  return { kind: "fail", code: "paddle_unavailable", retryable: false, paddleErrorCode: "unknown" };
 }

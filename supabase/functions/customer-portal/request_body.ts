@@ -3,7 +3,7 @@
  * so a client that believes it can pass e.g. a `customerId` learns at once that it cannot.
  */
 import { z } from "zod";
-import { readBodyWithLimit } from "../_shared/bounded_body.ts";
+import { type ParsedBody, parseJsonBody, readJsonBody } from "../_shared/bounded_body.ts";
 
 export const MAX_BODY_BYTES = 16 * 1024;
 
@@ -36,30 +36,13 @@ const schema = z.strictObject({
   return { target: body.target, subscriptionId: body.subscriptionId };
 });
 
-export type BodyResult =
-  | { ok: true; value: PortalRequest }
-  | { ok: false; code: "invalid_request" | "payload_too_large" };
+export type BodyResult = ParsedBody<PortalRequest>;
 
 /** An empty body means the overview: `functions.invoke('customer-portal')` sends none. */
 export function parsePortalRequest(text: string): BodyResult {
-  if (text.trim() === "") return { ok: true, value: { target: "overview" } };
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    return { ok: false, code: "invalid_request" };
-  }
-  const parsed = schema.safeParse(json);
-  return parsed.success ? { ok: true, value: parsed.data } : { ok: false, code: "invalid_request" };
+  return parseJsonBody(text, schema, { target: "overview" });
 }
 
-export async function readPortalRequest(request: Request): Promise<BodyResult> {
-  const body = await readBodyWithLimit(request, MAX_BODY_BYTES);
-  if (!body.ok) {
-    return {
-      ok: false,
-      code: body.reason === "too_large" ? "payload_too_large" : "invalid_request",
-    };
-  }
-  return parsePortalRequest(body.text);
+export function readPortalRequest(request: Request): Promise<BodyResult> {
+  return readJsonBody(request, MAX_BODY_BYTES, schema, { target: "overview" });
 }

@@ -113,3 +113,25 @@ Deno.test("an unexpected result shape is not taken for a success", async () => {
     });
   }
 });
+
+Deno.test("a product or price event's summary is a success", async () => {
+  for (const entity of ["product", "price"]) {
+    const apply = createApplyEvent({
+      supabaseUrl: URL_BASE,
+      serviceRoleKey: KEY,
+      fetch: () =>
+        Promise.resolve(json({
+          outcome: "stale",
+          event_id: "evt_01jproductevent0000000000000",
+          event_type: `${entity}.updated`,
+          entity,
+          entity_id: entity === "product"
+            ? "pro_01jdemoproduct000000000000"
+            : "pri_01jdemopricepro00000000000",
+        })),
+    });
+    const result = await apply(sampleEvent());
+    assert.equal(result.entity, entity);
+    assert.equal(result.outcome, "stale");
+  }
+});

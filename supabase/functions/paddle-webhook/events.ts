@@ -1,14 +1,20 @@
 /**
  * The Paddle notifications this function mirrors, as zod schemas over Paddle's snake_case payloads.
  *
- * Objects strip unknown keys, so what reaches the database is the small subset of Paddle's event
- * that `public.apply_paddle_event` reads, still in Paddle's shape. Only the fields the tables need
- * are required: Paddle adds fields over time and an optional field we do not store must not turn
- * a delivery into a permanent failure.
+ * Objects strip unknown keys, so what reaches the database is the subset of Paddle's event that
+ * `public.apply_paddle_event` reads, still in Paddle's shape. Only the fields the tables cannot do
+ * without are required: Paddle adds fields over time and older payloads lack some (`updated_at` on
+ * prices embedded in subscription events, `import_meta`), and an optional field must not turn a
+ * delivery into a permanent failure. What is present is checked as strictly as the SQL checks it,
+ * so a payload the database would refuse is a 400 here, not an endless 503-and-retry.
  */
 import { z } from "zod";
 
-export const CUSTOMER_EVENT_TYPES = ["customer.created", "customer.updated"] as const;
+export const CUSTOMER_EVENT_TYPES = [
+  "customer.created",
+  "customer.updated",
+  "customer.imported",
+] as const;
 export const SUBSCRIPTION_EVENT_TYPES = [
   "subscription.created",
   "subscription.updated",
@@ -18,15 +24,28 @@ export const SUBSCRIPTION_EVENT_TYPES = [
   "subscription.paused",
   "subscription.resumed",
   "subscription.canceled",
+  "subscription.imported",
 ] as const;
+export const PRODUCT_EVENT_TYPES = [
+  "product.created",
+  "product.updated",
+  "product.imported",
+] as const;
+export const PRICE_EVENT_TYPES = ["price.created", "price.updated", "price.imported"] as const;
 export const MIRRORED_EVENT_TYPES: readonly string[] = [
   ...CUSTOMER_EVENT_TYPES,
   ...SUBSCRIPTION_EVENT_TYPES,
+  ...PRODUCT_EVENT_TYPES,
+  ...PRICE_EVENT_TYPES,
 ];
 
 const paddleId = (prefix: string) => z.string().regex(new RegExp(`^${prefix}_[a-z\\d]{26}$`));
 // RFC 3339 with an explicit offset: a zone-less time would be read in the database's zone.
 const timestamp = z.iso.datetime({ offset: true });
+const optionalTimestamp = timestamp.nullable().optional();
+const optionalText = z.string().nullable().optional();
+// What the SQL casts to integer; Paddle sends JSON numbers.
+const integer = z.number().int().min(-999_999_999).max(999_999_999);
 
 /** The part of every notification that is read before knowing whether it is mirrored. */
 export const EnvelopeSchema = z.object({
@@ -35,19 +54,75 @@ export const EnvelopeSchema = z.object({
 });
 
 const customData = z.record(z.string(), z.unknown()).nullable().optional();
+// {external_id, imported_from} on records migrated into Paddle; stored, never trusted.
+const importMeta = z.record(z.string(), z.unknown()).nullable().optional();
+const cycle = z.object({
+  interval: z.enum(["day", "week", "month", "year"]),
+  frequency: integer,
+}).nullable().optional();
 
 export const CustomerSchema = z.object({
   id: paddleId("ctm"),
   // Paddle validates the address; we only compare it, so a cap is all the check we need.
   email: z.string().min(3).max(320),
+  name: optionalText,
   status: z.enum(["active", "archived"]).optional(),
   custom_data: customData,
+  import_meta: importMeta,
   created_at: timestamp.optional(),
   updated_at: timestamp.optional(),
 });
 
+export const ProductSchema = z.object({
+  id: paddleId("pro"),
+  name: optionalText,
+  description: optionalText,
+  type: optionalText,
+  tax_category: optionalText,
+  image_url: optionalText,
+  status: z.enum(["active", "archived"]).optional(),
+  custom_data: customData,
+  import_meta: importMeta,
+  // Older payloads (and prices embedded in subscription events) may lack the times.
+  created_at: optionalTimestamp,
+  updated_at: optionalTimestamp,
+});
+
+export const PriceSchema = z.object({
+  id: paddleId("pri"),
+  product_id: paddleId("pro"),
+  name: optionalText,
+  description: optionalText,
+  type: optionalText,
+  tax_mode: optionalText,
+  unit_price: z.object({
+    // Lowest denomination as a string ("3000" = $30.00): kept exact, never a float.
+    amount: z.string().regex(/^-?\d+(\.\d+)?$/),
+    currency_code: z.string().min(3).max(3),
+  }).nullable().optional(),
+  billing_cycle: cycle,
+  trial_period: cycle,
+  quantity: z.object({ minimum: integer.optional(), maximum: integer.optional() }).nullable()
+    .optional(),
+  status: z.enum(["active", "archived"]).optional(),
+  custom_data: customData,
+  import_meta: importMeta,
+  created_at: optionalTimestamp,
+  updated_at: optionalTimestamp,
+});
+
 const SubscriptionItemSchema = z.object({
-  price: z.object({ id: paddleId("pri"), product_id: paddleId("pro") }),
+  price: PriceSchema,
+  product: ProductSchema.nullable().optional(),
+  quantity: integer.optional(),
+  status: z.enum(["active", "inactive", "trialing"]).optional(),
+  recurring: z.boolean().optional(),
+  created_at: optionalTimestamp,
+  updated_at: optionalTimestamp,
+  previously_billed_at: optionalTimestamp,
+  next_billed_at: optionalTimestamp,
+  trial_dates: z.object({ starts_at: optionalTimestamp, ends_at: optionalTimestamp }).nullable()
+    .optional(),
 });
 
 const ScheduledChangeSchema = z.object({
@@ -62,7 +137,18 @@ export const SubscriptionSchema = z.object({
   status: z.enum(["active", "trialing", "past_due", "paused", "canceled"]),
   items: z.array(SubscriptionItemSchema).min(1),
   scheduled_change: ScheduledChangeSchema.nullable().optional(),
+  currency_code: optionalText,
+  collection_mode: z.enum(["automatic", "manual"]).optional(),
+  billing_cycle: cycle,
+  current_billing_period: z.object({ starts_at: optionalTimestamp, ends_at: optionalTimestamp })
+    .nullable().optional(),
+  next_billed_at: optionalTimestamp,
+  started_at: optionalTimestamp,
+  first_billed_at: optionalTimestamp,
+  paused_at: optionalTimestamp,
+  canceled_at: optionalTimestamp,
   custom_data: customData,
+  import_meta: importMeta,
   created_at: timestamp.optional(),
   updated_at: timestamp.optional(),
 });
@@ -85,11 +171,37 @@ export const SubscriptionEventSchema = z.object({
   data: SubscriptionSchema,
 });
 
-export const MirroredEventSchema = z.union([CustomerEventSchema, SubscriptionEventSchema]);
+export const ProductEventSchema = z.object({
+  ...base,
+  event_type: z.enum(PRODUCT_EVENT_TYPES),
+  data: ProductSchema,
+});
+
+export const PriceEventSchema = z.object({
+  ...base,
+  event_type: z.enum(PRICE_EVENT_TYPES),
+  data: PriceSchema,
+});
+
+export const MirroredEventSchema = z.union([
+  CustomerEventSchema,
+  SubscriptionEventSchema,
+  ProductEventSchema,
+  PriceEventSchema,
+]);
 
 export type CustomerEvent = z.infer<typeof CustomerEventSchema>;
 export type SubscriptionEvent = z.infer<typeof SubscriptionEventSchema>;
+export type ProductEvent = z.infer<typeof ProductEventSchema>;
+export type PriceEvent = z.infer<typeof PriceEventSchema>;
 export type MirroredEvent = z.infer<typeof MirroredEventSchema>;
+
+const SCHEMA_BY_ENTITY = {
+  customer: CustomerEventSchema,
+  subscription: SubscriptionEventSchema,
+  product: ProductEventSchema,
+  price: PriceEventSchema,
+} as const;
 
 export type ParsedNotification =
   | { kind: "mirrored"; event: MirroredEvent }
@@ -109,8 +221,8 @@ export function parseNotification(json: unknown): ParsedNotification {
   if (!MIRRORED_EVENT_TYPES.includes(eventType)) {
     return { kind: "ignored", eventId, eventType };
   }
-  const schema = eventType.startsWith("customer.") ? CustomerEventSchema : SubscriptionEventSchema;
-  const parsed = schema.safeParse(json);
+  const entity = eventType.slice(0, eventType.indexOf(".")) as keyof typeof SCHEMA_BY_ENTITY;
+  const parsed = SCHEMA_BY_ENTITY[entity].safeParse(json);
   if (!parsed.success) {
     return { kind: "invalid", eventId, eventType, problems: describe(parsed.error) };
   }

@@ -7,7 +7,14 @@ import {
   PLANS,
   subscriptionData,
 } from "../../../local/paddle_webhooks/payloads.ts";
-import { parseNotification, SUBSCRIPTION_EVENT_TYPES } from "./events.ts";
+import {
+  CUSTOMER_EVENT_TYPES,
+  MIRRORED_EVENT_TYPES,
+  parseNotification,
+  PRICE_EVENT_TYPES,
+  PRODUCT_EVENT_TYPES,
+  SUBSCRIPTION_EVENT_TYPES,
+} from "./events.ts";
 
 const T = Date.parse("2026-01-02T03:04:05.678Z");
 const customerId = paddleId("ctm", T);
@@ -117,5 +124,196 @@ Deno.test("invalid mirrored events are reported by path, never by value", () => 
     if (parsed.kind !== "invalid") continue;
     assert.ok(parsed.problems.length > 0, label);
     assert.ok(!parsed.problems.join(" ").includes("@"), label);
+  }
+});
+
+const productId = paddleId("pro", T);
+const priceId = paddleId("pri", T);
+
+function product(overrides: Record<string, unknown> = {}) {
+  return {
+    id: productId,
+    name: "Team plan",
+    type: "standard",
+    tax_category: "standard",
+    description: null,
+    image_url: "https://example.com/team.png",
+    custom_data: { features: ["sso"] },
+    status: "active",
+    import_meta: null,
+    created_at: "2026-01-02T03:04:05.678000Z",
+    updated_at: "2026-01-03T03:04:05.678000Z",
+    ...overrides,
+  };
+}
+
+function price(overrides: Record<string, unknown> = {}) {
+  return {
+    id: priceId,
+    product_id: productId,
+    type: "standard",
+    description: "Team monthly",
+    name: "Team monthly",
+    tax_mode: "account_setting",
+    billing_cycle: { interval: "month", frequency: 1 },
+    trial_period: { interval: "day", frequency: 14 },
+    unit_price: { amount: "4900", currency_code: "USD" },
+    unit_price_overrides: [],
+    quantity: { minimum: 1, maximum: 10 },
+    status: "active",
+    custom_data: null,
+    import_meta: { external_id: "plan_team", imported_from: "stripe" },
+    created_at: "2026-01-02T03:04:05.678000Z",
+    updated_at: "2026-01-03T03:04:05.678000Z",
+    ...overrides,
+  };
+}
+
+Deno.test("every mirrored event type has a schema; imported, product and price events included", () => {
+  assert.deepEqual(
+    [...MIRRORED_EVENT_TYPES].sort(),
+    [
+      ...CUSTOMER_EVENT_TYPES,
+      ...SUBSCRIPTION_EVENT_TYPES,
+      ...PRODUCT_EVENT_TYPES,
+      ...PRICE_EVENT_TYPES,
+    ].sort(),
+  );
+  for (const type of ["customer.imported", "subscription.imported"]) {
+    assert.ok(MIRRORED_EVENT_TYPES.includes(type), type);
+  }
+  for (const type of CUSTOMER_EVENT_TYPES) {
+    const event = paddleEvent(
+      type,
+      customerData({ id: customerId, email: "a@b.c", createdAtMs: T }),
+      T,
+    );
+    assert.equal(parseNotification(event).kind, "mirrored", type);
+  }
+  for (const type of PRODUCT_EVENT_TYPES) {
+    assert.equal(parseNotification(paddleEvent(type, product(), T)).kind, "mirrored", type);
+  }
+  for (const type of PRICE_EVENT_TYPES) {
+    assert.equal(parseNotification(paddleEvent(type, price(), T)).kind, "mirrored", type);
+  }
+});
+
+Deno.test("product and price fields the SQL reads survive parsing; unknown ones are stripped", () => {
+  const parsedProduct = parseNotification(paddleEvent("product.updated", product(), T));
+  assert.equal(parsedProduct.kind, "mirrored");
+  if (parsedProduct.kind !== "mirrored") return;
+  const { ...expectedProduct } = product();
+  assert.deepEqual(parsedProduct.event.data, expectedProduct);
+
+  const parsedPrice = parseNotification(paddleEvent("price.imported", price(), T));
+  assert.equal(parsedPrice.kind, "mirrored");
+  if (parsedPrice.kind !== "mirrored") return;
+  const { unit_price_overrides: _dropped, ...expectedPrice } = price();
+  assert.deepEqual(parsedPrice.event.data, expectedPrice);
+});
+
+Deno.test("optional fields may be absent, as in older payloads", () => {
+  const { created_at: _c, updated_at: _u, import_meta: _i, ...oldPrice } = price();
+  assert.equal(parseNotification(paddleEvent("price.updated", oldPrice, T)).kind, "mirrored");
+  const { updated_at: _pu, ...oldProduct } = product();
+  assert.equal(parseNotification(paddleEvent("product.updated", oldProduct, T)).kind, "mirrored");
+  // A one-time price has no billing cycle; a subscription item may lack its product object.
+  assert.equal(
+    parseNotification(paddleEvent("price.created", price({ billing_cycle: null }), T)).kind,
+    "mirrored",
+  );
+  const items = [{ price: { id: priceId, product_id: productId } }];
+  assert.equal(
+    parseNotification(subscriptionEvent("subscription.updated", { items })).kind,
+    "mirrored",
+  );
+});
+
+Deno.test("a subscription keeps every item with its price, product and dates", () => {
+  const extra = {
+    status: "trialing",
+    quantity: 4,
+    recurring: true,
+    created_at: "2026-01-02T03:04:05.678000Z",
+    updated_at: "2026-01-02T03:04:05.678000Z",
+    previously_billed_at: null,
+    next_billed_at: "2026-01-16T03:04:05.678000Z",
+    trial_dates: {
+      starts_at: "2026-01-02T03:04:05.678000Z",
+      ends_at: "2026-01-16T03:04:05.678000Z",
+    },
+    price: price(),
+    product: product(),
+  };
+  const base = subscriptionEvent("subscription.imported");
+  const data = base.data as { items: unknown[] };
+  const event = {
+    ...base,
+    data: {
+      ...base.data,
+      items: [...data.items, extra],
+      import_meta: { external_id: "sub_x", imported_from: "stripe" },
+    },
+  };
+  const parsed = parseNotification(event);
+  assert.equal(parsed.kind, "mirrored");
+  if (parsed.kind !== "mirrored" || !("items" in parsed.event.data)) throw new Error("not a sub");
+  const sub = parsed.event.data;
+  assert.equal(sub.items.length, 2);
+  assert.equal(sub.items[1].quantity, 4);
+  assert.equal(sub.items[1].status, "trialing");
+  assert.deepEqual(sub.items[1].trial_dates, extra.trial_dates);
+  assert.equal(sub.items[1].price.unit_price?.amount, "4900");
+  assert.equal(sub.items[1].product?.name, "Team plan");
+  assert.deepEqual(sub.import_meta, { external_id: "sub_x", imported_from: "stripe" });
+  assert.equal(sub.collection_mode, "automatic");
+  assert.deepEqual(sub.billing_cycle, { interval: "month", frequency: 1 });
+  assert.ok(sub.current_billing_period?.ends_at);
+  assert.ok(!("management_urls" in sub));
+});
+
+Deno.test("catalog events the database would refuse are invalid here", () => {
+  const cases: [string, unknown][] = [
+    ["bad product id", paddleEvent("product.created", product({ id: "pro_1" }), T)],
+    ["unknown product status", paddleEvent("product.updated", product({ status: "deleted" }), T)],
+    ["price without product", paddleEvent("price.created", price({ product_id: undefined }), T)],
+    [
+      "amount as a number",
+      paddleEvent(
+        "price.updated",
+        price({ unit_price: { amount: 4900, currency_code: "USD" } }),
+        T,
+      ),
+    ],
+    [
+      "unknown interval",
+      paddleEvent(
+        "price.updated",
+        price({ billing_cycle: { interval: "fortnight", frequency: 1 } }),
+        T,
+      ),
+    ],
+    [
+      "fractional quantity",
+      paddleEvent("price.updated", price({ quantity: { minimum: 1.5, maximum: 2 } }), T),
+    ],
+    [
+      "zone-less updated_at",
+      paddleEvent("price.updated", price({ updated_at: "2026-01-03T03:04:05" }), T),
+    ],
+    [
+      "item with an unknown status",
+      subscriptionEvent("subscription.updated", {
+        items: [{ price: price(), status: "expired" }],
+      }),
+    ],
+    [
+      "unknown collection mode",
+      subscriptionEvent("subscription.updated", { collection_mode: "cash" }),
+    ],
+  ];
+  for (const [label, input] of cases) {
+    const parsed = parseNotification(JSON.parse(JSON.stringify(input)));
+    assert.equal(parsed.kind, "invalid", label);
   }
 });

@@ -20,7 +20,7 @@ function resultFor(event: MirroredEvent, outcome: ApplyResult["outcome"]): Apply
   return {
     outcome,
     event_id: event.event_id,
-    entity: event.event_type.startsWith("customer.") ? "customer" : "subscription",
+    entity: event.event_type.slice(0, event.event_type.indexOf(".")) as ApplyResult["entity"],
     entity_id: event.data.id,
     customer_id: "customer_id" in event.data ? event.data.customer_id : event.data.id,
     customer_linked: false,
@@ -98,6 +98,50 @@ Deno.test("a signed mirrored event is applied once and answered 200 with one log
   assert.ok(!h.rawLogs[0].includes(EMAIL));
   assert.ok(!h.rawLogs[0].includes(SECRET));
   assert.ok(!h.rawLogs[0].includes("h1="));
+});
+
+Deno.test("product, price and imported events are applied with the fields the database reads", async () => {
+  const productId = "pro_01jhandlertestproduct00000";
+  const priceId = "pri_01jhandlertestprice0000000";
+  const at = "2026-01-02T03:04:05.678000Z";
+  const events = [
+    {
+      event_id: "evt_01jhandlerproduct000000000",
+      event_type: "product.created",
+      occurred_at: at,
+      notification_id: "ntf_01jhandlerproduct000000000",
+      data: { id: productId, name: "Team", status: "active", created_at: at, updated_at: at },
+    },
+    {
+      event_id: "evt_01jhandlerprice00000000000",
+      event_type: "price.imported",
+      occurred_at: at,
+      notification_id: "ntf_01jhandlerprice00000000000",
+      data: {
+        id: priceId,
+        product_id: productId,
+        name: "Team monthly",
+        unit_price: { amount: "4900", currency_code: "USD" },
+        billing_cycle: { interval: "month", frequency: 1 },
+        import_meta: { external_id: "plan_team", imported_from: "stripe" },
+        unit_price_overrides: [],
+      },
+    },
+    { ...customerCreated, event_type: "customer.imported" },
+    { ...subscriptionCreated, event_type: "subscription.imported" },
+  ];
+  const h = harness();
+  for (const event of events) {
+    const response = await handleWebhook(await signedRequest(JSON.stringify(event)), h.deps);
+    assert.equal(response.status, 200, event.event_type);
+    assert.equal((await response.json()).outcome, "applied", event.event_type);
+  }
+  assert.deepEqual(h.applied.map((e) => e.event_type), events.map((e) => e.event_type));
+  const price = h.applied[1].data as Record<string, unknown>;
+  assert.deepEqual(price.unit_price, { amount: "4900", currency_code: "USD" });
+  assert.deepEqual(price.import_meta, { external_id: "plan_team", imported_from: "stripe" });
+  assert.ok(!("unit_price_overrides" in price));
+  assert.equal(h.logs[1].entity_id, priceId);
 });
 
 Deno.test("duplicate and stale outcomes are stored events: 200", async () => {

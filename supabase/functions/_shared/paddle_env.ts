@@ -1,0 +1,82 @@
+/**
+ * What every function that calls Paddle shares: the `PADDLE_*` configuration rules, how the SDK
+ * is pointed at an environment (or the local simulator), and how the SDK's failures are read.
+ */
+import { ApiError, Environment } from "@paddle/paddle-node-sdk";
+
+export type PaddleEnv = "sandbox" | "production";
+
+/** A key used against the other environment fails with 403 at the first call; say so at start. */
+export const PADDLE_KEY_PREFIX = { sandbox: "pdl_sdbx_", production: "pdl_live_" } as const;
+
+/** The problem with a key/environment pair, for the start-up error; undefined when they match. */
+export function paddleKeyProblem(apiKey: string, paddleEnv: PaddleEnv): string | undefined {
+  const prefix = PADDLE_KEY_PREFIX[paddleEnv];
+  return apiKey.startsWith(prefix)
+    ? undefined
+    : `PADDLE_API_KEY must start with ${prefix} when PADDLE_ENV=${paddleEnv}`;
+}
+
+export function paddleEnvironment(options: { paddleEnv: PaddleEnv; apiUrl?: string }) {
+  // The SDK treats an unknown environment string as its base URL; that is how the simulator is
+  // reached. The cast is the SDK's documented way, not a type escape of ours.
+  if (options.apiUrl) return options.apiUrl as Environment;
+  return options.paddleEnv === "production" ? Environment.production : Environment.sandbox;
+}
+
+/** Codes Paddle answers with 401/403: our key is wrong, revoked, lacks a permission, or is for the other environment. */
+export const KEY_REFUSED_CODES: ReadonlySet<string> = new Set([
+  "authentication_missing",
+  "authentication_malformed",
+  "authentication_failed",
+  "invalid_token",
+  "forbidden",
+  "permission_denied",
+  "unauthorized",
+]);
+
+export type PaddleFailureKind =
+  | "rate_limited"
+  | "key_refused"
+  /** Paddle's own 5xx (`type: api_error`). */
+  | "server_error"
+  /** Any other 4xx: it will not change on a retry. */
+  | "request_error"
+  /** The SDK could not parse the answer (an HTML 502 from a proxy). */
+  | "not_json"
+  | "network"
+  | "unknown";
+
+export interface PaddleFailure {
+  kind: PaddleFailureKind;
+  /** Paddle's error code, or the failure class for a non-ApiError. */
+  code: string;
+  /** From `Retry-After`, for `rate_limited`. */
+  retryAfterSeconds?: number;
+}
+
+/**
+ * `ApiError` carries no HTTP status, so the class is read from Paddle's `type` (`api_error` is
+ * their 5xx) and `code`. Without an `ApiError`, the SDK threw while fetching (TypeError: network)
+ * or parsing (SyntaxError).
+ */
+export function classifyPaddleFailure(error: unknown): PaddleFailure {
+  if (error instanceof ApiError) {
+    const code = String(error.code ?? "unknown");
+    if (code === "too_many_requests") {
+      const seconds = Number(error.retryAfter);
+      return {
+        kind: "rate_limited",
+        code,
+        ...(error.retryAfter !== null && Number.isFinite(seconds) && seconds >= 0
+          ? { retryAfterSeconds: Math.ceil(seconds) }
+          : {}),
+      };
+    }
+    if (KEY_REFUSED_CODES.has(code)) return { kind: "key_refused", code };
+    return { kind: error.type === "api_error" ? "server_error" : "request_error", code };
+  }
+  if (error instanceof SyntaxError) return { kind: "not_json", code: "not_json" };
+  if (error instanceof TypeError) return { kind: "network", code: "network" };
+  return { kind: "unknown", code: "unknown" };
+}

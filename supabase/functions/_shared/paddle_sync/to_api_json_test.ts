@@ -1,0 +1,133 @@
+import assert from "node:assert/strict";
+import { Customer, Price, Product, Subscription } from "@paddle/paddle-node-sdk";
+import { fakeAccount } from "../../../../local/paddle_simulator/fake_account.ts";
+import { toApiJson } from "./to_api_json.ts";
+
+/** The original restricted to the keys the mapped value has, recursively. */
+function pickLike(original: unknown, shape: unknown): unknown {
+  if (Array.isArray(shape)) return (original as unknown[]).map((v, i) => pickLike(v, shape[i]));
+  if (shape !== null && typeof shape === "object" && original !== null) {
+    const o = original as Record<string, unknown>;
+    return Object.fromEntries(
+      Object.keys(shape).map((k) => [
+        k,
+        k === "custom_data" ? o[k] : pickLike(o[k], (shape as Record<string, unknown>)[k]),
+      ]),
+    );
+  }
+  return original;
+}
+
+const roundTrip = (value: unknown) => JSON.parse(JSON.stringify(value));
+
+const account = fakeAccount({ customers: 60, prices: 20, seed: 7 });
+
+Deno.test("round trip: Paddle JSON → SDK entity → toApiJson gives back every mirrored field", () => {
+  const cases = [
+    ...account.products.map((p) => ["product", p, new Product(p as never)] as const),
+    ...account.prices.map((p) => ["price", p, new Price(p as never)] as const),
+    ...account.customers.map((c) => ["customer", c, new Customer(c as never)] as const),
+    ...account.subscriptions.map((s) => ["subscription", s, new Subscription(s as never)] as const),
+  ];
+  assert.equal(cases.length, 4 + 20 + 60 + 60);
+  for (const [type, json, entity] of cases) {
+    const mapped = roundTrip(toApiJson(type, entity as never));
+    assert.deepEqual(mapped, pickLike(json, mapped), `${type} ${json.id}`);
+  }
+});
+
+Deno.test("the fields the mirror stores are all there, in snake_case", () => {
+  const sub = roundTrip(
+    toApiJson("subscription", new Subscription(account.subscriptions[0] as never)),
+  );
+  for (
+    const key of [
+      "id",
+      "status",
+      "customer_id",
+      "currency_code",
+      "collection_mode",
+      "billing_cycle",
+      "current_billing_period",
+      "next_billed_at",
+      "started_at",
+      "first_billed_at",
+      "paused_at",
+      "canceled_at",
+      "scheduled_change",
+      "created_at",
+      "updated_at",
+      "items",
+      "custom_data",
+    ]
+  ) assert.ok(key in sub, key);
+  const item = sub.items[0];
+  for (
+    const key of [
+      "status",
+      "quantity",
+      "recurring",
+      "created_at",
+      "updated_at",
+      "previously_billed_at",
+      "next_billed_at",
+      "trial_dates",
+      "price",
+      "product",
+    ]
+  ) assert.ok(key in item, `item.${key}`);
+  for (
+    const key of [
+      "id",
+      "product_id",
+      "name",
+      "description",
+      "type",
+      "unit_price",
+      "billing_cycle",
+      "trial_period",
+      "quantity",
+      "status",
+      "custom_data",
+      "created_at",
+      "updated_at",
+    ]
+  ) assert.ok(key in item.price, `item.price.${key}`);
+  assert.deepEqual(Object.keys(item.price.unit_price).sort(), ["amount", "currency_code"]);
+});
+
+Deno.test("custom_data comes back verbatim: its camelCase keys and nesting are the seller's", () => {
+  const customData = { featureFlags: { betaAccess: true }, "Plan-Code": "X", list: [{ aB: 1 }] };
+  const json = { ...account.products[0], custom_data: customData };
+  const mapped = roundTrip(toApiJson("product", new Product(json as never)));
+  assert.deepEqual(mapped.custom_data, customData);
+});
+
+Deno.test("fields the mirror does not store are not passed on", () => {
+  const json = {
+    ...account.customers[0],
+    marketing_consent: true,
+    locale: "de",
+  };
+  const mapped = roundTrip(toApiJson("customer", new Customer(json as never)));
+  assert.equal("marketing_consent" in mapped, false);
+  assert.equal("locale" in mapped, false);
+  const sub = roundTrip(
+    toApiJson("subscription", new Subscription(account.subscriptions[0] as never)),
+  );
+  assert.equal("management_urls" in sub, false);
+  assert.equal("address_id" in sub, false);
+});
+
+Deno.test("an embedded price without timestamps stays without them (the newer rule keys on them)", () => {
+  const original = account.subscriptions[0];
+  const items = original.items.map((item) => {
+    const { created_at: _c, updated_at: _u, ...price } = item.price;
+    return { ...item, price };
+  });
+  const mapped = roundTrip(
+    toApiJson("subscription", new Subscription({ ...original, items } as never)),
+  );
+  assert.equal("updated_at" in mapped.items[0].price, false);
+  assert.equal("created_at" in mapped.items[0].price, false);
+});

@@ -1,0 +1,49 @@
+/**
+ * Real dependencies, built once per isolate from the environment; tests build their own
+ * `SyncDeps`. `createSliceDeps` is also what `deno task paddle:sync` runs slices with.
+ */
+import { createPaddlePages } from "../_shared/paddle_sync/paddle_pages.ts";
+import { runSlice, type SliceDeps } from "../_shared/paddle_sync/run_slice.ts";
+import { createSyncStore } from "../_shared/paddle_sync/sync_store.ts";
+import { depsOrMisconfigured, frameDefaults, unreachable } from "../_shared/startup.ts";
+import { createKeyCheck } from "./caller_key.ts";
+import { type Env, loadConfig, type SyncConfig } from "./config.ts";
+import type { SyncDeps } from "./handler.ts";
+
+/** The database through PostgREST with the configured key, and Paddle through the SDK. */
+export function createSliceDeps(config: SyncConfig): Pick<SliceDeps, "store" | "openPages"> {
+  return {
+    store: createSyncStore({ supabaseUrl: config.supabaseUrl, serviceRoleKey: config.databaseKey }),
+    openPages: createPaddlePages({
+      apiKey: config.paddleApiKey,
+      paddleEnv: config.paddleEnv,
+      apiUrl: config.paddleApiUrl,
+    }),
+  };
+}
+
+export function createDeps(config: SyncConfig): SyncDeps {
+  const slice = createSliceDeps(config);
+  return {
+    config,
+    checkKey: createKeyCheck(config.callerKeys),
+    runSlice: ({ restart }) =>
+      runSlice(slice, { restart, sliceMs: config.sliceMs, maxPages: config.maxPages }),
+    ...frameDefaults(),
+  };
+}
+
+/** See `depsOrMisconfigured`: a bad configuration answers `misconfigured`, with CORS. */
+export function loadDeps(env: Env = Deno.env.toObject()): SyncDeps {
+  return depsOrMisconfigured(() => createDeps(loadConfig(env)), misconfiguredDeps);
+}
+
+export function misconfiguredDeps(message: string): SyncDeps {
+  return {
+    config: { allowedOrigins: "*" },
+    startupError: message,
+    checkKey: unreachable,
+    runSlice: unreachable,
+    ...frameDefaults(),
+  };
+}
