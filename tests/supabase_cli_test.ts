@@ -1,7 +1,7 @@
 /**
  * The real Supabase CLI against the project: it loads supabase/config.toml, and
  * `supabase db push --include-seed` on a freshly bootstrapped database builds exactly the schema
- * and migration history the local stack builds (the stack applies the migrations itself because it
+ * and migration history the local stack's migrator builds (the stack applies the migrations itself because it
  * starts faster that way; this test is what keeps the two the same).
  */
 import assert from "node:assert/strict";
@@ -9,7 +9,7 @@ import { join } from "node:path";
 // @ts-types="@types/pg"
 import pg from "pg";
 import { diffCatalogs, readCatalog } from "../local/catalog.ts";
-import { migrationFiles, PROJECT_ROOT, withClient } from "../local/database.ts";
+import { migrationFiles, prepareDatabase, PROJECT_ROOT, withClient } from "../local/database.ts";
 import { freePort } from "../local/ports.ts";
 import { startPostgres } from "../local/postgres.ts";
 import {
@@ -127,37 +127,47 @@ function assertStatementsCover(file: string, sql: string, statements: string[]) 
   assert.equal(sql.slice(from).replace(/--[^\n]*/g, "").replace(/[;\s]/g, ""), "", file);
 }
 
-Deno.test("supabase db push --include-seed builds the schema and history the stack builds", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "cli-db-" });
-  // A server of its own: the bootstrap creates cluster-wide roles, which the stack's server has.
-  const server = await startPostgres({
-    dataDir: join(dir, "db"),
+/** A PostgreSQL server of the test's own: the bootstrap creates cluster-wide roles. */
+async function freshServer(dir: string) {
+  return await startPostgres({
+    dataDir: dir,
     port: freePort(),
     password: "postgres",
     ephemeral: true,
     binDir: Deno.env.get("LOCAL_PG_BIN_DIR"),
   });
+}
+
+Deno.test("supabase db push --include-seed builds the schema and history the stack builds", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "cli-db-" });
+  // Two fresh servers: one prepared by the stack's own migrator (what `deno task dev` runs on a
+  // new database), one bootstrapped and then given to the CLI. Not the test stack's database:
+  // other tests add objects to it.
+  const [stackServer, cliServer] = await Promise.all([
+    freshServer(join(dir, "stack")),
+    freshServer(join(dir, "cli")),
+  ]);
   try {
-    await withClient(server.url, async (client) => {
+    await prepareDatabase(stackServer.url);
+    await withClient(cliServer.url, async (client) => {
       await client.query(await Deno.readTextFile(join(PROJECT_ROOT, "local", "bootstrap.sql")));
     });
-    const push = await cliDbPush(server.url);
+    const push = await cliDbPush(cliServer.url);
     assert.equal(push.code, 0, push.stderr);
     for (const file of await migrationFiles()) {
       assert.match(push.stderr + push.stdout, new RegExp(file));
     }
 
-    const stackDb = stackInfo().dbUrl;
     const [stackCatalog, cliCatalog] = await Promise.all([
-      readCatalog(stackDb),
-      readCatalog(server.url),
+      readCatalog(stackServer.url),
+      readCatalog(cliServer.url),
     ]);
     assert.ok(stackCatalog.tables.some((line) => line.startsWith("public.customers ")));
     assert.ok(stackCatalog.policies.length > 0 && stackCatalog.functions.length > 0);
     const diff = diffCatalogs(stackCatalog, cliCatalog, ["deno task dev", "supabase db push"]);
     assert.equal(diff, "", `the schemas differ:\n${diff}`);
 
-    const [ours, theirs] = await Promise.all([history(stackDb), history(server.url)]);
+    const [ours, theirs] = await Promise.all([history(stackServer.url), history(cliServer.url)]);
     const files = await migrationFiles();
     const expected = files.map((f) => f.replace(/\.sql$/, "").split(/_(.*)/s).slice(0, 2));
     assert.deepEqual(ours.migrations.map((m) => [m.version, m.name]), expected);
@@ -172,12 +182,12 @@ Deno.test("supabase db push --include-seed builds the schema and history the sta
     assert.deepEqual(ours.seeds, theirs.seeds);
     assert.equal(ours.seeds.length, 1);
 
-    // And the CLI, asked again on the stack's own database, finds nothing left to do.
-    const again = await cliDbPush(stackDb);
+    // And the CLI, asked on the stack-built database, finds nothing left to do (nor to seed).
+    const again = await cliDbPush(stackServer.url);
     assert.equal(again.code, 0, again.stderr);
     assert.match(again.stdout + again.stderr, /up to date/i);
   } finally {
-    await server.stop();
+    await Promise.all([stackServer.stop(), cliServer.stop()]);
     await Deno.remove(dir, { recursive: true }).catch(() => {});
   }
 });
