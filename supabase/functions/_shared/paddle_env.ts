@@ -1,21 +1,10 @@
 /**
- * What every function that calls Paddle shares: the `PADDLE_*` configuration rules, how the SDK
- * is pointed at an environment (or the local simulator), and how the SDK's failures are read.
+ * What every function that calls Paddle shares around the SDK: how it is pointed at an
+ * environment (or the local simulator), and how its failures are read. The configuration rules
+ * that need no SDK are in paddle_key.ts.
  */
 import { ApiError, Environment } from "@paddle/paddle-node-sdk";
-
-export type PaddleEnv = "sandbox" | "production";
-
-/** A key used against the other environment fails with 403 at the first call; say so at start. */
-export const PADDLE_KEY_PREFIX = { sandbox: "pdl_sdbx_", production: "pdl_live_" } as const;
-
-/** The problem with a key/environment pair, for the start-up error; undefined when they match. */
-export function paddleKeyProblem(apiKey: string, paddleEnv: PaddleEnv): string | undefined {
-  const prefix = PADDLE_KEY_PREFIX[paddleEnv];
-  return apiKey.startsWith(prefix)
-    ? undefined
-    : `PADDLE_API_KEY must start with ${prefix} when PADDLE_ENV=${paddleEnv}`;
-}
+import type { PaddleEnv } from "./paddle_key.ts";
 
 export function paddleEnvironment(options: { paddleEnv: PaddleEnv; apiUrl?: string }) {
   // The SDK treats an unknown environment string as its base URL; that is how the simulator is

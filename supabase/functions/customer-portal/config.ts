@@ -6,7 +6,7 @@ import { z } from "zod";
 import type { JSONWebKeySet } from "jose";
 import { type AllowedOrigins, parseAllowedOrigins } from "../_shared/cors.ts";
 import { mintRateLimitSetting } from "../_shared/mint_limit.ts";
-import { paddleKeyProblem } from "../_shared/paddle_env.ts";
+import { paddleKeyProblem } from "../_shared/paddle_key.ts";
 
 export type Env = Record<string, string | undefined>;
 

@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import { type AllowedOrigins, parseAllowedOrigins } from "../_shared/cors.ts";
-import { type PaddleEnv, paddleKeyProblem } from "../_shared/paddle_env.ts";
+import { type PaddleEnv, paddleKeyProblem } from "../_shared/paddle_key.ts";
 
 export type Env = Record<string, string | undefined>;
 

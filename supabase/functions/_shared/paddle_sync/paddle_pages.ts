@@ -10,7 +10,8 @@
  * points at the same page, so calling it again retries that page.
  */
 import { Paddle, type Status, type SubscriptionStatus } from "@paddle/paddle-node-sdk";
-import { classifyPaddleFailure, type PaddleEnv, paddleEnvironment } from "../paddle_env.ts";
+import { classifyPaddleFailure, paddleEnvironment } from "../paddle_env.ts";
+import type { PaddleEnv } from "../paddle_key.ts";
 import type { EntityType } from "./entity_types.ts";
 import { type ApiJson, type SdkEntity, toApiJson } from "./to_api_json.ts";
 
