@@ -257,17 +257,6 @@ begin
 end;
 $$;
 
--- One state per id, the newest by updated_at (undated last): a page may hold an id twice. Only
--- after validation (the cast would fail on a malformed time).
-create function public.paddle_newest_per_id(p_entities jsonb) returns setof jsonb
-language sql
-stable
-as $$
-  select distinct on (x.v ->> 'id') x.v
-  from jsonb_array_elements(p_entities) x (v)
-  order by x.v ->> 'id', (x.v ->> 'updated_at')::timestamptz desc nulls last
-$$;
-
 -- Every version comparison goes through this one expression (nulls lowest; the event id in C
 -- order so the tie-break does not depend on the database's collation).
 create function public.paddle_is_newer(
@@ -281,6 +270,53 @@ as $$
           coalesce(p_new_event_id, '') collate "C")
        > (coalesce(p_old_updated_at, '-infinity'), coalesce(p_old_occurred_at, '-infinity'),
           coalesce(p_old_event_id, '') collate "C")
+$$;
+
+-- The first question about every state of a page, asked before anything else: could it win
+-- against the stored row (p_stored: is there one)? Only states that could are validated and
+-- written, so an unchanged page costs one join (docs/mirror.md, "Validation"). A state whose
+-- updated_at is malformed could: it goes on to validation, which rejects it.
+create function public.paddle_may_be_newer(
+  p_stored boolean, p_new_updated_text text, p_new_occurred_at timestamptz, p_new_event_id text,
+  p_old_updated_at timestamptz, p_old_occurred_at timestamptz, p_old_event_id text
+) returns boolean
+language sql
+stable
+as $$
+  select not p_stored
+    or case
+      when p_new_updated_text !~ '^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$' then true
+      else public.paddle_is_newer(
+        coalesce(p_new_updated_text::timestamptz, p_new_occurred_at), p_new_occurred_at, p_new_event_id,
+        p_old_updated_at, p_old_occurred_at, p_old_event_id)
+    end
+$$;
+
+-- The states of a page at the given positions (1-based, as `with ordinality` counts them). One
+-- pass over the array rather than `p_entities -> i` per position: a page read from a table is a
+-- TOAST pointer, and each `->` on it would decompress the whole page again. `offset 0` keeps a
+-- caller's filter (the validation) from being pushed below the join onto every state of the page.
+create function public.paddle_page_states(p_entities jsonb, p_ords integer[])
+returns table (ord integer, v jsonb)
+language sql
+immutable
+as $$
+  select x.ord::integer, x.v
+  from jsonb_array_elements(p_entities) with ordinality x (v, ord)
+  join unnest(p_ords) o (ord) on o.ord = x.ord
+  offset 0
+$$;
+
+-- One state per id, the newest by updated_at (undated last): a page may hold an id twice. Only
+-- after validation (the cast would fail on a malformed time).
+create function public.paddle_newest_per_id(p_entities jsonb, p_ords integer[])
+returns table (ord integer, v jsonb)
+language sql
+stable
+as $$
+  select distinct on (x.v ->> 'id') x.ord, x.v
+  from public.paddle_page_states(p_entities, p_ords) x
+  order by x.v ->> 'id', (x.v ->> 'updated_at')::timestamptz desc nulls last
 $$;
 
 ------------------------------------------------------------------------------------------------
@@ -298,8 +334,22 @@ language plpgsql
 set search_path = ''
 as $$
 declare
+  v_fresh integer[];
   v_written integer;
 begin
+  -- Only states that could win go further (docs/mirror.md, "Validation"). Read without locking:
+  -- versions only grow, so a state skipped here could never win, and the upsert re-checks under
+  -- the row lock. An unchanged page ends here, having locked and dirtied nothing.
+  select coalesce(array_agg(x.ord::integer order by x.ord), '{}')
+  into v_fresh
+  from jsonb_array_elements(p_entities) with ordinality x (v, ord)
+  left join public.products t on t.product_id = x.v ->> 'id'
+  where public.paddle_may_be_newer(t.product_id is not null, x.v ->> 'updated_at', p_occurred_at, p_event_id,
+                                   t.updated_at, t.last_event_occurred_at, t.last_event_id);
+  if cardinality(v_fresh) = 0 then
+    return jsonb_build_object('received', jsonb_array_length(p_entities), 'written', 0);
+  end if;
+
   perform public.paddle_raise_malformed('apply_paddle_products', (
     select format('product %s: %s', e.ord, e.problem)
     from (
@@ -311,7 +361,7 @@ begin
           or public.paddle_is_bad_timestamp(x.v -> 'updated_at') then 'timestamp malformed'
         when jsonb_typeof(coalesce(x.v -> 'custom_data', 'null')) not in ('object', 'null') then 'custom_data not an object'
       end as problem
-      from jsonb_array_elements(p_entities) with ordinality x (v, ord)
+      from public.paddle_page_states(p_entities, v_fresh) x
     ) e
     where e.problem is not null
     order by e.ord
@@ -320,15 +370,7 @@ begin
 
   with incoming as (
     select n.v, (n.v ->> 'updated_at')::timestamptz as updated_at
-    from public.paddle_newest_per_id(p_entities) n (v)
-    -- See "Only states newer" in apply_paddle_customers.
-    where not exists (
-      select 1 from public.products t
-      where t.product_id = n.v ->> 'id'
-        and not public.paddle_is_newer(
-          coalesce((n.v ->> 'updated_at')::timestamptz, p_occurred_at), p_occurred_at, p_event_id,
-          t.updated_at, t.last_event_occurred_at, t.last_event_id)
-    )
+    from public.paddle_newest_per_id(p_entities, v_fresh) n
   ), written as (
     insert into public.products as t (
       product_id, name, description, type, tax_category, image_url, status, custom_data, import_meta,
@@ -370,8 +412,22 @@ language plpgsql
 set search_path = ''
 as $$
 declare
+  v_fresh integer[];
   v_written integer;
 begin
+  -- Only states that could win go further (docs/mirror.md, "Validation"). Read without locking:
+  -- versions only grow, so a state skipped here could never win, and the upsert re-checks under
+  -- the row lock. An unchanged page ends here, having locked and dirtied nothing.
+  select coalesce(array_agg(x.ord::integer order by x.ord), '{}')
+  into v_fresh
+  from jsonb_array_elements(p_entities) with ordinality x (v, ord)
+  left join public.prices t on t.price_id = x.v ->> 'id'
+  where public.paddle_may_be_newer(t.price_id is not null, x.v ->> 'updated_at', p_occurred_at, p_event_id,
+                                   t.updated_at, t.last_event_occurred_at, t.last_event_id);
+  if cardinality(v_fresh) = 0 then
+    return jsonb_build_object('received', jsonb_array_length(p_entities), 'written', 0);
+  end if;
+
   perform public.paddle_raise_malformed('apply_paddle_prices', (
     select format('price %s: %s', e.ord, e.problem)
     from (
@@ -394,7 +450,7 @@ begin
           or public.paddle_is_bad_integer(x.v -> 'quantity' -> 'maximum') then 'quantity malformed'
         when jsonb_typeof(coalesce(x.v -> 'custom_data', 'null')) not in ('object', 'null') then 'custom_data not an object'
       end as problem
-      from jsonb_array_elements(p_entities) with ordinality x (v, ord)
+      from public.paddle_page_states(p_entities, v_fresh) x
     ) e
     where e.problem is not null
     order by e.ord
@@ -403,21 +459,13 @@ begin
 
   -- Lossless: a price that outruns its product gets a stub product its own state fills in.
   insert into public.products (product_id)
-  select distinct x.v ->> 'product_id' from jsonb_array_elements(p_entities) x (v)
+  select distinct x.v ->> 'product_id' from public.paddle_page_states(p_entities, v_fresh) x
   order by 1
   on conflict (product_id) do nothing;
 
   with incoming as (
     select n.v, (n.v ->> 'updated_at')::timestamptz as updated_at
-    from public.paddle_newest_per_id(p_entities) n (v)
-    -- See "Only states newer" in apply_paddle_customers.
-    where not exists (
-      select 1 from public.prices t
-      where t.price_id = n.v ->> 'id'
-        and not public.paddle_is_newer(
-          coalesce((n.v ->> 'updated_at')::timestamptz, p_occurred_at), p_occurred_at, p_event_id,
-          t.updated_at, t.last_event_occurred_at, t.last_event_id)
-    )
+    from public.paddle_newest_per_id(p_entities, v_fresh) n
   ), written as (
     insert into public.prices as t (
       price_id, product_id, name, description, type, tax_mode, unit_price_amount, unit_price_currency,
@@ -476,11 +524,25 @@ language plpgsql
 set search_path = ''
 as $$
 declare
+  v_fresh integer[];
   v_candidates jsonb;
   v_written text[];
   v_customer_id text;
   v_linked integer := 0;
 begin
+  -- Only states that could win go further (docs/mirror.md, "Validation"). Read without locking:
+  -- versions only grow, so a state skipped here could never win, and the upsert re-checks under
+  -- the row lock. An unchanged page ends here, having locked and dirtied nothing.
+  select coalesce(array_agg(x.ord::integer order by x.ord), '{}')
+  into v_fresh
+  from jsonb_array_elements(p_entities) with ordinality x (v, ord)
+  left join public.customers c on c.customer_id = x.v ->> 'id'
+  where public.paddle_may_be_newer(c.customer_id is not null, x.v ->> 'updated_at', p_occurred_at, p_event_id,
+                                   c.paddle_updated_at, c.last_event_occurred_at, c.last_event_id);
+  if cardinality(v_fresh) = 0 then
+    return jsonb_build_object('received', jsonb_array_length(p_entities), 'written', 0, 'linked', 0);
+  end if;
+
   perform public.paddle_raise_malformed('apply_paddle_customers', (
     select format('customer %s: %s', e.ord, e.problem)
     from (
@@ -493,26 +555,16 @@ begin
           or public.paddle_is_bad_timestamp(x.v -> 'updated_at') then 'timestamp malformed'
         when jsonb_typeof(coalesce(x.v -> 'custom_data', 'null')) not in ('object', 'null') then 'custom_data not an object'
       end as problem
-      from jsonb_array_elements(p_entities) with ordinality x (v, ord)
+      from public.paddle_page_states(p_entities, v_fresh) x
     ) e
     where e.problem is not null
     order by e.ord
     limit 1
   ));
 
-  -- Only states newer than the stored row go further. Read without locking: versions only grow,
-  -- so a state skipped here could never win, and the upsert re-checks under the row lock. It keeps
-  -- an unchanged page from locking (and so dirtying) every row it names.
   select coalesce(jsonb_agg(n.v), '[]')
   into v_candidates
-  from public.paddle_newest_per_id(p_entities) n (v)
-  where not exists (
-    select 1 from public.customers c
-    where c.customer_id = n.v ->> 'id'
-      and not public.paddle_is_newer(
-        coalesce((n.v ->> 'updated_at')::timestamptz, p_occurred_at), p_occurred_at, p_event_id,
-        c.paddle_updated_at, c.last_event_occurred_at, c.last_event_id)
-  );
+  from public.paddle_newest_per_id(p_entities, v_fresh) n;
 
   -- The lock paddle_link_customer_on_email_confirmed takes for an email, taken before any row
   -- lock (see paddle_link_customer), in one global order so two concurrent pages cannot deadlock.
@@ -596,7 +648,8 @@ language plpgsql
 set search_path = ''
 as $$
 declare
-  v_chosen jsonb;
+  v_fresh integer[];
+  v_chosen integer[];
   v_won text[];
   v_catalog integer := 0;
   v_stubbed integer;
@@ -604,6 +657,16 @@ declare
   v_upserted integer;
   v_result jsonb;
 begin
+  -- Only states that could win are validated and written (docs/mirror.md, "Validation"). Read
+  -- without locking: versions only grow, so a state skipped here could never win, and the upsert
+  -- re-checks under the row lock.
+  select coalesce(array_agg(x.ord::integer order by x.ord), '{}')
+  into v_fresh
+  from jsonb_array_elements(p_entities) with ordinality x (v, ord)
+  left join public.subscriptions s on s.subscription_id = x.v ->> 'id'
+  where public.paddle_may_be_newer(s.subscription_id is not null, x.v ->> 'updated_at', p_occurred_at, p_event_id,
+                                   s.paddle_updated_at, s.last_event_occurred_at, s.last_event_id);
+
   perform public.paddle_raise_malformed('apply_paddle_subscriptions', (
     select format('subscription %s: %s', e.ord, e.problem)
     from (
@@ -657,64 +720,74 @@ begin
             or public.paddle_is_bad_timestamp(it.v -> 'trial_dates' -> 'ends_at')
         ) then 'item malformed'
       end as problem
-      from jsonb_array_elements(p_entities) with ordinality x (v, ord)
+      from public.paddle_page_states(p_entities, v_fresh) x
     ) e
     where e.problem is not null
     order by e.ord
     limit 1
   ));
 
-  -- The catalog first, so a page can show names whatever order the events come in. Embedded
-  -- objects carry no event context: they are versioned by their own updated_at alone.
-  -- A page of 200 subscriptions embeds the same few prices hundreds of times: one copy of each,
-  -- the newest (a copy whose updated_at is malformed sorts last and is validated when alone).
+  -- The catalog first, so a page can show names whatever order the events come in, from every
+  -- state of the page, newer or not. Embedded objects carry no event context: they are versioned
+  -- by their own updated_at alone. A page of 200 subscriptions embeds the same few prices
+  -- hundreds of times: one copy per (id, updated_at) first, then the newest copy per id (a copy
+  -- whose updated_at is malformed sorts last and is validated when alone). apply_paddle_products
+  -- and _prices then drop the copies not newer than the stored rows before anything else.
   select coalesce(jsonb_agg(c.v), '[]')
   into v_result
   from (
-    select distinct on (it.v -> 'product' ->> 'id') it.v -> 'product' as v
-    from jsonb_array_elements(p_entities) x (v), jsonb_array_elements(x.v -> 'items') it (v)
-    where jsonb_typeof(it.v -> 'product') = 'object'
-    order by it.v -> 'product' ->> 'id',
-      case when not public.paddle_is_bad_timestamp(it.v -> 'product' -> 'updated_at')
-        then (it.v -> 'product' ->> 'updated_at')::timestamptz end desc nulls last
+    select distinct on (d.id) d.v
+    from (
+      select distinct on (it.v -> 'product' ->> 'id', it.v -> 'product' ->> 'updated_at')
+             it.v -> 'product' ->> 'id' as id, it.v -> 'product' ->> 'updated_at' as updated_text,
+             it.v -> 'product' as v
+      from jsonb_array_elements(p_entities) x (v),
+           jsonb_array_elements(case when jsonb_typeof(x.v -> 'items') = 'array' then x.v -> 'items' end) it (v)
+      where jsonb_typeof(it.v -> 'product') = 'object'
+    ) d
+    order by d.id,
+      case when d.updated_text ~ '^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$'
+        then d.updated_text::timestamptz end desc nulls last
   ) c;
   if jsonb_array_length(v_result) > 0 then
     v_catalog := v_catalog + (public.apply_paddle_products(v_result, null, null) ->> 'written')::integer;
   end if;
   -- Older payloads may name the product on the item only.
-  select coalesce(jsonb_agg(c.v), '[]')
+  select coalesce(jsonb_agg(c.price || jsonb_build_object(
+           'product_id', coalesce(c.price ->> 'product_id', c.product ->> 'id'))), '[]')
   into v_result
   from (
-    select distinct on (it.v -> 'price' ->> 'id')
-           it.v -> 'price' || jsonb_build_object(
-             'product_id', coalesce(it.v -> 'price' ->> 'product_id', it.v -> 'product' ->> 'id')
-           ) as v
-    from jsonb_array_elements(p_entities) x (v), jsonb_array_elements(x.v -> 'items') it (v)
-    order by it.v -> 'price' ->> 'id',
-      case when not public.paddle_is_bad_timestamp(it.v -> 'price' -> 'updated_at')
-        then (it.v -> 'price' ->> 'updated_at')::timestamptz end desc nulls last
+    select distinct on (d.id) d.price, d.product
+    from (
+      select distinct on (it.v -> 'price' ->> 'id', it.v -> 'price' ->> 'updated_at')
+             it.v -> 'price' ->> 'id' as id, it.v -> 'price' ->> 'updated_at' as updated_text,
+             it.v -> 'price' as price, it.v -> 'product' as product
+      from jsonb_array_elements(p_entities) x (v),
+           jsonb_array_elements(case when jsonb_typeof(x.v -> 'items') = 'array' then x.v -> 'items' end) it (v)
+      where jsonb_typeof(it.v -> 'price') = 'object'
+    ) d
+    order by d.id,
+      case when d.updated_text ~ '^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$'
+        then d.updated_text::timestamptz end desc nulls last
   ) c;
   if jsonb_array_length(v_result) > 0 then
     v_catalog := v_catalog + (public.apply_paddle_prices(v_result, null, null) ->> 'written')::integer;
   end if;
 
-  -- One state per subscription, the newest of the page, and only when newer than the stored row
-  -- (see "Only states newer" in apply_paddle_customers).
-  select coalesce(jsonb_agg(n.v), '[]')
+  if cardinality(v_fresh) = 0 then
+    return jsonb_build_object('received', jsonb_array_length(p_entities), 'written', 0,
+                              'items_written', 0, 'catalog_written', v_catalog, 'customers_stubbed', 0);
+  end if;
+
+  -- One state per subscription, the newest of the page.
+  select array_agg(n.ord order by n.ord)
   into v_chosen
-  from public.paddle_newest_per_id(p_entities) n (v)
-  where not exists (
-    select 1 from public.subscriptions s
-    where s.subscription_id = n.v ->> 'id'
-      and not public.paddle_is_newer(
-        coalesce((n.v ->> 'updated_at')::timestamptz, p_occurred_at), p_occurred_at, p_event_id,
-        s.paddle_updated_at, s.last_event_occurred_at, s.last_event_id)
-  );
+  from public.paddle_newest_per_id(p_entities, v_fresh) n;
 
   with stubs as (
     insert into public.customers (customer_id)
     select distinct x.v ->> 'customer_id'
-    from jsonb_array_elements(v_chosen) x (v)
+    from public.paddle_page_states(p_entities, v_chosen) x
     order by 1
     on conflict (customer_id) do nothing
     returning 1
@@ -731,7 +804,7 @@ begin
             from jsonb_array_elements(x.v -> 'items') with ordinality it (v, ord)
             order by coalesce((it.v ->> 'recurring')::boolean, true) desc, it.ord
             limit 1) as plan
-    from jsonb_array_elements(v_chosen) x (v)
+    from public.paddle_page_states(p_entities, v_chosen) x
   ), written as (
     insert into public.subscriptions as s (
       subscription_id, customer_id, status, price_id, product_id,
@@ -794,8 +867,9 @@ begin
   with wanted as (
     select distinct on (x.v ->> 'id', it.v -> 'price' ->> 'id')
            x.v ->> 'id' as subscription_id, it.v -> 'price' ->> 'id' as price_id
-    from jsonb_array_elements(v_chosen) x (v), jsonb_array_elements(x.v -> 'items') it (v)
-    where x.v ->> 'id' = any(v_won)
+    from public.paddle_page_states(p_entities, v_chosen) x
+    join unnest(v_won) w (id) on w.id = x.v ->> 'id'
+    cross join jsonb_array_elements(x.v -> 'items') it (v)
   ), gone as (
     delete from public.subscription_items t
     where t.subscription_id = any(v_won)
@@ -809,9 +883,9 @@ begin
   with wanted as (
     select distinct on (x.v ->> 'id', it.v -> 'price' ->> 'id')
            x.v ->> 'id' as subscription_id, it.v as item
-    from jsonb_array_elements(v_chosen) x (v),
-         jsonb_array_elements(x.v -> 'items') with ordinality it (v, ord)
-    where x.v ->> 'id' = any(v_won)
+    from public.paddle_page_states(p_entities, v_chosen) x
+    join unnest(v_won) w (id) on w.id = x.v ->> 'id'
+    cross join jsonb_array_elements(x.v -> 'items') with ordinality it (v, ord)
     order by x.v ->> 'id', it.v -> 'price' ->> 'id', it.ord
   ), upserted as (
     insert into public.subscription_items as t (
@@ -862,7 +936,8 @@ $$;
 revoke all on function public.paddle_is_bad_timestamp(jsonb), public.paddle_is_bad_integer(jsonb),
   public.paddle_is_bad_cycle(jsonb), public.paddle_raise_malformed(text, text),
   public.paddle_is_newer(timestamptz, timestamptz, text, timestamptz, timestamptz, text),
-  public.paddle_newest_per_id(jsonb),
+  public.paddle_newest_per_id(jsonb, integer[]), public.paddle_page_states(jsonb, integer[]),
+  public.paddle_may_be_newer(boolean, text, timestamptz, text, timestamptz, timestamptz, text),
   public.apply_paddle_products(jsonb, text, timestamptz),
   public.apply_paddle_prices(jsonb, text, timestamptz),
   public.apply_paddle_customers(jsonb, text, timestamptz),
