@@ -5,11 +5,27 @@ import { PROJECT_ROOT } from "../local/database.ts";
 import { clearFaults, queueFault, resetPaddle } from "./_paddle.ts";
 import { loadAccount, sql } from "./_paddle_sync.ts";
 
+const STACK_FILE = Deno.env.get("LOCAL_STACK_FILE")!;
+const STACK = JSON.parse(await Deno.readTextFile(STACK_FILE));
+
+/**
+ * The process environment wins over `.env` files in the CLI, so naming the test stack's URL, key
+ * and simulator here keeps a developer's own `.env` (a sandbox key, say) out of these tests.
+ */
 async function cli(args: string[], env: Record<string, string> = {}) {
   const out = await new Deno.Command(Deno.execPath(), {
     args: ["run", "--allow-all", join(PROJECT_ROOT, "local", "paddle_sync.ts"), ...args],
     cwd: PROJECT_ROOT,
-    env: { LOCAL_STACK_FILE: Deno.env.get("LOCAL_STACK_FILE")!, ...env },
+    env: {
+      LOCAL_STACK_FILE: STACK_FILE,
+      SUPABASE_URL: STACK.apiUrl,
+      SUPABASE_SERVICE_ROLE_KEY: STACK.serviceRoleKey,
+      PADDLE_ENV: "sandbox",
+      PADDLE_API_KEY: STACK.paddle.apiKey,
+      PADDLE_API_URL: STACK.paddle.apiUrl,
+      PADDLE_SYNC_SLICE_SECONDS: "25",
+      ...env,
+    },
     stdout: "piped",
     stderr: "piped",
   }).output();
@@ -48,7 +64,12 @@ Deno.test("paddle:sync after a finished run reads Paddle again: entities loaded 
 });
 
 Deno.test("paddle:sync on bad configuration: exit 2 and one clear line", async () => {
-  const missing = await cli([], { LOCAL_STACK_FILE: "/nonexistent/stack.json" });
+  // Empty values count as unset, so with no stack file nothing names a project.
+  const missing = await cli([], {
+    LOCAL_STACK_FILE: "/nonexistent/stack.json",
+    SUPABASE_URL: "",
+    SUPABASE_SERVICE_ROLE_KEY: "",
+  });
   assert.equal(missing.code, 2);
   const lines = missing.stderr.trim().split("\n");
   assert.equal(lines.length, 1, missing.stderr);
