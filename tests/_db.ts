@@ -129,16 +129,7 @@ export async function sqlState(promise: Promise<unknown>): Promise<string | unde
 }
 
 /** Small seeded PRNG (mulberry32): failures reproduce from the printed seed. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { prng } from "../local/paddle_simulator/fake_account.ts";
 
 /** A property test's seed: the environment variable when set (to reproduce), else the clock. */
 export function propertySeed(variable: string): number {

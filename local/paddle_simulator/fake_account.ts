@@ -44,7 +44,7 @@ export interface FakeAccount extends Required<EntityBatch> {
 }
 
 export function fakeAccount(options: FakeAccountOptions): FakeAccount {
-  const random = mulberry32(options.seed ?? 1);
+  const random = prng(options.seed ?? 1);
   const start = options.startMs ?? Date.UTC(2024, 0, 1);
   let tick = 0;
   const nextTime = () => start + 60_000 * tick++;
@@ -163,8 +163,11 @@ export function fakeAccount(options: FakeAccountOptions): FakeAccount {
   return { products, prices, customers, subscriptions };
 }
 
-/** A small, fast, seedable PRNG (public domain); tests need repeatable, not secure. */
-function mulberry32(seed: number): () => number {
+/**
+ * A small, fast, seedable PRNG (mulberry32, public domain); fake accounts and property tests need
+ * repeatable, not secure.
+ */
+export function prng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
