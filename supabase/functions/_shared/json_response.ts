@@ -16,6 +16,14 @@ export function jsonResponse(
   return new Response(JSON.stringify(body), { status, headers: h });
 }
 
+/**
+ * `Retry-After` in whole seconds (RFC 9110's delta-seconds, rounded up so a client never retries
+ * early), or no header when the wait is unknown. Every 429/503 that knows its wait uses this.
+ */
+export function retryAfterHeaders(seconds: number | undefined): Record<string, string> {
+  return seconds === undefined ? {} : { "Retry-After": String(Math.ceil(seconds)) };
+}
+
 export function errorResponse(code: ErrorCode, headers: HeadersInit = {}): Response {
   return jsonResponse(errorBody(code), errorStatus(code), headers);
 }

@@ -39,6 +39,3 @@ export const mintSlotSchema = z.object({
 });
 
 /** Headers of the 429 `too_many_requests` answer. */
-export function retryAfterHeaders(slot: { retryAfterSeconds: number }): Record<string, string> {
-  return { "Retry-After": String(slot.retryAfterSeconds) };
-}

@@ -3,7 +3,6 @@ import {
   DEFAULT_MINT_RATE_LIMIT_PER_MINUTE,
   mintRateLimitSetting,
   mintSlotSchema,
-  retryAfterHeaders,
 } from "./mint_limit.ts";
 
 Deno.test("the setting: default 10, 0 is off, whole numbers only", () => {
@@ -35,8 +34,4 @@ Deno.test("the RPC's slot: taken, or refused with the seconds until one frees", 
   ) {
     assert.equal(mintSlotSchema.safeParse(bad).success, false, JSON.stringify(bad));
   }
-});
-
-Deno.test("Retry-After is whole seconds", () => {
-  assert.deepEqual(retryAfterHeaders({ retryAfterSeconds: 7 }), { "Retry-After": "7" });
 });

@@ -10,7 +10,7 @@
  */
 import type { AllowedOrigins } from "../_shared/cors.ts";
 import { declaredTooLarge } from "../_shared/bounded_body.ts";
-import { jsonResponse } from "../_shared/json_response.ts";
+import { jsonResponse, retryAfterHeaders } from "../_shared/json_response.ts";
 import type { LogSink } from "../_shared/request_log.ts";
 import {
   bearerToken,
@@ -19,7 +19,6 @@ import {
   type Outcome,
   refuse,
 } from "../_shared/request_frame.ts";
-import { retryAfterHeaders } from "../_shared/mint_limit.ts";
 import type { VerifyToken } from "../_shared/verify_user_token.ts";
 import type { LookupCustomer } from "./customer_lookup.ts";
 import type { CreatePortalSession, PortalSession } from "./paddle_portal.ts";
@@ -106,7 +105,7 @@ async function route(request: Request, deps: PortalDeps, detail: LogDetail): Pro
   }
   if (!mint.taken) {
     detail.mint_retry_after_seconds = mint.retryAfterSeconds;
-    return refuse("too_many_requests", retryAfterHeaders(mint));
+    return refuse("too_many_requests", retryAfterHeaders(mint.retryAfterSeconds));
   }
   // For a deep link Paddle gets that one id: the caller asked about nothing else.
   const ids = subscriptionId === undefined ? subscriptionIds : [subscriptionId];
@@ -117,10 +116,10 @@ async function route(request: Request, deps: PortalDeps, detail: LogDetail): Pro
   detail.paddle_attempts = portal.attempts;
   if (!portal.ok) {
     detail.paddle_error_code = portal.paddleErrorCode;
-    const retryAfter = portal.code === "rate_limited" && portal.retryAfterSeconds !== undefined
-      ? { "Retry-After": String(portal.retryAfterSeconds) }
-      : undefined;
-    return refuse(portal.code, retryAfter);
+    return refuse(
+      portal.code,
+      portal.code === "rate_limited" ? retryAfterHeaders(portal.retryAfterSeconds) : undefined,
+    );
   }
 
   const url = chooseUrl(portal.session, portalRequest);

@@ -13,7 +13,7 @@
 import { declaredTooLarge } from "../_shared/bounded_body.ts";
 import type { AllowedOrigins } from "../_shared/cors.ts";
 import { errorBody, type ErrorCode, errorStatus } from "../_shared/http_errors.ts";
-import { jsonResponse } from "../_shared/json_response.ts";
+import { jsonResponse, retryAfterHeaders } from "../_shared/json_response.ts";
 import type { LogSink } from "../_shared/request_log.ts";
 import { framed, type LogDetail, type Outcome, refuse } from "../_shared/request_frame.ts";
 import type { SliceReport, SyncErrorCode } from "../_shared/paddle_sync/run_slice.ts";
@@ -94,7 +94,7 @@ async function route(request: Request, deps: SyncDeps, detail: LogDetail): Promi
     response: jsonResponse(
       { ...summary, ...errorBody(code) },
       errorStatus(code),
-      retryAfter !== undefined ? { "Retry-After": String(Math.ceil(retryAfter)) } : {},
+      retryAfterHeaders(retryAfter),
     ),
     outcome: code,
   };
