@@ -116,7 +116,11 @@ export function createPaddleCall(options: PaddleCallOptions): PaddleCall {
   };
 }
 
-function failure<T>(attempt: Failed, transactionIds: string[], attempts: number): PaddleCallResult<T> {
+function failure<T>(
+  attempt: Failed,
+  transactionIds: string[],
+  attempts: number,
+): PaddleCallResult<T> {
   return {
     ok: false,
     code: attempt.code,

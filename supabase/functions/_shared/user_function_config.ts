@@ -35,7 +35,9 @@ export class ConfigError extends Error {
   override name = "ConfigError";
 }
 
-export const optional = (s: string | undefined) => (s === undefined || s.trim() === "" ? undefined : s);
+export const optional = (
+  s: string | undefined,
+) => (s === undefined || s.trim() === "" ? undefined : s);
 
 const httpUrl = z.url({ protocol: /^https?$/, error: "must be an http(s) URL" });
 
