@@ -134,6 +134,11 @@ export function startFakePaddle(
             status: "ready",
             customer_id: forCustomer,
             items: b.items,
+            // The SDK maps these unconditionally: a transaction without them throws a TypeError.
+            payments: [],
+            details: null,
+            created_at: "2026-01-01T00:00:00.000000Z",
+            updated_at: "2026-01-01T00:00:00.000000Z",
             custom_data: b.custom_data ?? null,
             collection_mode: b.collection_mode ?? "automatic",
             currency_code: "USD",
