@@ -85,6 +85,7 @@ function start(options: PaddleSimulatorOptions): PaddleSimulator {
   const links = new PortalLinks();
   const stopping = new AbortController();
   let baseUrl = "";
+  const notify = (_eventType: string, _data: unknown) => {};
 
   const handle = async (request: Request): Promise<Response> => {
     const url = new URL(request.url);
@@ -111,6 +112,8 @@ function start(options: PaddleSimulatorOptions): PaddleSimulator {
       store,
       links,
       baseUrl,
+      checkoutPageUrl: `${baseUrl}/checkout`,
+      notify,
     });
     return fault?.headers ? withFaultHeaders(response, fault.headers) : response;
   };
