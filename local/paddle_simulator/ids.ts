@@ -30,7 +30,9 @@ export type PaddleIdPrefix =
   | "txn"
   | "txnitm"
   | "evt"
-  | "ntf";
+  | "ntf"
+  | "inv"
+  | "paymtd";
 
 export function newPaddleId(prefix: PaddleIdPrefix, now: number = Date.now()): string {
   const chars = new Array<string>(26);
