@@ -117,6 +117,8 @@ Deno.test("a first purchase: customer created in Paddle, linked in the mirror, t
   assertEquals(t.status, "ready");
   assertEquals(t.items.map((i) => [i.price.id, i.quantity]), [[SEATS, 3]]);
   assertEquals(t.checkout.url, answer.body.url);
+  // The stack sets PADDLE_CHECKOUT_URL to the payment-link page it serves.
+  assertEquals(answer.body.url, `${stackInfo().apiUrl}/checkout.html?_ptxn=${t.id}`);
 
   // Steady state: the linked customer, one Paddle call, no second customer.
   await resetPaddle();
