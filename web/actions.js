@@ -24,7 +24,7 @@ const ACTION_BUTTONS = "button[data-portal-target], button[data-price-id]";
  * @property {() => any} client the supabase-js client
  * @property {(message: string) => void} signIn
  * @property {() => void} reload
- * @property {() => void} showPlans
+ * @property {() => boolean} showPlans false when there are none to show
  * @property {() => boolean} plansAvailable
  * @property {HTMLElement} fallbackFocus
  */
@@ -154,8 +154,7 @@ async function run(element, action) {
       handlers.fallbackFocus.focus();
     },
     showPlans: () => {
-      handlers.showPlans();
-      element.focus();
+      if (!handlers.showPlans()) element.focus();
     },
     focus: element,
   });

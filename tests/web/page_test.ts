@@ -8,7 +8,8 @@
 import { assert, assertEquals, assertMatch } from "@std/assert";
 import type { Browser, Locator, Page } from "playwright-core";
 import { control, demoUser, stackInfo } from "../_stack.ts";
-import { withClient } from "../_db.ts";
+import { applyEntities, randomPaddleId, withClient } from "../_db.ts";
+import { customerData, PLANS, subscriptionData } from "../../local/paddle_webhooks/payloads.ts";
 import {
   DOCS_SCREENSHOT,
   launchChromium,
@@ -39,8 +40,11 @@ function status(page: Page) {
 function tryAgainButton(page: Page) {
   return page.getByRole("button", { name: "Try again", exact: true });
 }
+function subscriptionCard(page: Page, subscriptionId: string) {
+  return page.locator(`article[data-subscription-id="${subscriptionId}"]`);
+}
 function subscriptionButton(page: Page, label: string, subscriptionId: string) {
-  return page.getByRole("button", { name: `${label} ${subscriptionId}`, exact: true });
+  return subscriptionCard(page, subscriptionId).getByRole("button", { name: label });
 }
 
 async function signIn(page: Page, email: string, password = PASSWORD): Promise<void> {
@@ -69,6 +73,47 @@ async function portalPage(page: Page) {
     subscriptionId: await portal.getAttribute("data-subscription-id"),
   };
 }
+
+const PRO_PRICE = "pri_01jdemopricepro00000000000";
+const BASIC_PRICE = "pri_01jdemopricebasic000000000";
+const SEAT_PRICE = "pri_01jdemopriceseats000000000";
+
+/** [product, price, amount] of every price offered under "Choose a plan", in page order. */
+async function shownPlans(page: Page): Promise<string[][]> {
+  const rows = await page.locator("#plans .plan-price").all();
+  return await Promise.all(rows.map(async (row) => {
+    const plan = row.locator("xpath=ancestor::article[1]");
+    return [
+      (await plan.getByRole("heading", { level: 3 }).textContent()) ?? "",
+      (await row.locator(".plan-price-name").textContent()) ?? "",
+      (await row.locator(".plan-price-amount").textContent()) ?? "",
+    ];
+  }));
+}
+
+/** The text of a plan card's field (`data-field`), as shown. */
+async function cardField(card: Locator, field: string): Promise<string | null> {
+  const row = card.locator(`.details [data-field="${field}"] dd`);
+  return (await row.count()) === 0 ? null : await row.textContent();
+}
+
+/** What a plan card lists: [name, amount] per item. */
+async function cardItems(card: Locator): Promise<string[][]> {
+  const items = await card.locator(".item").all();
+  return await Promise.all(items.map(async (item) => [
+    (await item.locator(".item-name").textContent()) ?? "",
+    (await item.locator(".item-amount").textContent()) ?? "",
+  ]));
+}
+
+const DATE = new Intl.DateTimeFormat("en-US", { dateStyle: "medium", timeZone: "UTC" });
+
+/** Paddle ids visible in a card outside its "Details for support" disclosure. */
+const IDS_OUTSIDE_DETAILS = (article: InPage) => {
+  const copy = article.cloneNode(true);
+  for (const details of copy.querySelectorAll("details")) details.remove();
+  return (copy.textContent.match(/\b(sub|ctm|pri|pro)_[a-z0-9]+/g) ?? []) as string[];
+};
 
 async function shownSubscriptionIds(page: Page): Promise<string[]> {
   const articles = await page.locator("article[data-subscription-id]").all();
@@ -263,14 +308,198 @@ Deno.test({
           await signInAndWait(page, carol.email);
           await page.getByText("You have no subscriptions yet.").waitFor();
           assertEquals(await shownSubscriptionIds(page), []);
+          // The plans for sale from the mirrored catalog, by product, with names and prices.
+          await page.getByRole("heading", { name: "Choose a plan", level: 2 }).waitFor();
+          assertEquals(await shownPlans(page), [
+            ["Extra seats", "Extra seat", "$5.00 per month"],
+            ["Pro plan", "Basic monthly", "$10.00 per month"],
+            ["Pro plan", "Pro monthly", "$30.00 per month"],
+          ]);
+          await page.getByRole("button", {
+            name: "Subscribe to Pro plan, Pro monthly, $30.00 per month",
+            exact: true,
+          }).waitFor();
+          assertEquals(await page.getByRole("button", { name: /^Subscribe/ }).count(), 3);
+          await screenshot(page, "04-plans");
           await paddle.clearRequests();
           await manageButton(page).click();
           await status(page).filter({ hasText: "You don't have a subscription yet" }).waitFor();
+          await status(page).filter({ hasText: "Choose a plan below." }).waitFor();
           assertEquals(await statusCode(page), "no_paddle_customer");
+          assert(
+            await isFocused(page.getByRole("heading", { name: "Choose a plan" })),
+            "focus moves to the plans",
+          );
           assert(await manageButton(page).isEnabled(), "the button works again");
           assertEquals(new URL(page.url()).pathname, "/", "still on the page");
           assertEquals(await paddle.requests(), [], "the simulator received no request");
           await screenshot(page, "04-no-subscription");
+        },
+      );
+
+      await step(
+        "alice's plan cards: names, amounts per interval, dates, scheduled change; ids for support only",
+        async ({ page }) => {
+          const alice = demoUser("alice@example.com");
+          const { rows } = await withClient((db) =>
+            db.query(
+              `select subscription_id, next_billed_at, current_period_starts_at,
+                      current_period_ends_at, scheduled_change_effective_at
+                 from public.subscriptions where subscription_id = any($1)`,
+              [alice.subscriptionIds],
+            )
+          );
+          const mirror = new Map(rows.map((row) => [row.subscription_id as string, row]));
+          const [withSeats, basic] = [
+            "sub_01jdemoalicesub10000000000",
+            "sub_01jdemoalicesub20000000000",
+          ];
+          assert(mirror.has(withSeats) && mirror.has(basic), "the seeded subscriptions");
+          await signInAndWait(page, alice.email);
+          assertEquals(await page.locator("#plans-section").isVisible(), false, "no plans");
+
+          const first = subscriptionCard(page, withSeats);
+          assertEquals(await first.getByRole("heading", { level: 3 }).textContent(), "Pro plan");
+          assertEquals(await first.locator(".badge").textContent(), "Active");
+          assertEquals(await cardItems(first), [
+            ["Pro monthly", "$30.00 per month"],
+            ["Extra seats: Extra seat", "$15.00 per month (3 × $5.00)"],
+          ]);
+          assertEquals(await cardField(first, "total"), "$45.00 per month");
+          const row = mirror.get(withSeats);
+          assertEquals(await cardField(first, "next-payment"), DATE.format(row.next_billed_at));
+          assertEquals(
+            await cardField(first, "period"),
+            DATE.formatRange(row.current_period_starts_at, row.current_period_ends_at),
+          );
+          assertEquals(await cardField(first, "scheduled"), null);
+
+          const second = subscriptionCard(page, basic);
+          assertEquals(await cardItems(second), [["Basic monthly", "$10.00 per month"]]);
+          assertEquals(await cardField(second, "total"), null, "one item: no total line");
+          assertEquals(await cardField(second, "next-payment"), "None scheduled");
+          assertEquals(
+            await cardField(second, "scheduled"),
+            `Cancels on ${DATE.format(mirror.get(basic).scheduled_change_effective_at)}`,
+          );
+          await page.getByRole("button", {
+            name: "Cancel subscription Pro plan, Basic monthly",
+            exact: true,
+          }).waitFor();
+
+          for (const card of [first, second]) {
+            assertEquals(await card.evaluate(IDS_OUTSIDE_DETAILS), []);
+            const details = card.locator("details.support");
+            assertEquals(await details.locator("code").first().isVisible(), false, "closed");
+            await details.locator("summary").click();
+            await details.getByText(await card.getAttribute("data-subscription-id") ?? "?", {
+              exact: true,
+            }).waitFor();
+            await details.getByText(alice.customerId ?? "?", { exact: true }).waitFor();
+          }
+        },
+      );
+
+      await step(
+        'past_due: the card warns first, and "Update payment method" leads',
+        async ({ page }) => {
+          const dave = demoUser("dave@example.com");
+          const [subscriptionId] = dave.subscriptionIds;
+          const setStatus = (value: string) =>
+            withClient((db) =>
+              db.query("update public.subscriptions set status = $2 where subscription_id = $1", [
+                subscriptionId,
+                value,
+              ])
+            );
+          await setStatus("past_due");
+          try {
+            await signInAndWait(page, dave.email);
+            const card = subscriptionCard(page, subscriptionId);
+            assertEquals(await card.locator(".badge").textContent(), "Payment overdue");
+            const order = await card.evaluate((article: InPage) =>
+              [...article.querySelectorAll(".warning, .items, .actions button")].map((
+                el: InPage,
+              ) => el.classList.contains("warning") ? "warning" : el.textContent.trim() || "items")
+            );
+            assertEquals(order.slice(0, 1), ["warning"]);
+            assertEquals(
+              order.filter((x: string) => x.endsWith("method") || x.startsWith("Cancel")),
+              [
+                "Update payment method",
+                "Cancel subscription",
+              ],
+            );
+            assertMatch(
+              (await card.locator(".warning").textContent()) ?? "",
+              /payment did not go through/,
+            );
+            assertEquals(await page.locator("#plans-section").isVisible(), false);
+            await screenshot(page, "10-past-due");
+            await subscriptionButton(page, "Update payment method", subscriptionId).click();
+            assertEquals(await portalPage(page), {
+              customerId: dave.customerId,
+              action: "update_subscription_payment_method",
+              subscriptionId,
+            });
+          } finally {
+            await setStatus("active");
+          }
+        },
+      );
+
+      await step(
+        'back from checkout: waits for the subscription (at most 30 s), then "Check again" finds it',
+        async ({ page }) => {
+          const carol = demoUser("carol@example.com");
+          await signInAndWait(page, carol.email);
+          const startedAt = Date.now();
+          await page.goto("/?checkout=complete");
+          await status(page).filter({ hasText: "Setting up your subscription…" }).waitFor();
+          assertEquals(new URL(page.url()).search, "", "the parameter is gone at once");
+          assertEquals(
+            await page.locator("#plans-section").isVisible(),
+            false,
+            "no plans meanwhile",
+          );
+          await status(page).filter({ hasText: "is not showing yet" }).waitFor({ timeout: 40_000 });
+          const waited = Date.now() - startedAt;
+          assert(waited >= 29_000 && waited < 40_000, `gave up after ${waited} ms`);
+          const checkAgain = page.getByRole("button", { name: "Check again", exact: true });
+          assert(await isFocused(checkAgain));
+
+          // The subscription reaches the mirror while the page asks again.
+          const customerId = randomPaddleId("ctm");
+          const subscriptionId = randomPaddleId("sub");
+          await checkAgain.click();
+          await status(page).filter({ hasText: "Setting up your subscription…" }).waitFor();
+          try {
+            await withClient(async (db) => {
+              const now = Date.now();
+              await applyEntities(db, "customer", [
+                customerData({ id: customerId, email: carol.email, createdAtMs: now }),
+              ]);
+              await applyEntities(db, "subscription", [
+                subscriptionData({
+                  id: subscriptionId,
+                  customerId,
+                  status: "active",
+                  plan: PLANS.pro,
+                  createdAtMs: now,
+                }),
+              ]);
+            });
+            await status(page).filter({ hasText: "Your subscription is active." }).waitFor({
+              timeout: 20_000,
+            });
+            const card = subscriptionCard(page, subscriptionId);
+            assertEquals(await cardItems(card), [["Pro monthly", "$30.00 per month"]]);
+            assertEquals(await page.locator("#plans-section").isVisible(), false);
+          } finally {
+            await withClient((db) =>
+              db.query("delete from public.customers where customer_id = $1", [customerId])
+            );
+          }
         },
       );
 
@@ -528,43 +757,34 @@ Deno.test({
           assert(box && box.x >= 0 && box.x + box.width <= 360, "every button is on screen");
         }
         await screenshot(page, "09-signed-in-360px");
+        await page.getByRole("button", { name: "Sign out", exact: true }).click();
+        await signInAndWait(page, "carol@example.com");
+        await page.getByRole("heading", { name: "Choose a plan" }).waitFor();
+        assertEquals(await overflow(), 0, "plans: no horizontal scrolling");
+        for (const button of await page.getByRole("button").all()) {
+          const box = await button.boundingBox();
+          assert(box && box.x >= 0 && box.x + box.width <= 360, "every button is on screen");
+        }
+        await screenshot(page, "11-plans-360px");
       }, { width: 360 });
 
       await step(
-        "optional settings: a checkout link and product names from config.js",
+        "CHECKOUT_PRICE_IDS in config.js: only those prices are offered",
         async ({ page }) => {
-          const alice = demoUser("alice@example.com");
-          // A deployment's config.js with the optional exports, on top of this stack's.
+          // A deployment's config.js with the optional export, on top of this stack's.
           await page.route("**/config.js", async (route) => {
             const generated = await (await route.fetch()).text();
             await route.fulfill({
               contentType: "text/javascript",
               body: generated +
-                `export const CHECKOUT_URL = "https://shop.example.com/pricing";\n` +
-                `export const PRODUCT_NAMES = { "pro_01jdemoproduct000000000000": "Pro plan" };\n`,
+                `export const CHECKOUT_PRICE_IDS = ["${BASIC_PRICE}", "${SEAT_PRICE}"];\n`,
             });
           });
-          await signInAndWait(page, alice.email);
-          assertEquals(
-            await page.getByRole("heading", { name: "Pro plan", level: 3 }).count(),
-            alice.subscriptionIds.length,
-          );
-          await page.getByRole("button", {
-            name: `Cancel subscription Pro plan (${alice.subscriptionIds[0]})`,
-            exact: true,
-          }).waitFor();
-          await page.getByRole("button", { name: "Sign out", exact: true }).click();
-
           await signInAndWait(page, "carol@example.com");
-          const checkout = page.getByRole("link", { name: "Choose a plan" });
-          assertEquals(await checkout.count(), 1, "under the empty list");
-          await manageButton(page).click();
-          await status(page).filter({ hasText: "Choose a plan to subscribe." }).waitFor();
-          assertEquals(await checkout.count(), 2, "and in the status message");
-          assertEquals(
-            await checkout.last().getAttribute("href"),
-            "https://shop.example.com/pricing",
-          );
+          assertEquals(await shownPlans(page), [
+            ["Pro plan", "Basic monthly", "$10.00 per month"],
+            ["Extra seats", "Extra seat", "$5.00 per month"],
+          ]);
         },
       );
 

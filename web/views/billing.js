@@ -57,7 +57,7 @@ export function showPlans(plans, locale = undefined) {
   plansMessage.replaceChildren(
     plans.length === 0
       ? "No plans are for sale right now. Please check back later."
-      : "Choose a plan. You pay on the next page, with Paddle, our payment provider.",
+      : "You pay on the next page, with Paddle, our payment provider.",
   );
   plansList.replaceChildren(...renderPlans(plans, locale));
 }
@@ -67,10 +67,15 @@ export function plansShown() {
   return !plansSection.hidden && plansList.childElementCount > 0;
 }
 
-/** Brings the plans into view and focus (after "nothing to manage"). */
+/**
+ * Brings the plans into view and focus (after "nothing to manage").
+ *
+ * @returns {boolean} false when there are none on screen
+ */
 export function focusPlans() {
-  if (plansSection.hidden) return;
+  if (plansSection.hidden) return false;
   plansHeading.focus();
+  return true;
 }
 
 /** @param {() => void} onReload */

@@ -152,8 +152,12 @@ function portalButtons(sub) {
       ? "button-primary"
       : "button-secondary";
     const element = button(PORTAL_LABELS[target], className);
-    // The visible words first (WCAG "label in name"), then which subscription it is.
-    element.setAttribute("aria-label", `${PORTAL_LABELS[target]} ${sub.title} (${sub.id})`);
+    // The visible words first (WCAG "label in name"), then which subscription it is, in words.
+    const plan = sub.items[0]?.priceName;
+    element.setAttribute(
+      "aria-label",
+      `${PORTAL_LABELS[target]} ${sub.title}${plan && plan !== sub.title ? `, ${plan}` : ""}`,
+    );
     element.dataset.portalTarget = target;
     element.dataset.subscriptionId = sub.id;
     actions.append(element);
