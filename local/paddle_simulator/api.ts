@@ -1,6 +1,7 @@
 /**
- * The Paddle API operations the product uses: create a customer portal session, and list or get
- * products, prices, customers and subscriptions (listing.ts). Checks run in the order Paddle
+ * The Paddle API operations the product uses: create a customer portal session, sell (create a
+ * customer or a transaction, get a transaction: selling_api.ts), and list or get products,
+ * prices, customers and subscriptions (listing.ts). Checks run in the order Paddle
  * applies them, so a request with several faults fails for the same reason it would in sandbox:
  * authentication, then the route, then the path id, then the body, then whether the customer
  * exists.
@@ -10,14 +11,13 @@ import { type FieldError, paddleError } from "./errors.ts";
 import { CUSTOMER_ID, newPaddleId, paddleTimestamp, SUBSCRIPTION_ID } from "./ids.ts";
 import { handleListingRequest } from "./listing.ts";
 import type { PortalLinks } from "./portal_links.ts";
-import type { EntityStore } from "./store.ts";
+import { handleSellingRequest, type SellingContext } from "./selling_api.ts";
 
 /** Paddle's documented limit for `subscription_ids`. */
 export const MAX_SUBSCRIPTION_IDS = 25;
 
-export interface ApiContext {
+export interface ApiContext extends SellingContext {
   apiKey: string;
-  store: EntityStore;
   links: PortalLinks;
   /** Where portal links and `meta.pagination.next` point: the simulator itself. */
   baseUrl: string;
@@ -36,7 +36,8 @@ export function handleApiRequest(
 
   const route = PORTAL_SESSIONS_PATH.exec(url.pathname);
   if (!route) {
-    return handleListingRequest(request, url, context) ??
+    return handleSellingRequest(request, url, bodyText, context) ??
+      handleListingRequest(request, url, context) ??
       paddleError("not_found", { detail: `Path ${url.pathname} not found.` });
   }
   if (request.method !== "POST") {

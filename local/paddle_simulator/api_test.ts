@@ -241,11 +241,14 @@ Deno.test("api: the body is validated before the customer is looked up", async (
 
 Deno.test("api: unknown paths answer 404 and other methods 405, as JSON envelopes", async () => {
   await withSimulator(async (simulator) => {
-    await expectError(await callApi(simulator, { path: "/transactions" }), 404, "not_found");
-    // Listing exists at /customers, creating customers is not simulated.
-    const create = await callApi(simulator, { path: "/customers" });
-    assertEquals(create.headers.get("allow"), "GET");
-    await expectError(create, 405, "method_not_allowed");
+    await expectError(await callApi(simulator, { path: "/adjustments" }), 404, "not_found");
+    // /customers lists (GET) and creates (POST); nothing else.
+    const replace = await callApi(simulator, { path: "/customers", method: "PUT" });
+    assertEquals(replace.headers.get("allow"), "GET, POST");
+    await expectError(replace, 405, "method_not_allowed");
+    const transactions = await callApi(simulator, { path: "/transactions", method: "GET" });
+    assertEquals(transactions.headers.get("allow"), "POST");
+    await expectError(transactions, 405, "method_not_allowed");
     await expectError(
       await callApi(simulator, { path: `/customers/${CUSTOMER}/portal-sessions/x` }),
       404,

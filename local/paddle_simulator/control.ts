@@ -10,11 +10,13 @@ import { type FaultQueue, faultSpecSchema } from "./faults.ts";
 import { CUSTOMER_ID, paddleTimestamp } from "./ids.ts";
 import type { RequestRecorder } from "./recorder.ts";
 import { batchCounts, type EntityStore } from "./store.ts";
+import type { WebhookDeliveries } from "./webhook_delivery.ts";
 
 export interface ControlContext {
   recorder: RequestRecorder;
   faults: FaultQueue;
   store: EntityStore;
+  webhooks: WebhookDeliveries;
 }
 
 const customerSchema = z.strictObject({
@@ -65,6 +67,19 @@ export function handleControlRequest(
         return json(201, { customerId: parsed.data.customerId });
       }
       return methodNotAllowed("GET, POST");
+
+    case "/__webhooks":
+      if (method === "GET") {
+        return json(200, { held: context.webhooks.held, deliveries: context.webhooks.list() });
+      }
+      return methodNotAllowed("GET");
+
+    case "/__webhooks/hold":
+    case "/__webhooks/release":
+      if (method !== "POST") return methodNotAllowed("POST");
+      if (url.pathname === "/__webhooks/hold") context.webhooks.hold();
+      else context.webhooks.release();
+      return json(200, { held: context.webhooks.held });
 
     case "/__entities":
       if (method === "GET") return json(200, { stored: context.store.counts() });

@@ -203,7 +203,7 @@ export function parseEntityBatch(
   return { success: false, error: lines.join("\n") };
 }
 
-function formatPath(path: readonly PropertyKey[]): string {
+export function formatPath(path: readonly PropertyKey[]): string {
   if (path.length === 0) return "(root)";
   return path.reduce<string>(
     (text, key) =>

@@ -15,6 +15,8 @@ interface ErrorDefinition {
   status: number;
   type: PaddleErrorType;
   detail: string;
+  /** The section of Paddle's error docs; "shared" unless the code belongs to one entity. */
+  docs?: string;
 }
 
 export const PADDLE_ERRORS = {
@@ -41,6 +43,24 @@ export const PADDLE_ERRORS = {
     detail: "You aren't permitted to perform this request.",
   },
   not_found: { status: 404, type: "request_error", detail: "Entity not found." },
+  customer_already_exists: {
+    status: 409,
+    type: "request_error",
+    detail: "Customer already exists.",
+    docs: "customers",
+  },
+  transaction_price_not_found: {
+    status: 400,
+    type: "request_error",
+    detail: "One or more provided price_ids could not be found.",
+    docs: "transactions",
+  },
+  transaction_product_not_found: {
+    status: 400,
+    type: "request_error",
+    detail: "One or more product_ids could not be found.",
+    docs: "transactions",
+  },
   method_not_allowed: {
     status: 405,
     type: "request_error",
@@ -76,13 +96,15 @@ export interface PaddleErrorOptions {
 }
 
 export function paddleErrorBody(code: PaddleErrorCode, options: PaddleErrorOptions = {}) {
-  const definition = PADDLE_ERRORS[code];
+  const definition: ErrorDefinition = PADDLE_ERRORS[code];
   return {
     error: {
       type: definition.type,
       code,
       detail: options.detail ?? definition.detail,
-      documentation_url: `https://developer.paddle.com/errors/shared/${code}`,
+      documentation_url: `https://developer.paddle.com/errors/${
+        definition.docs ?? "shared"
+      }/${code}`,
       // Paddle sends `errors` only for validation failures; an empty list would be a lie.
       ...(options.errors ? { errors: options.errors } : {}),
     },

@@ -14,8 +14,25 @@ export const PRODUCT_ID = /^pro_[a-z\d]{26}$/;
 export const PRICE_ID = /^pri_[a-z\d]{26}$/;
 export const ADDRESS_ID = /^add_[a-z\d]{26}$/;
 export const BUSINESS_ID = /^biz_[a-z\d]{26}$/;
+export const TRANSACTION_ID = /^txn_[a-z\d]{26}$/;
+export const EVENT_ID = /^evt_[a-z\d]{26}$/;
+export const NOTIFICATION_ID = /^ntf_[a-z\d]{26}$/;
 
-export type PaddleIdPrefix = "ctm" | "sub" | "cpls" | "cpl" | "pro" | "pri" | "add" | "biz";
+export type PaddleIdPrefix =
+  | "ctm"
+  | "sub"
+  | "cpls"
+  | "cpl"
+  | "pro"
+  | "pri"
+  | "add"
+  | "biz"
+  | "txn"
+  | "txnitm"
+  | "evt"
+  | "ntf"
+  | "inv"
+  | "paymtd";
 
 export function newPaddleId(prefix: PaddleIdPrefix, now: number = Date.now()): string {
   const chars = new Array<string>(26);

@@ -33,6 +33,8 @@ interface Filter {
   values: (entity: Entity) => readonly (string | null)[];
   /** Paddle's limit on how many values one request may list. */
   maxValues?: number;
+  /** Applied to both sides before comparing (emails match case-insensitively). */
+  normalize?: (value: string) => string;
 }
 
 const idList = (shape: RegExp) => (value: string) =>
@@ -101,7 +103,14 @@ const RESOURCES: Record<EntityKind, Resource> = {
   customers: {
     kind: "customers",
     defaultStatus: ["active"],
-    filters: { email: { check: () => null, values: field("email"), maxValues: 100 } },
+    filters: {
+      email: {
+        check: () => null,
+        values: field("email"),
+        maxValues: 100,
+        normalize: (value) => value.toLowerCase(),
+      },
+    },
     unsupported: ["search"],
     orderFields: ["id"],
   },
@@ -297,9 +306,10 @@ function parseListQuery(
     if (filter.maxValues !== undefined && values.length > filter.maxValues) {
       errors.push({ field: name, message: `at most ${filter.maxValues} values allowed` });
     }
-    const wanted = new Set(values);
+    const normalize = filter.normalize ?? ((value: string) => value);
+    const wanted = new Set(values.map(normalize));
     tests.push((entity) =>
-      filter.values(entity).some((value) => value !== null && wanted.has(value))
+      filter.values(entity).some((value) => value !== null && wanted.has(normalize(value)))
     );
   }
 

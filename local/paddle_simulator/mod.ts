@@ -1,14 +1,19 @@
 /**
  * A local stand-in for the Paddle Billing API, for development and tests without network
  * access or a sandbox account. One port serves the API (`POST /customers/{id}/portal-sessions`,
+ * `POST /customers`, `POST /transactions`, `GET /transactions/{id}`,
  * `GET /products|prices|customers|subscriptions[/{id}]` over the account in an EntityStore), the
- * one-time portal pages its links point to, and the `/__` test-control API.
+ * one-time portal pages its links point to, the checkout page (`/checkout?_ptxn=`), the
+ * Paddle.js stand-in (`/paddle.js`), and the `/__` test-control API. Events (a customer
+ * created, a checkout paid) are delivered as signed webhooks to `webhook.url`.
  *
- * Only API requests are recorded, counted and faulted: portal visits and control calls are the
- * test's own traffic, and faulting them would make tests fail for the wrong reason.
+ * Only API requests are recorded, counted and faulted: portal visits, checkouts and control
+ * calls are the buyer's or the test's own traffic, and faulting them would make tests fail for
+ * the wrong reason.
  */
 
 import { handleApiRequest } from "./api.ts";
+import { handleCheckoutRequest, isCheckoutPath } from "./checkout_page.ts";
 import { addCustomer, handleControlRequest, isControlPath } from "./control.ts";
 import { type EntityBatch, parseEntityBatch } from "./entities.ts";
 import { paddleError } from "./errors.ts";
@@ -16,14 +21,17 @@ import { FaultQueue, faultResponse, withFaultHeaders } from "./faults.ts";
 import { CUSTOMER_ID } from "./ids.ts";
 import { PortalLinks } from "./portal_links.ts";
 import { handlePortalPage, isPortalPath } from "./portal_page.ts";
+import { handlePaddleJs } from "./paddle_js.ts";
 import { RequestRecorder } from "./recorder.ts";
 import { type EntityCounts, EntityStore } from "./store.ts";
 import { sleep, untilAborted } from "./waits.ts";
+import { type DeliveryRecord, WebhookDeliveries, type WebhookTarget } from "./webhook_delivery.ts";
 
 export type { RecordedRequest } from "./recorder.ts";
 export type { FaultSpec } from "./faults.ts";
 export type { EntityBatch } from "./entities.ts";
 export type { EntityCounts } from "./store.ts";
+export type { DeliveryRecord, WebhookTarget } from "./webhook_delivery.ts";
 
 export interface PaddleSimulatorOptions {
   /** Default "127.0.0.1". */
@@ -36,6 +44,12 @@ export interface PaddleSimulatorOptions {
   entities?: EntityBatch;
   /** Customers known only by id, each stored with a stand-in email. */
   customerIds?: Iterable<string>;
+  /** Where to deliver signed notifications; without it events are only listed in `/__webhooks`. */
+  webhook?: WebhookTarget;
+  /** Waits before each webhook retry (default DEFAULT_RETRY_DELAYS_MS). */
+  webhookRetryDelaysMs?: readonly number[];
+  /** Where a standalone checkout page sends the buyer after paying (the app). */
+  checkoutReturnUrl?: string;
   /** The simulator prints nothing; callers decide what to print. */
   onListen?: never;
 }
@@ -47,6 +61,10 @@ export interface PaddleSimulator {
   addCustomer(customerId: string): void;
   /** Validates and upserts entities as `POST /__entities` does; throws with the problems. */
   loadEntities(batch: EntityBatch): EntityCounts;
+  /** Every event so far and how its delivery went (what `GET /__webhooks` lists). */
+  webhookDeliveries(): DeliveryRecord[];
+  /** Resolves once no released delivery is waiting or being retried. */
+  webhooksIdle(): Promise<void>;
   /** API requests received since start (not reset by `DELETE /__requests`). */
   apiRequestCount(): number;
   /** Closes the listener, ends hung and delayed requests, resolves once fully closed. */
@@ -85,14 +103,27 @@ function start(options: PaddleSimulatorOptions): PaddleSimulator {
   const links = new PortalLinks();
   const stopping = new AbortController();
   let baseUrl = "";
+  const webhooks = new WebhookDeliveries({
+    target: options.webhook,
+    retryDelaysMs: options.webhookRetryDelaysMs,
+  });
+  const notify = (eventType: string, data: unknown) => void webhooks.emit(eventType, data);
 
   const handle = async (request: Request): Promise<Response> => {
     const url = new URL(request.url);
     if (isPortalPath(url.pathname)) return handlePortalPage(request, url, links);
+    if (url.pathname === "/paddle.js") return handlePaddleJs(request, baseUrl);
+    if (isCheckoutPath(url.pathname)) {
+      return handleCheckoutRequest(request, url, {
+        store,
+        notify,
+        returnUrl: options.checkoutReturnUrl,
+      });
+    }
 
     const bodyText = await readBody(request);
     if (isControlPath(url.pathname)) {
-      return handleControlRequest(request, url, bodyText, { recorder, faults, store });
+      return handleControlRequest(request, url, bodyText, { recorder, faults, store, webhooks });
     }
 
     // Recorded before any fault applies, so hung and faulted requests show up in the log.
@@ -111,6 +142,8 @@ function start(options: PaddleSimulatorOptions): PaddleSimulator {
       store,
       links,
       baseUrl,
+      checkoutPageUrl: `${baseUrl}/checkout`,
+      notify,
     });
     return fault?.headers ? withFaultHeaders(response, fault.headers) : response;
   };
@@ -136,10 +169,13 @@ function start(options: PaddleSimulatorOptions): PaddleSimulator {
     url: baseUrl,
     addCustomer: add,
     loadEntities: load,
+    webhookDeliveries: () => webhooks.list(),
+    webhooksIdle: () => webhooks.idle(),
     apiRequestCount: () => recorder.total,
     stop: () => {
       stopped ??= (async () => {
         stopping.abort();
+        await webhooks.stop();
         await server.shutdown();
       })();
       return stopped;

@@ -4,6 +4,7 @@
  * deep link, through stable `data-*` hooks rather than wording.
  */
 
+import { escapeHtml, htmlDocument } from "./html.ts";
 import { PORTAL_ID } from "./ids.ts";
 import type { PortalAction, PortalLinks } from "./portal_links.ts";
 
@@ -72,19 +73,11 @@ function errorMarkup(reason: "expired" | "invalid", message: string): string {
 }
 
 function page(status: number, main: string, extraHeaders: Record<string, string> = {}): Response {
-  const html = `<!doctype html>
-<html lang="en">
-<head>
-  <meta charset="utf-8">
-  <meta name="viewport" content="width=device-width, initial-scale=1">
-  <title>${TITLE}</title>
-  <style>body { font-family: system-ui, sans-serif; margin: 2rem; }</style>
-</head>
-<body>
-  ${main}
-</body>
-</html>
-`;
+  const html = htmlDocument(
+    TITLE,
+    "<style>body { font-family: system-ui, sans-serif; margin: 2rem; }</style>",
+    main,
+  );
   return new Response(html, {
     status,
     headers: {
@@ -99,9 +92,4 @@ function page(status: number, main: string, extraHeaders: Record<string, string>
       ...extraHeaders,
     },
   });
-}
-
-function escapeHtml(text: string): string {
-  return text.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;")
-    .replaceAll('"', "&quot;").replaceAll("'", "&#39;");
 }

@@ -6,10 +6,18 @@
 import { ApiError, Environment, Paddle } from "@paddle/paddle-node-sdk";
 import { assert, assertEquals, assertInstanceOf, assertMatch, assertRejects } from "@std/assert";
 import { fakeAccount } from "./fake_account.ts";
-import { CUSTOMER_ID, newPaddleId, PORTAL_SESSION_ID } from "./ids.ts";
-import { type PaddleSimulator, startPaddleSimulator } from "./mod.ts";
+import { CUSTOMER_ID, newPaddleId, PORTAL_SESSION_ID, TRANSACTION_ID } from "./ids.ts";
+import type { PaddleSimulator } from "./mod.ts";
 import type { RecordedRequest } from "./recorder.ts";
-import { API_KEY, control, CUSTOMER, SUBSCRIPTIONS, withSimulator } from "./test_support.ts";
+import { ARCHIVED_PRICE, CATALOG, MONTHLY, PRODUCT } from "./selling_fixtures.ts";
+import {
+  API_KEY,
+  control,
+  CUSTOMER,
+  SUBSCRIPTIONS,
+  withEntities,
+  withSimulator,
+} from "./test_support.ts";
 
 function sdk(url: string, apiKey = API_KEY): Paddle {
   return new Paddle(apiKey, { environment: url as Environment });
@@ -121,14 +129,8 @@ Deno.test("sdk: an HTML 502 from a proxy makes the SDK throw a SyntaxError, not 
 
 const ACCOUNT = fakeAccount({ customers: 450, subscriptions: 420, prices: 20, seed: 11 });
 
-async function withAccount(test: (simulator: PaddleSimulator) => Promise<void>): Promise<void> {
-  const simulator = await startPaddleSimulator({ apiKey: API_KEY, entities: ACCOUNT });
-  try {
-    await test(simulator);
-  } finally {
-    await simulator.stop();
-  }
-}
+const withAccount = (test: (simulator: PaddleSimulator) => Promise<void>) =>
+  withEntities(ACCOUNT, test);
 
 Deno.test("sdk: customers.list follows next() page by page, as the sync pages", async () => {
   await withAccount(async (simulator) => {
@@ -236,5 +238,93 @@ Deno.test("sdk: a 429 mid-listing throws ApiError with retryAfter, and next() th
     const second = await collection.next();
     assertEquals(second[0].id, ACCOUNT.customers.map((c) => c.id).sort()[200]);
     assert(first.at(-1)!.id < second[0].id);
+  });
+});
+
+const withCatalog = (test: (simulator: PaddleSimulator) => Promise<void>) =>
+  withEntities(CATALOG, test);
+
+Deno.test("sdk: customers.create, and on customer_already_exists customers.list({ email }) finds the one", async () => {
+  await withCatalog(async (simulator) => {
+    const paddle = sdk(simulator.url);
+    const customer = await paddle.customers.create({ email: "grace@example.com", name: "Grace" });
+    assertMatch(customer.id, CUSTOMER_ID);
+    assertEquals([customer.email, customer.name, customer.status], [
+      "grace@example.com",
+      "Grace",
+      "active",
+    ]);
+    const conflict = await assertRejects(
+      () => paddle.customers.create({ email: "Grace@Example.com" }),
+      ApiError,
+    );
+    assertEquals(conflict.code, "customer_already_exists");
+    assertEquals(conflict.detail, `customer email conflicts with customer of id ${customer.id}`);
+    const found = await paddle.customers.list({ email: ["grace@example.com"] }).next();
+    assertEquals(found.map((c) => c.id), [customer.id]);
+    const { body: log } = await control<RecordedRequest[]>(simulator, "GET", "/__requests");
+    assertEquals(log.at(-1)?.path, "/customers?email=grace%40example.com");
+  });
+});
+
+Deno.test("sdk: transactions.create and transactions.get round-trip a ready transaction", async () => {
+  await withCatalog(async (simulator) => {
+    const paddle = sdk(simulator.url);
+    const customer = await paddle.customers.create({ email: "heidi@example.com" });
+    const transaction = await paddle.transactions.create({
+      items: [{ priceId: MONTHLY.id, quantity: 2 }],
+      customerId: customer.id,
+      customData: { user_id: "9f1c0e52-6d1e-4c55-9a43-5d9f5c1b2e10" },
+      collectionMode: "automatic",
+      checkout: { url: "https://app.example.com/checkout.html" },
+    });
+    assertMatch(transaction.id, TRANSACTION_ID);
+    assertEquals(transaction.status, "ready");
+    assertEquals(transaction.customerId, customer.id);
+    assertEquals(transaction.customData, { user_id: "9f1c0e52-6d1e-4c55-9a43-5d9f5c1b2e10" });
+    assertEquals(transaction.collectionMode, "automatic");
+    assertEquals(
+      transaction.checkout?.url,
+      `https://app.example.com/checkout.html?_ptxn=${transaction.id}`,
+    );
+    assertEquals(transaction.items.map((item) => [item.price?.id, item.quantity]), [[
+      MONTHLY.id,
+      2,
+    ]]);
+    assertEquals(transaction.details?.totals?.grandTotal, "2500");
+    assertEquals(transaction.details?.lineItems[0].product?.name, PRODUCT.name);
+
+    const { body: log } = await control<RecordedRequest[]>(simulator, "GET", "/__requests");
+    assertEquals(log.at(-1)?.body, {
+      items: [{ price_id: MONTHLY.id, quantity: 2 }],
+      customer_id: customer.id,
+      collection_mode: "automatic",
+      checkout: { url: "https://app.example.com/checkout.html" },
+      // The SDK leaves custom_data's own keys as given.
+      custom_data: { user_id: "9f1c0e52-6d1e-4c55-9a43-5d9f5c1b2e10" },
+    });
+
+    const again = await paddle.transactions.get(transaction.id);
+    assertEquals(again.id, transaction.id);
+    assertEquals(again.status, "ready");
+    assertEquals(again.details?.totals?.total, "2500");
+    const missing = await assertRejects(
+      () => paddle.transactions.get(newPaddleId("txn")),
+      ApiError,
+    );
+    assertEquals(missing.code, "not_found");
+  });
+});
+
+Deno.test("sdk: transactions.create with an archived price throws ApiError transaction_price_not_found", async () => {
+  await withCatalog(async (simulator) => {
+    const error = await assertRejects(
+      () =>
+        sdk(simulator.url).transactions.create({
+          items: [{ priceId: ARCHIVED_PRICE.id, quantity: 1 }],
+        }),
+      ApiError,
+    );
+    assertEquals(error.code, "transaction_price_not_found");
   });
 });

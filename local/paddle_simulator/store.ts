@@ -14,6 +14,7 @@ import type {
   PaddleSubscription,
 } from "./entities.ts";
 import { ENTITY_KINDS } from "./entities.ts";
+import type { PaddleTransaction } from "./transactions.ts";
 
 export interface PageQuery<T> {
   /** Exclusive cursor: the page starts after this id in the chosen direction. */
@@ -138,6 +139,8 @@ export class EntityStore {
   readonly prices = new EntityTable<PaddlePrice>();
   readonly customers = new EntityTable<PaddleCustomer>();
   readonly subscriptions = new EntityTable<PaddleSubscription>();
+  /** Created by `POST /transactions`; not listed, loaded or counted like the four kinds. */
+  readonly transactions = new EntityTable<PaddleTransaction>();
 
   /** Upserts a validated batch; returns how many of each kind were new. */
   load(batch: EntityBatch): EntityCounts {
@@ -166,6 +169,7 @@ export class EntityStore {
 
   clear(): void {
     for (const kind of ENTITY_KINDS) this[kind].clear();
+    this.transactions.clear();
   }
 }
 

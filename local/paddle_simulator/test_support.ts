@@ -3,7 +3,7 @@
 import type { FieldError } from "./errors.ts";
 import { newPaddleId } from "./ids.ts";
 import type { PortalSessionUrls } from "./portal_links.ts";
-import { type PaddleSimulator, startPaddleSimulator } from "./mod.ts";
+import { type EntityBatch, type PaddleSimulator, startPaddleSimulator } from "./mod.ts";
 
 export const API_KEY = "pdl_sdbx_apikey_01jlocalsimulatortestkey000_testsecret";
 export const CUSTOMER = newPaddleId("ctm");
@@ -14,6 +14,19 @@ export async function withSimulator(
   customerIds: Iterable<string> = [CUSTOMER],
 ): Promise<void> {
   const simulator = await startPaddleSimulator({ apiKey: API_KEY, customerIds });
+  try {
+    await test(simulator);
+  } finally {
+    await simulator.stop();
+  }
+}
+
+/** A simulator holding `entities` (a catalog, a fake account) for the length of `test`. */
+export async function withEntities(
+  entities: EntityBatch,
+  test: (simulator: PaddleSimulator) => Promise<void>,
+): Promise<void> {
+  const simulator = await startPaddleSimulator({ apiKey: API_KEY, entities });
   try {
     await test(simulator);
   } finally {

@@ -10,9 +10,17 @@ export const HTTP_ERRORS = {
     status: 400,
     message: "The request body or its parameters are not valid.",
   },
+  invalid_quantity: {
+    status: 400,
+    message: "That quantity is not available for this plan.",
+  },
   not_authenticated: {
     status: 401,
     message: "Sign in to manage your subscription.",
+  },
+  email_not_confirmed: {
+    status: 403,
+    message: "Confirm your email address before subscribing.",
   },
   no_paddle_customer: {
     status: 404,
@@ -22,9 +30,21 @@ export const HTTP_ERRORS = {
     status: 404,
     message: "That subscription was not found for this user.",
   },
+  price_not_found: {
+    status: 404,
+    message: "That plan is not for sale.",
+  },
   method_not_allowed: {
     status: 405,
     message: "Use POST.",
+  },
+  already_subscribed: {
+    status: 409,
+    message: "You already have a subscription. Manage it instead of subscribing again.",
+  },
+  customer_conflict: {
+    status: 409,
+    message: "Your email address belongs to another billing account. Please contact support.",
   },
   payload_too_large: {
     status: 413,

@@ -16,6 +16,11 @@ export interface RequestLogEntry {
   auth_failure?: string;
   target?: string;
   subscription_count?: number;
+  /** checkout: the price asked for (a public catalog id) and the quantity. */
+  price_id?: string;
+  quantity?: number;
+  /** checkout: the buyer's customer was already linked, created now, or found by email in Paddle. */
+  customer_source?: "linked" | "created" | "existing";
   /** Over the mint limit: seconds until the caller's next slot frees (`Retry-After`). */
   mint_retry_after_seconds?: number;
   /** PostgREST / Postgres error code when the lookup failed. */

@@ -6,9 +6,11 @@
  * behind its explicit `auth.uid()` filter, and the row's `user_id` is compared with the verified
  * token's again on arrival.
  */
-import { createClient } from "@supabase/supabase-js";
 import { z } from "zod";
 import { type MintSlot, mintSlotSchema } from "../_shared/mint_limit.ts";
+import { classifyDbError, createRpcCall } from "../_shared/postgrest_rpc.ts";
+
+export { classifyDbError };
 
 /** Paddle accepts at most 25 subscription ids per portal session. */
 export const MAX_SUBSCRIPTIONS = 25;
@@ -61,40 +63,21 @@ const resultSchema = z.object({
 });
 
 export function createCustomerLookup(options: CustomerLookupOptions): LookupCustomer {
-  // One client for the isolate: building one per request costs ~0.1 ms of CPU. It holds no
-  // caller state: every call sets its caller's token itself, and a call that forgot to would
-  // run as anon and be refused by the grants, failing closed. `accessToken` keeps supabase-js
-  // from building an Auth client (and a session store) we do not use.
-  const client = createClient(options.supabaseUrl, options.anonKey, {
-    accessToken: () => Promise.resolve(null),
-    global: options.fetch ? { fetch: options.fetch } : undefined,
+  const callRpc = createRpcCall({
+    supabaseUrl: options.supabaseUrl,
+    apiKey: options.anonKey,
+    timeoutMs: options.timeoutMs,
+    fetch: options.fetch,
   });
 
   return async function lookupCustomer(input: LookupInput): Promise<LookupResult> {
-    // A timer cleared when the answer comes, rather than AbortSignal.timeout, which would fire
-    // (and build an error) long after every request.
-    const abort = new AbortController();
-    const timer = setTimeout(() => abort.abort(), options.timeoutMs);
-    const request = client
-      .rpc(LOOKUP_RPC, {
-        p_subscription_id: input.subscriptionId ?? null,
-        p_mint_limit: options.mintLimitPerMinute,
-      })
-      .setHeader("Authorization", `Bearer ${input.token}`)
-      // postgrest-js would retry for up to 7 s; the caller's click is better answered with a 503.
-      .retry(false)
-      .abortSignal(abort.signal);
-    let result: Awaited<typeof request>;
-    try {
-      result = await request;
-    } finally {
-      clearTimeout(timer);
-    }
-    const { data, error, status } = result;
+    const answer = await callRpc(LOOKUP_RPC, {
+      p_subscription_id: input.subscriptionId ?? null,
+      p_mint_limit: options.mintLimitPerMinute,
+    }, input.token);
+    if (!answer.ok) return answer;
 
-    if (error) return classifyDbError(status, error.code);
-
-    const parsed = resultSchema.safeParse(data);
+    const parsed = resultSchema.safeParse(answer.data);
     if (!parsed.success) {
       return { ok: false, code: "misconfigured", dbErrorCode: "unexpected_shape" };
     }
@@ -122,27 +105,4 @@ export function createCustomerLookup(options: CustomerLookupOptions): LookupCust
       },
     };
   };
-}
-
-const UNAVAILABLE_PG = new Set(["57014", "57P01", "57P02", "57P03", "53300", "53400"]);
-const JWT_REJECTED = new Set(["PGRST301", "PGRST302", "PGRST303"]);
-
-/**
- * Status 0 is how postgrest-js reports a fetch that never got an answer (refused, reset, our
- * timeout). PGRST000-003 are PostgREST failing to reach or use the database; the Postgres codes
- * are timeouts, shutdowns and connection exhaustion. Anything else means the schema, grants or
- * keys are not what this function was written for.
- */
-export function classifyDbError(status: number, code: string | undefined): LookupResult {
-  const dbErrorCode = code || `http_${status}`;
-  if (status === 0 || status >= 500 || /^PGRST00[0-3]$/.test(code ?? "")) {
-    return { ok: false, code: "database_unavailable", dbErrorCode };
-  }
-  if (code?.startsWith("08") || UNAVAILABLE_PG.has(code ?? "")) {
-    return { ok: false, code: "database_unavailable", dbErrorCode };
-  }
-  if (status === 401 || JWT_REJECTED.has(code ?? "")) {
-    return { ok: false, code: "not_authenticated", dbErrorCode };
-  }
-  return { ok: false, code: "misconfigured", dbErrorCode };
 }

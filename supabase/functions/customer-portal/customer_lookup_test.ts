@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { classifyDbError, createCustomerLookup } from "./customer_lookup.ts";
+import { fakePostgrest, type Reply } from "../_shared/postgrest_test_server.ts";
 
 const TOKEN = "eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ1In0.c2lnbmF0dXJl";
 const ANON = "sb_publishable_test";
@@ -7,43 +8,6 @@ const USER_ID = "6f1d2c3b-4a59-4e8f-9a7b-0c1d2e3f4a5b";
 const CUSTOMER = "ctm_01hv8x0000000000000000000a";
 const SUB_A = "sub_01hv8y0000000000000000000a";
 const SUB_B = "sub_01hv8y0000000000000000000b";
-
-type Reply = { status: number; body: unknown } | { hangMs: number };
-
-/** A stand-in for PostgREST that records each request and answers from a script. */
-function fakePostgrest(reply: Reply) {
-  const seen: { url: URL; method: string; headers: Headers; body: string }[] = [];
-  const pending = new Set<() => void>();
-  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
-    seen.push({
-      url: new URL(req.url),
-      method: req.method,
-      headers: req.headers,
-      body: await req.text(),
-    });
-    if ("hangMs" in reply) {
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(done, reply.hangMs);
-        function done() {
-          clearTimeout(t);
-          pending.delete(done);
-          resolve();
-        }
-        pending.add(done);
-      });
-      return Response.json({ customer: null });
-    }
-    return Response.json(reply.body, { status: reply.status });
-  });
-  return {
-    url: `http://127.0.0.1:${server.addr.port}`,
-    seen,
-    async close() {
-      for (const done of [...pending]) done();
-      await server.shutdown();
-    },
-  };
-}
 
 async function lookupWith(
   reply: Reply,

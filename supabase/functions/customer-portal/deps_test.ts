@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { loadConfig } from "./config.ts";
 import { createDeps, loadDeps, type ModuleLoaders, moduleLoaders } from "./deps.ts";
 import { createHandler } from "./handler.ts";
-import { type Behaviour, startFakePaddle } from "./paddle_test_server.ts";
+import { type Behaviour, startFakePaddle } from "../_shared/paddle_test_server.ts";
 import {
   makeSigningKey,
   signAsymmetric,

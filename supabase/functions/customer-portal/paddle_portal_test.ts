@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { classifyFailure, createPaddlePortal, paddleEnvironment } from "./paddle_portal.ts";
-import { type Behaviour, startFakePaddle } from "./paddle_test_server.ts";
+import { type Behaviour, startFakePaddle } from "../_shared/paddle_test_server.ts";
 
 const KEY = "pdl_sdbx_apikey_01hv0000000000000000000000_test";
 const CUSTOMER = "ctm_01hv8x0000000000000000000a";

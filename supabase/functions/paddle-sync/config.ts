@@ -6,6 +6,9 @@
 import { z } from "zod";
 import { type AllowedOrigins, parseAllowedOrigins } from "../_shared/cors.ts";
 import { type PaddleEnv, paddleKeyProblem } from "../_shared/paddle_key.ts";
+import { parseSecretKeys, serverKeys } from "../_shared/secret_keys.ts";
+
+export { parseSecretKeys };
 
 export type Env = Record<string, string | undefined>;
 
@@ -73,16 +76,7 @@ export function loadConfig(env: Env): SyncConfig {
   const keyProblem = paddleKeyProblem(c.PADDLE_API_KEY, c.PADDLE_ENV);
   if (keyProblem) problems.push(keyProblem);
 
-  const secretKeys = parseSecretKeys(c.SUPABASE_SECRET_KEYS, c.SUPABASE_SECRET_KEY);
-  if (!secretKeys.ok) problems.push(secretKeys.error);
-  const serviceRoleKey = c.SUPABASE_SERVICE_ROLE_KEY?.trim();
-  const callerKeys = [
-    ...(serviceRoleKey ? [serviceRoleKey] : []),
-    ...(secretKeys.ok ? secretKeys.value : []),
-  ];
-  if (callerKeys.length === 0) {
-    problems.push("SUPABASE_SERVICE_ROLE_KEY (or SUPABASE_SECRET_KEYS) is required");
-  }
+  const callerKeys = serverKeys(c, problems);
 
   const origins = parseAllowedOrigins(c.ALLOWED_ORIGINS);
   if (!origins.ok) problems.push(`ALLOWED_ORIGINS: ${origins.error}`);
@@ -99,44 +93,6 @@ export function loadConfig(env: Env): SyncConfig {
     maxPages: c.PADDLE_SYNC_MAX_PAGES,
     allowedOrigins: origins.value,
   };
-}
-
-/**
- * `SUPABASE_SECRET_KEYS` is the platform's JSON object of name → `sb_secret_...` key;
- * `SUPABASE_SECRET_KEY` a single one. Only `sb_secret_` keys count: a publishable key in there
- * must not turn into a key that runs the sync.
- */
-export function parseSecretKeys(
-  plural: string | undefined,
-  singular: string | undefined,
-): { ok: true; value: string[] } | { ok: false; error: string } {
-  const keys: string[] = [];
-  if (plural !== undefined) {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(plural);
-    } catch {
-      return { ok: false, error: "SUPABASE_SECRET_KEYS is not valid JSON" };
-    }
-    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
-      return {
-        ok: false,
-        error: 'SUPABASE_SECRET_KEYS must be a JSON object {"name": "sb_secret_..."}',
-      };
-    }
-    // Skipped rather than fatal: the platform owns this variable, and one odd entry must not
-    // take the function down.
-    for (const value of Object.values(parsed)) {
-      if (typeof value === "string" && value.startsWith("sb_secret_")) keys.push(value.trim());
-    }
-  }
-  if (singular !== undefined) {
-    if (!singular.startsWith("sb_secret_")) {
-      return { ok: false, error: "SUPABASE_SECRET_KEY must be an sb_secret_ key" };
-    }
-    keys.push(singular.trim());
-  }
-  return { ok: true, value: keys };
 }
 
 function configError(problems: string[]): ConfigError {

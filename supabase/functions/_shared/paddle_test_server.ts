@@ -1,6 +1,7 @@
 /**
  * A tiny stand-in for Paddle's API on 127.0.0.1, for driving the real SDK through the failures
- * the real API (or a proxy in front of it) produces. Test-only.
+ * the real API (or a proxy in front of it) produces. Test-only. "ok" answers what the path asks
+ * for: a portal session, a customer created or listed by email, a transaction.
  */
 export type Behaviour =
   | "ok"
@@ -12,6 +13,8 @@ export type Behaviour =
   | "403"
   | "404"
   | "400"
+  /** `POST /customers` for an email Paddle already holds. */
+  | "409_customer_exists"
   | { slowMs: number };
 
 export interface SeenRequest {
@@ -19,21 +22,36 @@ export interface SeenRequest {
   path: string;
   authorization: string | null;
   transactionId: string | null;
+  query: string;
   body: unknown;
 }
 
-export function startFakePaddle(script: Behaviour[], fallback: Behaviour = "ok") {
+export interface FakeCustomer {
+  id: string;
+  email: string;
+}
+
+export function startFakePaddle(
+  script: Behaviour[],
+  fallback: Behaviour = "ok",
+  /** Customers the account already holds (listed by `GET /customers?email=`). */
+  customers: FakeCustomer[] = [],
+) {
   const seen: SeenRequest[] = [];
+  const held = [...customers];
   const releases = new Set<() => void>();
   let sessions = 0;
+  let created = 0;
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
-    const path = new URL(req.url).pathname;
+    const requestUrl = new URL(req.url);
+    const path = requestUrl.pathname;
     const body = await req.json().catch(() => null);
     seen.push({
       method: req.method,
       path,
       authorization: req.headers.get("authorization"),
       transactionId: req.headers.get("x-transaction-id"),
+      query: requestUrl.search,
       body,
     });
     const behaviour = script.shift() ?? fallback;
@@ -50,13 +68,13 @@ export function startFakePaddle(script: Behaviour[], fallback: Behaviour = "ok")
         }
         releases.add(done);
       });
-      return session(customerId, body, ++sessions, meta);
+      return ok(customerId);
     }
     switch (behaviour) {
       case "ok":
-        return session(customerId, body, ++sessions, meta);
+        return ok(customerId);
       case "ok_other_customer":
-        return session("ctm_01zzzzzzzzzzzzzzzzzzzzzzzz", body, ++sessions, meta);
+        return ok(OTHER_CUSTOMER);
       case "ok_wrong_shape":
         return Response.json({
           data: { id: "cpls_x", customer_id: customerId, urls: { general: {} } },
@@ -79,6 +97,57 @@ export function startFakePaddle(script: Behaviour[], fallback: Behaviour = "ok")
         return apiError(404, "request_error", "not_found", meta);
       case "400":
         return apiError(400, "request_error", "invalid_field", meta);
+      case "409_customer_exists": {
+        const email = String((body as { email?: unknown } | null)?.email ?? "").toLowerCase();
+        const id = held.find((c) => c.email.toLowerCase() === email)?.id ?? OTHER_CUSTOMER;
+        return apiError(409, "request_error", "customer_already_exists", meta, {}, id);
+      }
+    }
+
+    function ok(portalCustomerId: string): Response {
+      if (req.method === "POST" && path === "/customers") {
+        const email = String((body as { email?: unknown } | null)?.email ?? "");
+        const customer = { id: fakeId("ctm", ++created), email };
+        held.push(customer);
+        return Response.json({ data: customerJson(customer), meta }, { status: 201 });
+      }
+      if (req.method === "GET" && path === "/customers") {
+        const emails = (requestUrl.searchParams.get("email") ?? "").toLowerCase().split(",");
+        const data = held.filter((c) => emails.includes(c.email.toLowerCase())).map(customerJson);
+        return Response.json({
+          data,
+          meta: {
+            ...meta,
+            pagination: { per_page: 50, next: null, has_more: false, estimated_total: data.length },
+          },
+        });
+      }
+      if (req.method === "POST" && path === "/transactions") {
+        const b = body as Record<string, unknown>;
+        const txn = fakeId("txn", ++created);
+        const forCustomer = portalCustomerId === OTHER_CUSTOMER ? OTHER_CUSTOMER : b.customer_id;
+        const base = (b.checkout as { url?: string } | undefined)?.url ??
+          "https://pay.example.test/";
+        return Response.json({
+          data: {
+            id: txn,
+            status: "ready",
+            customer_id: forCustomer,
+            items: b.items,
+            // The SDK maps these unconditionally: a transaction without them throws a TypeError.
+            payments: [],
+            details: null,
+            created_at: "2026-01-01T00:00:00.000000Z",
+            updated_at: "2026-01-01T00:00:00.000000Z",
+            custom_data: b.custom_data ?? null,
+            collection_mode: b.collection_mode ?? "automatic",
+            currency_code: "USD",
+            checkout: { url: `${base}?_ptxn=${txn}` },
+          },
+          meta,
+        }, { status: 201 });
+      }
+      return session(portalCustomerId, body, ++sessions, meta);
     }
   });
   return {
@@ -88,6 +157,27 @@ export function startFakePaddle(script: Behaviour[], fallback: Behaviour = "ok")
       for (const release of [...releases]) release();
       await server.shutdown();
     },
+  };
+}
+
+export const OTHER_CUSTOMER = "ctm_01zzzzzzzzzzzzzzzzzzzzzzzz";
+
+function fakeId(prefix: string, n: number): string {
+  return `${prefix}_01fake${String(n).padStart(20, "0")}`;
+}
+
+function customerJson(c: FakeCustomer) {
+  return {
+    id: c.id,
+    email: c.email,
+    name: null,
+    status: "active",
+    custom_data: null,
+    locale: "en",
+    marketing_consent: false,
+    created_at: "2026-01-01T00:00:00.000000Z",
+    updated_at: "2026-01-01T00:00:00.000000Z",
+    import_meta: null,
   };
 }
 
@@ -121,12 +211,15 @@ function apiError(
   code: string,
   meta: unknown,
   headers: Record<string, string> = {},
+  conflictingId?: string,
 ): Response {
   return Response.json({
     error: {
       type,
       code,
-      detail: `simulated ${code}`,
+      detail: conflictingId
+        ? `customer email conflicts with customer of id ${conflictingId}`
+        : `simulated ${code}`,
       documentation_url: `https://developer.paddle.com/errors/shared/${code}`,
     },
     meta,

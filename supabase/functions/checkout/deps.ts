@@ -1,0 +1,97 @@
+/**
+ * Real dependencies, built once per isolate from the environment. Tests build their own
+ * `CheckoutDeps`; integration tests can call `createDeps(loadConfig(env))` to get these.
+ *
+ * As in customer-portal: the request path's heavy modules (the Paddle SDK, supabase-js, jose) load
+ * on first use, and `warm()` loads them while the browser's preflight round trip is under way.
+ */
+import { afterResponse, lazyFunction } from "../_shared/lazy.ts";
+import { depsOrMisconfigured, frameDefaults, unreachable } from "../_shared/startup.ts";
+import { type CheckoutConfig, type Env, loadConfig } from "./config.ts";
+import type { CheckoutDeps } from "./handler.ts";
+
+/** Where the request path's factories come from; literal specifiers keep them in the deployed graph. */
+export const moduleLoaders = {
+  tokenVerifier: async () => (await import("../_shared/verify_user_token.ts")).createTokenVerifier,
+  checkoutPrepare: async () => (await import("./checkout_prepare.ts")).createCheckoutPrepare,
+  customerLink: async () => (await import("./link_customer.ts")).createCustomerLink,
+  paddleCheckout: async () => (await import("./paddle_checkout.ts")).createPaddleCheckout,
+};
+
+export type ModuleLoaders = typeof moduleLoaders;
+
+export function createDeps(
+  config: CheckoutConfig,
+  loaders: ModuleLoaders = moduleLoaders,
+): CheckoutDeps {
+  const verifyToken = lazyFunction(async () =>
+    (await loaders.tokenVerifier())({
+      supabaseUrl: config.supabaseUrl,
+      jwks: config.jwks,
+      jwtSecret: config.jwtSecret,
+      issuer: config.jwtIssuer,
+    })
+  );
+  const prepareCheckout = lazyFunction(async () =>
+    (await loaders.checkoutPrepare())({
+      supabaseUrl: config.supabaseUrl,
+      anonKey: config.supabaseAnonKey,
+      timeoutMs: config.dbTimeoutMs,
+      mintLimitPerMinute: config.mintLimitPerMinute,
+      allowedPriceIds: config.allowedPriceIds,
+    })
+  );
+  const linkCustomer = lazyFunction(async () =>
+    (await loaders.customerLink())({
+      supabaseUrl: config.supabaseUrl,
+      serviceKey: config.serviceKey,
+      timeoutMs: config.dbTimeoutMs,
+    })
+  );
+  const paddle = async () =>
+    (await loaders.paddleCheckout())({
+      apiKey: config.paddleApiKey,
+      paddleEnv: config.paddleEnv,
+      apiUrl: config.paddleApiUrl,
+      timeoutMs: config.paddleTimeoutMs,
+      checkoutUrl: config.checkoutUrl,
+    });
+  const findOrCreateCustomer = lazyFunction(async () => (await paddle()).findOrCreateCustomer);
+  const createTransaction = lazyFunction(async () => (await paddle()).createTransaction);
+  return {
+    config,
+    verifyToken: verifyToken.call,
+    prepareCheckout: prepareCheckout.call,
+    findOrCreateCustomer: findOrCreateCustomer.call,
+    linkCustomer: linkCustomer.call,
+    createTransaction: createTransaction.call,
+    warm: () =>
+      afterResponse(() => {
+        verifyToken.warm();
+        prepareCheckout.warm();
+        createTransaction.warm();
+      }),
+    ...frameDefaults(),
+  };
+}
+
+/** See `depsOrMisconfigured`: a bad configuration answers `misconfigured`, with CORS. */
+export function loadDeps(
+  env: Env = Deno.env.toObject(),
+  loaders: ModuleLoaders = moduleLoaders,
+): CheckoutDeps {
+  return depsOrMisconfigured(() => createDeps(loadConfig(env), loaders), misconfiguredDeps);
+}
+
+export function misconfiguredDeps(message: string): CheckoutDeps {
+  return {
+    config: { allowedOrigins: "*" },
+    startupError: message,
+    verifyToken: unreachable,
+    prepareCheckout: unreachable,
+    findOrCreateCustomer: unreachable,
+    linkCustomer: unreachable,
+    createTransaction: unreachable,
+    ...frameDefaults(),
+  };
+}

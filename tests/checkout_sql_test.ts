@@ -1,0 +1,436 @@
+/**
+ * `public.checkout_prepare` and `public.checkout_link_customer` (migration 000400) against the
+ * real database, as the roles PostgREST would run them as. Each test makes its own users, prices
+ * and customers, so the tests can run repeatedly against one database.
+ */
+import assert from "node:assert/strict";
+import {
+  customerEntity,
+  priceEntity,
+  productEntity,
+} from "../local/paddle_simulator/entity_builders.ts";
+import {
+  applyEntities,
+  type Client,
+  createUser,
+  inTransaction,
+  randomPaddleId,
+  sqlState,
+  uniqueEmail,
+  withClient,
+} from "./_db.ts";
+
+const AT = "2026-02-01T10:00:00.000000Z";
+
+interface Catalog {
+  recurring: string;
+  bounded: string;
+  archivedPrice: string;
+  oneTime: string;
+  ofArchivedProduct: string;
+}
+
+/** A product with the kinds of price checkout must tell apart, through the one write path. */
+async function catalog(db: Client): Promise<Catalog> {
+  const product = randomPaddleId("pro");
+  const archivedProduct = randomPaddleId("pro");
+  const ids = {
+    recurring: randomPaddleId("pri"),
+    bounded: randomPaddleId("pri"),
+    archivedPrice: randomPaddleId("pri"),
+    oneTime: randomPaddleId("pri"),
+    ofArchivedProduct: randomPaddleId("pri"),
+  };
+  await applyEntities(db, "product", [
+    productEntity({ id: product, name: "Plan", createdAt: AT }),
+    productEntity({ id: archivedProduct, name: "Old", status: "archived", createdAt: AT }),
+  ]);
+  const monthly = { interval: "month" as const, frequency: 1 };
+  await applyEntities(db, "price", [
+    priceEntity({
+      id: ids.recurring,
+      productId: product,
+      amount: "1000",
+      billingCycle: monthly,
+      createdAt: AT,
+    }),
+    priceEntity({
+      id: ids.bounded,
+      productId: product,
+      amount: "500",
+      billingCycle: monthly,
+      quantity: { minimum: 2, maximum: 5 },
+      createdAt: AT,
+    }),
+    priceEntity({
+      id: ids.archivedPrice,
+      productId: product,
+      amount: "1000",
+      billingCycle: monthly,
+      status: "archived",
+      createdAt: AT,
+    }),
+    priceEntity({
+      id: ids.oneTime,
+      productId: product,
+      amount: "1000",
+      billingCycle: null,
+      createdAt: AT,
+    }),
+    priceEntity({
+      id: ids.ofArchivedProduct,
+      productId: archivedProduct,
+      amount: "1000",
+      billingCycle: monthly,
+      createdAt: AT,
+    }),
+  ]);
+  return ids;
+}
+
+type Prepared = Record<string, unknown> & { outcome: string };
+
+function prepare(
+  db: Client,
+  userId: string,
+  priceId: string,
+  quantity: number | null = 1,
+  options: { allowed?: string[] | null; mintLimit?: number } = {},
+): Promise<Prepared> {
+  return inTransaction(db, { role: "authenticated", sub: userId, commit: true }, async () => {
+    const { rows } = await db.query(
+      "select public.checkout_prepare($1, $2, $3, $4) as r",
+      [priceId, quantity, options.allowed ?? null, options.mintLimit ?? 1000],
+    );
+    return rows[0].r;
+  });
+}
+
+function link(db: Client, userId: string, customer: unknown): Promise<Record<string, unknown>> {
+  return inTransaction(db, { role: "service_role", commit: true }, async () => {
+    const { rows } = await db.query("select public.checkout_link_customer($1, $2::jsonb) as r", [
+      userId,
+      JSON.stringify(customer),
+    ]);
+    return rows[0].r;
+  });
+}
+
+/** A Paddle customer as the API returns it. */
+function paddleCustomer(email: string, id = randomPaddleId("ctm"), updatedAt = AT) {
+  return customerEntity({ id, email, createdAt: AT, updatedAt });
+}
+
+async function ownerOf(db: Client, customerId: string): Promise<string | null | undefined> {
+  const { rows } = await db.query("select user_id from public.customers where customer_id = $1", [
+    customerId,
+  ]);
+  return rows[0]?.user_id;
+}
+
+async function mintRow(db: Client, userId: string): Promise<number> {
+  const { rows } = await db.query(
+    "select coalesce(sum(c), 0)::int as n from billing_private.mint_slots m, unnest(m.counts) c where m.user_id = $1",
+    [userId],
+  );
+  return rows[0].n;
+}
+
+/** A confirmed user linked to a customer holding one subscription in `status`. */
+async function subscribedUser(db: Client, status: string) {
+  const email = uniqueEmail("sub");
+  const userId = await createUser(db, email, true);
+  const customerId = randomPaddleId("ctm");
+  await db.query("insert into public.customers (customer_id, user_id, email) values ($1, $2, $3)", [
+    customerId,
+    userId,
+    email,
+  ]);
+  await db.query(
+    "insert into public.subscriptions (subscription_id, customer_id, status) values ($1, $2, $3)",
+    [randomPaddleId("sub"), customerId, status],
+  );
+  return { userId, customerId };
+}
+
+Deno.test("grants: anon may call neither; authenticated only prepare; the link is service_role's", async () => {
+  await withClient(async (db) => {
+    const { rows } = await db.query(`
+      select r.role,
+             has_function_privilege(r.role, 'public.checkout_prepare(text, integer, text[], integer)', 'execute') as prepare,
+             has_function_privilege(r.role, 'public.checkout_link_customer(uuid, jsonb)', 'execute') as link
+      from (values ('anon'), ('authenticated'), ('service_role')) r (role)
+      order by 1`);
+    assert.deepEqual(rows, [
+      { role: "anon", prepare: false, link: false },
+      { role: "authenticated", prepare: true, link: false },
+      { role: "service_role", prepare: false, link: true },
+    ]);
+    const userId = await createUser(db, uniqueEmail("grant"), true);
+    const customer = paddleCustomer(uniqueEmail("grant"));
+    const asRole = (role: string, sql: string, params: unknown[]) =>
+      sqlState(
+        inTransaction(db, { role, sub: userId, commit: false }, () => db.query(sql, params)),
+      );
+    assert.equal(
+      await asRole("anon", "select public.checkout_prepare($1, 1)", [randomPaddleId("pri")]),
+      "42501",
+    );
+    assert.equal(
+      await asRole("authenticated", "select public.checkout_link_customer($1, $2::jsonb)", [
+        userId,
+        JSON.stringify(customer),
+      ]),
+      "42501",
+    );
+    assert.equal(await ownerOf(db, customer.id), undefined, "nothing written");
+  });
+});
+
+Deno.test("prepare without a signed-in user raises 42501", async () => {
+  await withClient(async (db) => {
+    const state = await sqlState(
+      inTransaction(
+        db,
+        { role: "authenticated", commit: false },
+        () => db.query("select public.checkout_prepare($1, 1)", [randomPaddleId("pri")]),
+      ),
+    );
+    assert.equal(state, "42501");
+  });
+});
+
+Deno.test("price_not_found: unknown, archived, one-time, archived product, not in the allowed list", async () => {
+  await withClient(async (db) => {
+    const c = await catalog(db);
+    const userId = await createUser(db, uniqueEmail("price"), true);
+    for (const id of [randomPaddleId("pri"), c.archivedPrice, c.oneTime, c.ofArchivedProduct]) {
+      assert.deepEqual(await prepare(db, userId, id), { outcome: "price_not_found" }, id);
+    }
+    assert.deepEqual(await prepare(db, userId, c.recurring, 1, { allowed: [c.bounded] }), {
+      outcome: "price_not_found",
+    });
+    assert.equal(
+      (await prepare(db, userId, c.recurring, 1, { allowed: [c.recurring] })).outcome,
+      "ready",
+    );
+    assert.equal((await prepare(db, userId, c.recurring, 1, { allowed: null })).outcome, "ready");
+  });
+});
+
+Deno.test("invalid_quantity: outside the price's bounds, with the bounds", async () => {
+  await withClient(async (db) => {
+    const c = await catalog(db);
+    const userId = await createUser(db, uniqueEmail("qty"), true);
+    for (const q of [1, 6, 0, -1, null]) {
+      assert.deepEqual(await prepare(db, userId, c.bounded, q), {
+        outcome: "invalid_quantity",
+        minimum: 2,
+        maximum: 5,
+      }, String(q));
+    }
+    for (const q of [2, 5]) {
+      assert.equal((await prepare(db, userId, c.bounded, q)).outcome, "ready");
+    }
+    assert.equal((await prepare(db, userId, c.recurring, 101)).outcome, "invalid_quantity");
+  });
+});
+
+Deno.test("already_subscribed for active, trialing, past_due and paused; canceled may buy", async () => {
+  await withClient(async (db) => {
+    const c = await catalog(db);
+    for (const status of ["active", "trialing", "past_due", "paused"]) {
+      const { userId } = await subscribedUser(db, status);
+      assert.deepEqual(await prepare(db, userId, c.recurring), { outcome: "already_subscribed" });
+    }
+    const { userId, customerId } = await subscribedUser(db, "canceled");
+    const ready = await prepare(db, userId, c.recurring);
+    assert.equal(ready.outcome, "ready");
+    assert.equal(ready.customer_id, customerId);
+    assert.equal(ready.email, null, "a linked customer needs no email");
+  });
+});
+
+Deno.test("email_not_confirmed: unconfirmed, anonymous or deleted without a customer", async () => {
+  await withClient(async (db) => {
+    const c = await catalog(db);
+    const unconfirmed = await createUser(db, uniqueEmail("unconfirmed"), false);
+    const anonymous = await createUser(db, uniqueEmail("anon"), true);
+    await db.query("update auth.users set is_anonymous = true where id = $1", [anonymous]);
+    const noEmail = await createUser(db, uniqueEmail("noemail"), true);
+    await db.query("update auth.users set email = null where id = $1", [noEmail]);
+    const deleted = await createUser(db, uniqueEmail("deleted"), true);
+    await db.query("update auth.users set deleted_at = now() where id = $1", [deleted]);
+    for (const userId of [unconfirmed, anonymous, noEmail, deleted]) {
+      assert.deepEqual(await prepare(db, userId, c.recurring), { outcome: "email_not_confirmed" });
+    }
+    // A linked customer is enough: nothing needs to be given to Paddle.
+    const customerId = randomPaddleId("ctm");
+    await db.query("insert into public.customers (customer_id, user_id) values ($1, $2)", [
+      customerId,
+      unconfirmed,
+    ]);
+    const ready = await prepare(db, unconfirmed, c.recurring);
+    assert.equal(ready.outcome, "ready");
+    assert.equal(ready.customer_id, customerId);
+  });
+});
+
+Deno.test("ready without a customer: the confirmed email from auth.users, and a mint slot", async () => {
+  await withClient(async (db) => {
+    const c = await catalog(db);
+    const email = uniqueEmail("Ready");
+    const userId = await createUser(db, email, true);
+    assert.deepEqual(await prepare(db, userId, c.recurring, 1, { mintLimit: 5 }), {
+      outcome: "ready",
+      user_id: userId,
+      customer_id: null,
+      email,
+      mint: { taken: true, retry_after_seconds: null },
+    });
+    assert.equal(await mintRow(db, userId), 1);
+  });
+});
+
+Deno.test("the mint slot is taken only when ready, and refused over the limit", async () => {
+  await withClient(async (db) => {
+    const c = await catalog(db);
+    const userId = await createUser(db, uniqueEmail("mint"), true);
+    const refusals = [
+      () => prepare(db, userId, randomPaddleId("pri"), 1, { mintLimit: 1 }),
+      () => prepare(db, userId, c.bounded, 9, { mintLimit: 1 }),
+      () => prepare(db, userId, c.recurring, 1, { allowed: [], mintLimit: 1 }),
+    ];
+    for (const refusal of refusals) assert.notEqual((await refusal()).outcome, "ready");
+    const { userId: subscribed } = await subscribedUser(db, "active");
+    await prepare(db, subscribed, c.recurring, 1, { mintLimit: 1 });
+    const unconfirmed = await createUser(db, uniqueEmail("mint-unconfirmed"), false);
+    await prepare(db, unconfirmed, c.recurring, 1, { mintLimit: 1 });
+    assert.equal(await mintRow(db, userId), 0);
+    assert.equal(await mintRow(db, subscribed), 0);
+    assert.equal(await mintRow(db, unconfirmed), 0);
+
+    assert.deepEqual((await prepare(db, userId, c.recurring, 1, { mintLimit: 1 })).mint, {
+      taken: true,
+      retry_after_seconds: null,
+    });
+    const over = await prepare(db, userId, c.recurring, 1, { mintLimit: 1 });
+    assert.equal(over.outcome, "ready");
+    const mint = over.mint as { taken: boolean; retry_after_seconds: number };
+    assert.equal(mint.taken, false);
+    assert.ok(mint.retry_after_seconds >= 1 && mint.retry_after_seconds <= 60);
+    assert.equal(await mintRow(db, userId), 1);
+  });
+});
+
+Deno.test("link: a new customer is written through the mirror and linked to the buyer", async () => {
+  await withClient(async (db) => {
+    const email = uniqueEmail("buyer");
+    const userId = await createUser(db, email, true);
+    const customer = paddleCustomer(email.toUpperCase());
+    assert.deepEqual(await link(db, userId, customer), {
+      outcome: "linked",
+      customer_id: customer.id,
+    });
+    const { rows } = await db.query(
+      "select user_id, email, status, paddle_updated_at from public.customers where customer_id = $1",
+      [customer.id],
+    );
+    assert.equal(rows[0].user_id, userId);
+    assert.equal(rows[0].email, email.toUpperCase());
+    assert.equal(rows[0].status, "active");
+    assert.ok(rows[0].paddle_updated_at instanceof Date);
+    // Asking again (a retried request) answers the same and changes nothing.
+    assert.deepEqual(await link(db, userId, customer), {
+      outcome: "linked",
+      customer_id: customer.id,
+    });
+  });
+});
+
+Deno.test("link: a customer the webhook already stored unlinked is linked now", async () => {
+  await withClient(async (db) => {
+    const email = uniqueEmail("stored");
+    const userId = await createUser(db, email, true);
+    const customer = paddleCustomer(email);
+    // Stored as the same version with no owner (as if written before the user confirmed and
+    // left unlinked): the apply writes nothing, so the link must be made explicitly.
+    await db.query(
+      `insert into public.customers (customer_id, email, status, paddle_updated_at)
+       values ($1, $2, 'active', $3)`,
+      [customer.id, email, AT],
+    );
+    assert.deepEqual(await link(db, userId, customer), {
+      outcome: "linked",
+      customer_id: customer.id,
+    });
+    assert.equal(await ownerOf(db, customer.id), userId);
+  });
+});
+
+Deno.test("link: conflict when the email's customer is linked to another user", async () => {
+  await withClient(async (db) => {
+    const email = uniqueEmail("taken");
+    const owner = await createUser(db, uniqueEmail("owner"), true);
+    const buyer = await createUser(db, email, true);
+    const customer = paddleCustomer(email);
+    await db.query(
+      `insert into public.customers (customer_id, user_id, email, status, paddle_updated_at)
+       values ($1, $2, $3, 'active', $4)`,
+      [customer.id, owner, email, AT],
+    );
+    assert.deepEqual(await link(db, buyer, customer), { outcome: "conflict" });
+    assert.equal(await ownerOf(db, customer.id), owner, "a link never moves");
+    const { rows } = await db.query("select 1 from public.customers where user_id = $1", [buyer]);
+    assert.equal(rows.length, 0);
+  });
+});
+
+Deno.test("link: conflict when the email is not the buyer's alone or not the buyer's at all", async () => {
+  await withClient(async (db) => {
+    const shared = uniqueEmail("shared");
+    const buyer = await createUser(db, shared, true);
+    await createUser(db, shared.toUpperCase(), true);
+    const sharedCustomer = paddleCustomer(shared);
+    assert.deepEqual(await link(db, buyer, sharedCustomer), { outcome: "conflict" });
+    assert.equal(await ownerOf(db, sharedCustomer.id), null, "stored, linked to nobody");
+
+    const other = uniqueEmail("other");
+    const otherUser = await createUser(db, other, true);
+    const buyer2 = await createUser(db, uniqueEmail("buyer2"), true);
+    const othersCustomer = paddleCustomer(other);
+    assert.deepEqual(await link(db, buyer2, othersCustomer), { outcome: "conflict" });
+    // Written by the webhook's rule: it belongs to the holder of its email, never to the caller.
+    assert.equal(await ownerOf(db, othersCustomer.id), otherUser);
+  });
+});
+
+Deno.test("link: a buyer already linked keeps their customer (a link never moves)", async () => {
+  await withClient(async (db) => {
+    const email = uniqueEmail("linked");
+    const userId = await createUser(db, email, true);
+    const first = randomPaddleId("ctm");
+    await db.query(
+      "insert into public.customers (customer_id, user_id, email) values ($1, $2, $3)",
+      [
+        first,
+        userId,
+        email,
+      ],
+    );
+    const second = paddleCustomer(email);
+    assert.deepEqual(await link(db, userId, second), { outcome: "linked", customer_id: first });
+    assert.equal(await ownerOf(db, second.id), null);
+    assert.equal(await ownerOf(db, first), userId);
+  });
+});
+
+Deno.test("link: a malformed customer raises 22023 and writes nothing", async () => {
+  await withClient(async (db) => {
+    const userId = await createUser(db, uniqueEmail("bad"), true);
+    const bad = { ...paddleCustomer(uniqueEmail("bad")), status: "weird" };
+    assert.equal(await sqlState(link(db, userId, bad)), "22023");
+    assert.equal(await ownerOf(db, bad.id), undefined);
+    assert.equal(await sqlState(link(db, userId, [bad])), "22023");
+  });
+});
