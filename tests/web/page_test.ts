@@ -169,6 +169,9 @@ const CONFIG_MODULE = async () => {
   return { ...(await import(url)) } as Record<string, unknown>;
 };
 
+const TWO_PRICES_OFFERED = () =>
+  (globalThis as InPage).document.querySelectorAll("#plans .plan-price").length === 2;
+
 async function isFocused(locator: Locator): Promise<boolean> {
   return await locator.evaluate((el: InPage) => el === el.ownerDocument.activeElement);
 }
@@ -444,6 +447,67 @@ Deno.test({
             });
           } finally {
             await setStatus("active");
+          }
+        },
+      );
+
+      await step(
+        "Subscribe refused: a price no longer for sale, then already subscribed; Paddle is not called",
+        async ({ page }) => {
+          const bob = demoUser("bob@example.com");
+          assert(bob.customerId, "bob has a customer and no subscription");
+          const subscriptionId = randomPaddleId("sub");
+          const setPriceStatus = (value: string) =>
+            withClient((db) =>
+              db.query("update public.prices set status = $2 where price_id = $1", [
+                BASIC_PRICE,
+                value,
+              ])
+            );
+          await signInAndWait(page, bob.email);
+          await page.getByRole("heading", { name: "Choose a plan" }).waitFor();
+          await paddle.clearRequests();
+          try {
+            // The page still offers Basic; the catalog stopped selling it meanwhile.
+            await setPriceStatus("archived");
+            await page.getByRole("button", { name: /^Subscribe to Pro plan, Basic monthly/ })
+              .click();
+            await status(page).filter({ hasText: "That plan is no longer for sale." }).waitFor();
+            assertEquals(await statusCode(page), "price_not_found");
+            await page.waitForFunction(TWO_PRICES_OFFERED);
+            assertEquals(await shownPlans(page), [
+              ["Extra seats", "Extra seat", "$5.00 per month"],
+              ["Pro plan", "Pro monthly", "$30.00 per month"],
+            ]);
+            await screenshot(page, "12-price-not-for-sale");
+
+            // Bob subscribed in another tab: the mirror has it, this page does not yet.
+            await withClient((db) =>
+              applyEntities(db, "subscription", [
+                subscriptionData({
+                  id: subscriptionId,
+                  customerId: bob.customerId!,
+                  status: "active",
+                  plan: PLANS.pro,
+                  createdAtMs: Date.now(),
+                }),
+              ])
+            );
+            await page.getByRole("button", { name: /^Subscribe to Pro plan, Pro monthly/ }).click();
+            await status(page).filter({ hasText: "You already have a subscription." }).waitFor();
+            assertEquals(await statusCode(page), "already_subscribed");
+            await subscriptionCard(page, subscriptionId).waitFor();
+            await page.locator("#plans-section").waitFor({ state: "hidden" });
+            assertEquals(await page.getByRole("button", { name: /^Subscribe/ }).count(), 0);
+            await screenshot(page, "13-already-subscribed");
+            assertEquals(await paddle.requests(), [], "refusals never reach Paddle");
+          } finally {
+            await setPriceStatus("active");
+            await withClient((db) =>
+              db.query("delete from public.subscriptions where subscription_id = $1", [
+                subscriptionId,
+              ])
+            );
           }
         },
       );
