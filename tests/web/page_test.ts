@@ -318,10 +318,11 @@ Deno.test({
             ["Pro plan", "Basic monthly", "$10.00 per month"],
             ["Pro plan", "Pro monthly", "$30.00 per month"],
           ]);
-          await page.getByRole("button", {
+          const subscribePro = page.getByRole("button", {
             name: "Subscribe to Pro plan, Pro monthly, $30.00 per month",
             exact: true,
-          }).waitFor();
+          });
+          assertEquals(await subscribePro.getAttribute("data-price-id"), PRO_PRICE);
           assertEquals(await page.getByRole("button", { name: /^Subscribe/ }).count(), 3);
           await screenshot(page, "04-plans");
           await paddle.clearRequests();
