@@ -72,10 +72,10 @@ export interface TestPage {
 
 export async function openPage(
   browser: Browser,
-  options: { width?: number; height?: number } = {},
+  options: { width?: number; height?: number; origin?: string } = {},
 ): Promise<TestPage> {
   const context = await browser.newContext({
-    baseURL: pageOrigin(),
+    baseURL: options.origin ?? pageOrigin(),
     viewport: { width: options.width ?? 900, height: options.height ?? 800 },
     locale: "en-US",
     timezoneId: "UTC",

@@ -6,7 +6,7 @@
  * docs/screenshot-signed-in.png.
  */
 import { assert, assertEquals, assertMatch } from "@std/assert";
-import type { Browser, Locator, Page } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { control, demoUser, stackInfo } from "../_stack.ts";
 import { applyEntities, randomPaddleId, withClient } from "../_db.ts";
 import { customerData, PLANS, subscriptionData } from "../../local/paddle_webhooks/payloads.ts";
@@ -15,125 +15,37 @@ import {
   launchChromium,
   openPage,
   paddle,
-  paddleOrigin,
   screenshot,
   type TestPage,
 } from "./_browser.ts";
+import {
+  BASIC_PRICE,
+  cardField,
+  cardItems,
+  DATE,
+  emailField,
+  IDS_OUTSIDE_DETAILS,
+  type InPage,
+  isFocused,
+  LIST_SETTLED,
+  manageButton,
+  PASSWORD,
+  passwordField,
+  portalPage,
+  PRO_PRICE,
+  SEAT_PRICE,
+  shownPlans,
+  shownSubscriptionIds,
+  signIn,
+  signInAndWait,
+  signInButton,
+  status,
+  statusCode,
+  subscriptionButton,
+  subscriptionCard,
+  tryAgainButton,
+} from "./_page.ts";
 
-const PASSWORD = "demo-password";
-
-function emailField(page: Page) {
-  return page.getByLabel("Email", { exact: true });
-}
-function passwordField(page: Page) {
-  return page.getByLabel("Password", { exact: true });
-}
-function signInButton(page: Page) {
-  return page.getByRole("button", { name: "Sign in", exact: true });
-}
-function manageButton(page: Page) {
-  return page.getByRole("button", { name: "Manage subscription", exact: true });
-}
-function status(page: Page) {
-  return page.getByRole("status");
-}
-function tryAgainButton(page: Page) {
-  return page.getByRole("button", { name: "Try again", exact: true });
-}
-function subscriptionCard(page: Page, subscriptionId: string) {
-  return page.locator(`article[data-subscription-id="${subscriptionId}"]`);
-}
-function subscriptionButton(page: Page, label: string, subscriptionId: string) {
-  return subscriptionCard(page, subscriptionId).getByRole("button", { name: label });
-}
-
-async function signIn(page: Page, email: string, password = PASSWORD): Promise<void> {
-  await page.goto("/");
-  await emailField(page).fill(email);
-  await passwordField(page).fill(password);
-  await signInButton(page).click();
-}
-
-async function signInAndWait(page: Page, email: string): Promise<void> {
-  await signIn(page, email);
-  await manageButton(page).waitFor({ state: "visible" });
-  await page.getByText(email, { exact: true }).waitFor();
-  // The list has loaded (or said there is nothing) once its message is no longer "Loading".
-  await page.waitForFunction(LIST_SETTLED);
-}
-
-/** Waits for the simulator's portal page and returns what it shows. */
-async function portalPage(page: Page) {
-  await page.waitForURL((url) => url.origin === paddleOrigin(), { timeout: 20_000 });
-  const portal = page.locator("main#portal");
-  await portal.waitFor();
-  return {
-    customerId: await portal.getAttribute("data-customer-id"),
-    action: await portal.getAttribute("data-action"),
-    subscriptionId: await portal.getAttribute("data-subscription-id"),
-  };
-}
-
-const PRO_PRICE = "pri_01jdemopricepro00000000000";
-const BASIC_PRICE = "pri_01jdemopricebasic000000000";
-const SEAT_PRICE = "pri_01jdemopriceseats000000000";
-
-/** [product, price, amount] of every price offered under "Choose a plan", in page order. */
-async function shownPlans(page: Page): Promise<string[][]> {
-  const rows = await page.locator("#plans .plan-price").all();
-  return await Promise.all(rows.map(async (row) => {
-    const plan = row.locator("xpath=ancestor::article[1]");
-    return [
-      (await plan.getByRole("heading", { level: 3 }).textContent()) ?? "",
-      (await row.locator(".plan-price-name").textContent()) ?? "",
-      (await row.locator(".plan-price-amount").textContent()) ?? "",
-    ];
-  }));
-}
-
-/** The text of a plan card's field (`data-field`), as shown. */
-async function cardField(card: Locator, field: string): Promise<string | null> {
-  const row = card.locator(`.details [data-field="${field}"] dd`);
-  return (await row.count()) === 0 ? null : await row.textContent();
-}
-
-/** What a plan card lists: [name, amount] per item. */
-async function cardItems(card: Locator): Promise<string[][]> {
-  const items = await card.locator(".item").all();
-  return await Promise.all(items.map(async (item) => [
-    (await item.locator(".item-name").textContent()) ?? "",
-    (await item.locator(".item-amount").textContent()) ?? "",
-  ]));
-}
-
-const DATE = new Intl.DateTimeFormat("en-US", { dateStyle: "medium", timeZone: "UTC" });
-
-/** Paddle ids visible in a card outside its "Details for support" disclosure. */
-const IDS_OUTSIDE_DETAILS = (article: InPage) => {
-  const copy = article.cloneNode(true);
-  for (const details of copy.querySelectorAll("details")) details.remove();
-  return (copy.textContent.match(/\b(sub|ctm|pri|pro)_[a-z0-9]+/g) ?? []) as string[];
-};
-
-async function shownSubscriptionIds(page: Page): Promise<string[]> {
-  const articles = await page.locator("article[data-subscription-id]").all();
-  const ids = await Promise.all(articles.map((a) => a.getAttribute("data-subscription-id")));
-  return ids.map(String).sort();
-}
-
-// Functions that run in the page reach the DOM through `globalThis`: this program has no DOM
-// types (adding them would clash with Deno's in every module type-checked beside it). They are
-// functions, not strings: the page's CSP forbids eval, and strings would need it.
-// deno-lint-ignore no-explicit-any
-type InPage = any;
-
-const LIST_SETTLED = () => {
-  const doc = (globalThis as InPage).document;
-  const message = doc.getElementById("subscriptions-message");
-  const text = message?.textContent ?? "";
-  return text !== "" && !text.startsWith("Loading") &&
-    !message.parentElement.hasAttribute("aria-busy");
-};
 const PORTAL_BUTTONS_ENABLED = () => {
   const doc = (globalThis as InPage).document;
   const buttons = [...doc.querySelectorAll("button[data-portal-target]")];
@@ -171,14 +83,6 @@ const CONFIG_MODULE = async () => {
 
 const TWO_PRICES_OFFERED = () =>
   (globalThis as InPage).document.querySelectorAll("#plans .plan-price").length === 2;
-
-async function isFocused(locator: Locator): Promise<boolean> {
-  return await locator.evaluate((el: InPage) => el === el.ownerDocument.activeElement);
-}
-
-async function statusCode(page: Page): Promise<string | null> {
-  return await page.locator("#status").getAttribute("data-code");
-}
 
 Deno.test({
   name: "web page in Chromium",
