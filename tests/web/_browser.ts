@@ -6,7 +6,9 @@
  */
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { join } from "node:path";
+import { assertEquals } from "@std/assert";
 import { stackInfo } from "../_stack.ts";
+import { paddle } from "../_paddle.ts";
 
 export const CHROMIUM_PATH = Deno.env.get("CHROMIUM_PATH") ?? "/usr/bin/chromium";
 
@@ -92,6 +94,38 @@ export async function openPage(
 export async function screenshot(page: Page, name: string): Promise<void> {
   await Deno.mkdir(RESULTS_DIR, { recursive: true });
   await page.screenshot({ path: join(RESULTS_DIR, `${name}.png`), fullPage: true });
+}
+
+/**
+ * A test step that runs `body` in a fresh browser context (no session, no storage), expects no
+ * uncaught error in the page, screenshots a failure to test-results/web/, and resets the
+ * simulator's faults afterwards.
+ */
+export function pageSteps(
+  t: Deno.TestContext,
+  browser: Browser,
+  defaults: { origin?: string } = {},
+) {
+  return (
+    name: string,
+    body: (tp: TestPage) => Promise<void>,
+    size?: { width: number },
+  ): Promise<boolean> =>
+    t.step(name, async () => {
+      const tp = await openPage(browser, { ...defaults, ...size });
+      try {
+        await body(tp);
+        assertEquals(tp.pageErrors.map((e) => e.message), [], "uncaught errors in the page");
+      } catch (error) {
+        await screenshot(tp.page, `FAILED-${name.replace(/\W+/g, "-").slice(0, 60)}`).catch(
+          () => {},
+        );
+        throw error;
+      } finally {
+        await tp.close();
+        await paddle.clearFaults();
+      }
+    });
 }
 
 export { paddle, type RecordedRequest } from "../_paddle.ts";

@@ -13,10 +13,9 @@ import { customerData, PLANS, subscriptionData } from "../../local/paddle_webhoo
 import {
   DOCS_SCREENSHOT,
   launchChromium,
-  openPage,
   paddle,
+  pageSteps,
   screenshot,
-  type TestPage,
 } from "./_browser.ts";
 import {
   BASIC_PRICE,
@@ -92,22 +91,7 @@ Deno.test({
   async fn(t) {
     await paddle.clearFaults();
     const browser: Browser = await launchChromium();
-    const step = (name: string, body: (tp: TestPage) => Promise<void>, size?: { width: number }) =>
-      t.step(name, async () => {
-        const tp = await openPage(browser, size);
-        try {
-          await body(tp);
-          assertEquals(tp.pageErrors.map((e) => e.message), [], "uncaught errors in the page");
-        } catch (error) {
-          await screenshot(tp.page, `FAILED-${name.replace(/\W+/g, "-").slice(0, 60)}`).catch(
-            () => {},
-          );
-          throw error;
-        } finally {
-          await tp.close();
-          await paddle.clearFaults();
-        }
-      });
+    const step = pageSteps(t, browser);
 
     try {
       await step(
