@@ -163,6 +163,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       apiKey: PADDLE_SIMULATOR_API_KEY,
       // The account the seeded mirror holds, so the simulator and the database agree.
       entities: paddleAccount.entities,
+      // What a sale notifies reaches the stack's own webhook, signed with its secret, as a
+      // Paddle notification destination would.
+      webhook: { url: `${apiUrl}/functions/v1/paddle-webhook`, secret: keys.webhookSecret },
+      // A checkout paid outside the payment-link page returns the buyer to the app.
+      checkoutReturnUrl: `${apiUrl}/?checkout=complete`,
     });
     for (const reason of paddleAccount.skipped) {
       console.warn(`Paddle simulator: mirrored subscription left out: ${reason}`);
@@ -188,6 +193,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       PADDLE_API_KEY: PADDLE_SIMULATOR_API_KEY,
       PADDLE_API_URL: paddle.url,
       PADDLE_WEBHOOK_SECRETS: keys.webhookSecret,
+      // The payment-link page the gateway serves (web/checkout.html); Paddle appends _ptxn.
+      PADDLE_CHECKOUT_URL: `${apiUrl}/checkout.html`,
     };
     if (options.readEnvFiles) {
       // Empty values (a copied .env.example) mean "not set", not "set to nothing".

@@ -5,7 +5,11 @@
  *   (so a dev stack and a test stack never share a file), replacing the deployment's own
  *   `web/config.js`, and pointing the page at the locally built supabase-js instead of the CDN;
  * - `/vendor/supabase-js.mjs`: a browser ES module bundle of the npm `@supabase/supabase-js`
- *   pinned in import_map.json, so local runs and tests never need the internet.
+ *   pinned in import_map.json, so local runs and tests never need the internet;
+ * - `/checkout.html`: web/checkout.html as it ships, with the Paddle simulator's origin added to
+ *   its script-src, because the generated config points `PADDLE_JS_URL` at the simulator's
+ *   Paddle.js stand-in (a deployment loads Paddle.js from cdn.paddle.com, which the page's own
+ *   policy already allows).
  *
  * The bundle is built with `deno bundle --platform=browser` on its first request (not at stack
  * start, which must stay fast) and cached in `.local/vendor/` keyed by version, so every later
@@ -93,15 +97,37 @@ function javascript(body: string | Uint8Array, status = 200, cache = "no-cache")
   });
 }
 
+/** A sandbox client-side token for the Paddle.js stand-in (it checks only the `test_` prefix). */
+export const LOCAL_PADDLE_CLIENT_TOKEN = "test_localsimulator0000000000";
+
 /** The generated `/config.js`: the same exports a deployment's `web/config.js` has. */
-export function configModule(info: Pick<StackInfo, "apiUrl" | "anonKey">): string {
+export function configModule(
+  info: Pick<StackInfo, "apiUrl" | "anonKey"> & { paddle: Pick<StackInfo["paddle"], "apiUrl"> },
+): string {
   return [
     "// Written by the local stack for this run only (see local/web_config.ts).",
     `export const SUPABASE_URL = ${JSON.stringify(info.apiUrl)};`,
     `export const SUPABASE_ANON_KEY = ${JSON.stringify(info.anonKey)};`,
     `export const SUPABASE_JS_URL = ${JSON.stringify(SUPABASE_JS_PATH)};`,
+    `export const PADDLE_CLIENT_TOKEN = ${JSON.stringify(LOCAL_PADDLE_CLIENT_TOKEN)};`,
+    `export const PADDLE_ENVIRONMENT = "sandbox";`,
+    `export const PADDLE_JS_URL = ${JSON.stringify(`${info.paddle.apiUrl}/paddle.js`)};`,
     "",
   ].join("\n");
+}
+
+/** The script-src web/checkout.html ships with; the local copy adds the simulator to it. */
+export const CHECKOUT_SCRIPT_SRC = "script-src 'self' https://cdn.paddle.com";
+
+/** web/checkout.html with `origin` allowed to serve scripts; throws if the policy has moved. */
+export function checkoutPageFor(html: string, origin: string): string {
+  const count = html.split(CHECKOUT_SCRIPT_SRC).length - 1;
+  if (count !== 1) {
+    throw new Error(
+      `web/checkout.html must hold "${CHECKOUT_SCRIPT_SRC}" exactly once (found ${count})`,
+    );
+  }
+  return html.replace(CHECKOUT_SCRIPT_SRC, `${CHECKOUT_SCRIPT_SRC} ${origin}`);
 }
 
 export function webRoutes(
@@ -116,6 +142,17 @@ export function webRoutes(
   let bundle: Promise<Uint8Array> | undefined;
   return {
     "/config.js": async () => javascript(await Deno.readFile(configFile), 200, "no-store"),
+    // Read per request, so `deno task dev` shows edits to the page at once.
+    "/checkout.html": async () => {
+      const html = await Deno.readTextFile(join(PROJECT_ROOT, "web", "checkout.html"));
+      return new Response(checkoutPageFor(html, new URL(info.paddle.apiUrl).origin), {
+        headers: {
+          "content-type": "text/html; charset=utf-8",
+          "cache-control": "no-cache",
+          "x-content-type-options": "nosniff",
+        },
+      });
+    },
     [SUPABASE_JS_PATH]: async () => {
       bundle ??= buildSupabaseJsBundle().then((path) => Deno.readFile(path));
       try {

@@ -4,6 +4,7 @@
  */
 import { assertEquals } from "@std/assert";
 import { withClient } from "./_db.ts";
+import { newBuyer } from "./_sales.ts";
 import { userToken } from "./_tokens.ts";
 import { buildScenario } from "../local/paddle_webhooks/scenarios.ts";
 import { deliverEvent, paddleSignature } from "../local/paddle_webhooks/sign.ts";
@@ -22,15 +23,7 @@ const webhookUrl = () => `${stackInfo().apiUrl}/functions/v1/paddle-webhook`;
 
 /** A confirmed user who has never checked out, and an access token for them. */
 async function newUser(): Promise<{ userId: string; email: string; token: string }> {
-  const userId = crypto.randomUUID();
-  const email = `buyer-${userId.slice(0, 8)}@example.com`;
-  await withClient((db) =>
-    db.query(
-      `insert into auth.users (id, aud, role, email, email_confirmed_at)
-       values ($1, 'authenticated', 'authenticated', $2, now())`,
-      [userId, email],
-    )
-  );
+  const { userId, email } = await newBuyer();
   const token = await userToken(userId, { email });
   return { userId, email, token };
 }

@@ -26,3 +26,22 @@ export const SUPABASE_ANON_KEY = "your-anon-or-publishable-key";
 // catalog (the checkout function sells the same set: keep this in step with its
 // PADDLE_CHECKOUT_PRICE_IDS).
 // export const CHECKOUT_PRICE_IDS = ["pri_01h0000000000000000000000a"];
+
+// The payment-link page (checkout.html). In Paddle → Checkout → Checkout settings, set the
+// default payment link to https://<your site>/checkout.html, add your domain to the approved
+// domains, and create a client-side token (Developer tools → Authentication).
+// The checkout function's PADDLE_CHECKOUT_URL should point at the same page.
+
+// Your client-side token: test_... for sandbox, live_... for production. It is public.
+export const PADDLE_CLIENT_TOKEN = "test_your_client_side_token";
+
+// "sandbox" or "production": must match the token and the API key the functions use.
+export const PADDLE_ENVIRONMENT = "sandbox";
+
+// Optional. Where Paddle.js loads from; another host must also be added to checkout.html's
+// script-src.
+// export const PADDLE_JS_URL = "https://cdn.paddle.com/paddle/v2/paddle.js";
+
+// Optional. Where the buyer lands after paying (resolved against checkout.html). The billing
+// page shows "Setting up your subscription…" for ?checkout=complete until the webhooks land.
+// export const CHECKOUT_SUCCESS_URL = "./?checkout=complete";

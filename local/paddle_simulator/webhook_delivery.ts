@@ -62,6 +62,7 @@ export class WebhookDeliveries {
   readonly #queue: Queued[] = [];
   readonly #stopping = new AbortController();
   #held = false;
+  #lastOccurredMs = 0;
   #worker: Promise<void> | undefined;
 
   constructor(options: WebhookDeliveryOptions = {}) {
@@ -71,7 +72,10 @@ export class WebhookDeliveries {
 
   /** Records an event that happened now and delivers it when its turn comes. */
   emit(eventType: string, data: unknown): DeliveryRecord {
-    const event = paddleEvent(eventType, data, Date.now());
+    // Events of one sale happen in order: never two in one millisecond, so a receiver that keeps
+    // the newest by occurred_at (then event id) sees `subscription.activated` after `created`.
+    this.#lastOccurredMs = Math.max(Date.now(), this.#lastOccurredMs + 1);
+    const event = paddleEvent(eventType, data, this.#lastOccurredMs);
     const entityId = (data as { id?: unknown } | null)?.id;
     const record: DeliveryRecord = {
       event_id: event.event_id,

@@ -62,6 +62,8 @@ Deno.test("webhooks: each event is Paddle's notification JSON, signed so the SDK
       ["customer.updated", second.id, "delivered", 1, 200],
     ]);
     assertEquals(list.map((d) => d.event_id), events.map((e) => e.event_id));
+    assert(events[0].occurred_at < events[1].occurred_at, "occurred_at strictly increases");
+    assert(events[0].event_id < events[1].event_id, "event ids sort by time");
     await deliveries.stop();
   });
 });

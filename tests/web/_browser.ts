@@ -129,3 +129,33 @@ export function pageSteps(
 }
 
 export { paddle, type RecordedRequest } from "../_paddle.ts";
+
+/**
+ * A `t.step` with a fresh page: it fails on uncaught page errors and leaves a screenshot in
+ * test-results/web/ when it fails.
+ */
+export function browserStep(
+  t: Deno.TestContext,
+  browser: Browser,
+  name: string,
+  body: (tp: TestPage) => Promise<void>,
+  options: { width?: number; afterEach?: () => Promise<void> } = {},
+): Promise<boolean> {
+  return t.step(name, async () => {
+    const tp = await openPage(browser, options);
+    try {
+      await body(tp);
+      if (tp.pageErrors.length > 0) {
+        throw new Error(`uncaught errors in the page: ${tp.pageErrors.map((e) => e.message)}`);
+      }
+    } catch (error) {
+      await screenshot(tp.page, `FAILED-${name.replace(/\W+/g, "-").slice(0, 60)}`).catch(
+        () => {},
+      );
+      throw error;
+    } finally {
+      await tp.close();
+      await options.afterEach?.();
+    }
+  });
+}

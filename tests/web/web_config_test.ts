@@ -7,13 +7,13 @@ import { stackInfo } from "../_stack.ts";
 import { configModule, pinnedSupabaseJsVersion, SUPABASE_JS_PATH } from "../../local/web_config.ts";
 
 Deno.test("/config.js: this stack's URL and key, and the local supabase-js", async () => {
-  const { apiUrl, anonKey } = stackInfo();
+  const { apiUrl, anonKey, paddle } = stackInfo();
   const res = await fetch(`${apiUrl}/config.js`);
   assertEquals(res.status, 200);
   assertMatch(res.headers.get("content-type") ?? "", /^text\/javascript/);
   assertEquals(res.headers.get("cache-control"), "no-store");
   const text = await res.text();
-  assertEquals(text, configModule({ apiUrl, anonKey }));
+  assertEquals(text, configModule({ apiUrl, anonKey, paddle }));
   assertStringIncludes(text, `export const SUPABASE_URL = ${JSON.stringify(apiUrl)};`);
   assertStringIncludes(text, `export const SUPABASE_ANON_KEY = ${JSON.stringify(anonKey)};`);
   assertStringIncludes(text, `export const SUPABASE_JS_URL = "${SUPABASE_JS_PATH}";`);

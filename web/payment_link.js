@@ -1,0 +1,187 @@
+// @ts-check
+/**
+ * The payment-link page (checkout.html). The checkout function asks Paddle for a transaction
+ * whose `checkout.url` is this page plus `?_ptxn=txn_...`; this page loads Paddle.js and
+ * initializes it, and Paddle.js opens the checkout for `_ptxn` by itself, as it does on any
+ * payment link. After payment Paddle.js goes to the success URL (the billing page by default).
+ *
+ * Configuration comes from `./config.js` (see config.example.js): `PADDLE_CLIENT_TOKEN`,
+ * `PADDLE_ENVIRONMENT` (sandbox | production), optional `PADDLE_JS_URL` and
+ * `CHECKOUT_SUCCESS_URL`. The local stack serves a config that points at its Paddle.js stand-in.
+ */
+
+export const DEFAULT_PADDLE_JS_URL = "https://cdn.paddle.com/paddle/v2/paddle.js";
+export const DEFAULT_SUCCESS_URL = "./?checkout=complete";
+const TRANSACTION_ID = /^txn_[a-z\d]{26}$/;
+
+/**
+ * @typedef {{ token: string, environment: "sandbox" | "production", paddleJsUrl: string,
+ *   successUrl: string }} CheckoutConfig
+ * @typedef {{ name?: string, data?: { transaction_id?: string } }} PaddleEvent
+ * @typedef {{
+ *   Environment: { set(environment: string): void },
+ *   Initialize(options: { token: string, eventCallback?: (event: PaddleEvent) => void,
+ *     checkout?: { settings?: { successUrl?: string } } }): void,
+ *   Checkout: { open(options: { transactionId: string }): void },
+ * }} PaddleGlobal
+ * The few DOM parts this page touches, typed here because `deno check` checks the page with
+ * Deno's types (no DOM library) alongside the server code.
+ * @typedef {{ textContent: string | null, dataset: Record<string, string | undefined> }} PageElement
+ * @typedef {{ src: string, onload: (() => void) | null, onerror: (() => void) | null }} ScriptElement
+ * @typedef {{ getElementById(id: string): PageElement | null,
+ *   createElement(tag: "script"): ScriptElement, head: { append(node: ScriptElement): void } }} PageDocument
+ */
+
+/**
+ * Checks config.js's exports; the message says what to fix.
+ * @param {Record<string, unknown>} module
+ * @param {string} pageUrl
+ * @returns {{ config: CheckoutConfig } | { error: string }}
+ */
+export function readCheckoutConfig(module, pageUrl) {
+  const token = module.PADDLE_CLIENT_TOKEN;
+  const environment = module.PADDLE_ENVIRONMENT ?? "production";
+  if (environment !== "sandbox" && environment !== "production") {
+    return { error: 'config.js: PADDLE_ENVIRONMENT must be "sandbox" or "production".' };
+  }
+  const prefix = environment === "sandbox" ? "test_" : "live_";
+  if (typeof token !== "string" || !token.startsWith(prefix)) {
+    return {
+      error: `config.js: PADDLE_CLIENT_TOKEN must be your Paddle client-side token ` +
+        `(for ${environment} it starts with ${prefix}).`,
+    };
+  }
+  const paddleJsUrl = absoluteUrl(module.PADDLE_JS_URL ?? DEFAULT_PADDLE_JS_URL, pageUrl);
+  if (!paddleJsUrl) return { error: "config.js: PADDLE_JS_URL must be an http(s) URL." };
+  const successUrl = absoluteUrl(module.CHECKOUT_SUCCESS_URL ?? DEFAULT_SUCCESS_URL, pageUrl);
+  if (!successUrl) return { error: "config.js: CHECKOUT_SUCCESS_URL must be an http(s) URL." };
+  return { config: { token, environment, paddleJsUrl, successUrl } };
+}
+
+/**
+ * The transaction this link is for, or why there is none.
+ * @param {string} search the page's `location.search`
+ * @returns {{ transactionId: string } | { error: string }}
+ */
+export function transactionFromQuery(search) {
+  const value = new URLSearchParams(search).get("_ptxn");
+  if (value === null || value === "") {
+    return {
+      error: "This checkout link is incomplete: it names no transaction. " +
+        "Go back and choose your plan again.",
+    };
+  }
+  if (!TRANSACTION_ID.test(value)) {
+    return {
+      error: "This checkout link is not valid. Go back and choose your plan again.",
+    };
+  }
+  return { transactionId: value };
+}
+
+/**
+ * @param {unknown} value
+ * @param {string} base
+ * @returns {string | null}
+ */
+function absoluteUrl(value, base) {
+  if (typeof value !== "string" || value === "") return null;
+  try {
+    const url = new URL(value, base);
+    return url.protocol === "https:" || url.protocol === "http:" ? url.href : null;
+  } catch {
+    return null;
+  }
+}
+
+/** @returns {PageDocument} */
+function pageDocument() {
+  return /** @type {PageDocument} */ (/** @type {Record<string, unknown>} */ (globalThis).document);
+}
+
+/**
+ * @param {string} url
+ * @returns {Promise<void>}
+ */
+function loadClassicScript(url) {
+  return new Promise((resolve, reject) => {
+    const script = pageDocument().createElement("script");
+    script.src = url;
+    script.onload = () => resolve();
+    script.onerror = () => reject(new Error(`could not load ${url}`));
+    pageDocument().head.append(script);
+  });
+}
+
+/**
+ * @param {string} text
+ * @param {"progress" | "error" | "success"} [tone]
+ */
+function show(text, tone) {
+  const status = /** @type {PageElement} */ (pageDocument().getElementById("status"));
+  const statusText = /** @type {PageElement} */ (pageDocument().getElementById("status-text"));
+  statusText.textContent = text;
+  if (tone) status.dataset.tone = tone;
+  else delete status.dataset.tone;
+}
+
+async function main() {
+  const link = transactionFromQuery(location.search);
+  if ("error" in link) return show(link.error, "error");
+
+  /** @type {Record<string, unknown>} */
+  let module;
+  try {
+    // A computed specifier: config.js is per deployment and absent from the repository.
+    module = await import(new URL("./config.js", import.meta.url).href);
+  } catch {
+    return show(
+      "Checkout is not configured on this site: config.js could not be loaded.",
+      "error",
+    );
+  }
+  const read = readCheckoutConfig(module, location.href);
+  if ("error" in read) {
+    return show(`Checkout is not configured on this site. ${read.error}`, "error");
+  }
+  const { config } = read;
+
+  show("Opening the secure checkout…", "progress");
+  try {
+    await loadClassicScript(config.paddleJsUrl);
+  } catch {
+    return show(
+      "The secure checkout could not be loaded. Check your connection and reload the page.",
+      "error",
+    );
+  }
+  const Paddle = /** @type {PaddleGlobal | undefined} */ (
+    /** @type {Record<string, unknown>} */ (globalThis).Paddle
+  );
+  if (!Paddle) return show("The secure checkout could not be started. Reload the page.", "error");
+
+  try {
+    if (config.environment === "sandbox") Paddle.Environment.set("sandbox");
+    // Paddle.js opens the checkout for ?_ptxn= itself once initialized.
+    Paddle.Initialize({
+      token: config.token,
+      checkout: { settings: { successUrl: config.successUrl } },
+      eventCallback: (event) => {
+        if (event.data?.transaction_id && event.data.transaction_id !== link.transactionId) {
+          return;
+        }
+        if (event.name === "checkout.loaded") show("Complete your payment in the checkout.");
+        if (event.name === "checkout.completed") {
+          show("Payment received. Taking you back…", "success");
+        }
+        if (event.name === "checkout.closed") {
+          show("The checkout was closed before payment. Reload the page to open it again.");
+        }
+      },
+    });
+  } catch {
+    show("The secure checkout could not be started. Reload the page.", "error");
+  }
+}
+
+if ("document" in globalThis) main();
