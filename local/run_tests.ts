@@ -29,6 +29,13 @@ const stack = await startStack(throwawayStackOptions(stateDir, {
       "customer-portal-default-limit",
       "index.ts",
     ),
+    "checkout-default-limit": join(
+      PROJECT_ROOT,
+      "tests",
+      "functions",
+      "checkout-default-limit",
+      "index.ts",
+    ),
   },
 }));
 console.log(

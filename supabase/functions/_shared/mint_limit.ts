@@ -1,5 +1,5 @@
 /**
- * The per-user limit on minting Paddle sessions (portal sessions now, checkouts later).
+ * The per-user limit on minting Paddle sessions: portal sessions and checkouts, counted together.
  *
  * Paddle allows about 240 API requests a minute per IP and the functions share their egress, so
  * one account minting in a loop would push every user into `rate_limited`. The slots are counted

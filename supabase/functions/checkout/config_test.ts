@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { ConfigError, loadConfig } from "./config.ts";
+import { loadConfig } from "./config.ts";
+import { configProblem } from "../_shared/handler_test_support.ts";
 
 const BASE = {
   SUPABASE_URL: "http://127.0.0.1:54321",
@@ -12,13 +13,7 @@ const PRI_A = "pri_01hv8p0000000000000000000a";
 const PRI_B = "pri_01hv8p0000000000000000000b";
 
 function problem(env: Record<string, string | undefined>): string {
-  try {
-    loadConfig(env);
-  } catch (e) {
-    assert.ok(e instanceof ConfigError);
-    return e.message;
-  }
-  throw new Error("expected a ConfigError");
+  return configProblem(loadConfig, env);
 }
 
 Deno.test("the shared settings and checkout's defaults", () => {

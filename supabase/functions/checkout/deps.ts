@@ -6,13 +6,14 @@
  * on first use, and `warm()` loads them while the browser's preflight round trip is under way.
  */
 import { afterResponse, lazyFunction } from "../_shared/lazy.ts";
+import { lazyTokenVerifier, loadTokenVerifier } from "../_shared/lazy_token_verifier.ts";
 import { depsOrMisconfigured, frameDefaults, unreachable } from "../_shared/startup.ts";
 import { type CheckoutConfig, type Env, loadConfig } from "./config.ts";
 import type { CheckoutDeps } from "./handler.ts";
 
 /** Where the request path's factories come from; literal specifiers keep them in the deployed graph. */
 export const moduleLoaders = {
-  tokenVerifier: async () => (await import("../_shared/verify_user_token.ts")).createTokenVerifier,
+  tokenVerifier: loadTokenVerifier,
   checkoutPrepare: async () => (await import("./checkout_prepare.ts")).createCheckoutPrepare,
   customerLink: async () => (await import("./link_customer.ts")).createCustomerLink,
   paddleCheckout: async () => (await import("./paddle_checkout.ts")).createPaddleCheckout,
@@ -24,14 +25,7 @@ export function createDeps(
   config: CheckoutConfig,
   loaders: ModuleLoaders = moduleLoaders,
 ): CheckoutDeps {
-  const verifyToken = lazyFunction(async () =>
-    (await loaders.tokenVerifier())({
-      supabaseUrl: config.supabaseUrl,
-      jwks: config.jwks,
-      jwtSecret: config.jwtSecret,
-      issuer: config.jwtIssuer,
-    })
-  );
+  const verifyToken = lazyTokenVerifier(config, loaders.tokenVerifier);
   const prepareCheckout = lazyFunction(async () =>
     (await loaders.checkoutPrepare())({
       supabaseUrl: config.supabaseUrl,

@@ -8,19 +8,10 @@
  * for the email Auth has confirmed and linked (service role, the webhook's rule) before the
  * transaction exists; only the transaction's checkout URL goes back, and it is never logged.
  */
-import type { AllowedOrigins } from "../_shared/cors.ts";
-import { declaredTooLarge } from "../_shared/bounded_body.ts";
 import { jsonResponse, retryAfterHeaders } from "../_shared/json_response.ts";
 import type { PaddleCallFailure } from "../_shared/paddle_call.ts";
-import type { LogSink } from "../_shared/request_log.ts";
-import {
-  bearerToken,
-  framed,
-  type LogDetail,
-  type Outcome,
-  refuse,
-} from "../_shared/request_frame.ts";
-import type { VerifyToken } from "../_shared/verify_user_token.ts";
+import { type LogDetail, type Outcome, refuse } from "../_shared/request_frame.ts";
+import { type Caller, handleUserRequest, type UserRouteDeps } from "../_shared/user_route.ts";
 import type { PrepareCheckout } from "./checkout_prepare.ts";
 import type { LinkCustomer } from "./link_customer.ts";
 import type { CreateTransaction, FindOrCreateCustomer } from "./paddle_checkout.ts";
@@ -28,58 +19,27 @@ import { MAX_BODY_BYTES, readCheckoutRequest } from "./request_body.ts";
 
 export const FUNCTION_NAME = "checkout";
 
-export interface CheckoutDeps {
-  config: { allowedOrigins: AllowedOrigins };
-  /** Set when configuration failed at start; every request is then answered `misconfigured`. */
-  startupError?: string;
-  verifyToken: VerifyToken;
+export interface CheckoutDeps extends UserRouteDeps {
   prepareCheckout: PrepareCheckout;
   findOrCreateCustomer: FindOrCreateCustomer;
   linkCustomer: LinkCustomer;
   createTransaction: CreateTransaction;
-  /** Starts loading what a POST needs, in the background (see customer-portal's handler). */
-  warm?: () => void;
-  log: LogSink;
-  now: () => number;
-  requestId: () => string;
 }
 
 export function createHandler(deps: CheckoutDeps): (request: Request) => Promise<Response> {
   return (request) => handle(request, deps);
 }
 
-export async function handle(request: Request, deps: CheckoutDeps): Promise<Response> {
-  const response = await framed(
-    FUNCTION_NAME,
-    request,
-    deps,
-    (detail) => route(request, deps, detail),
-  );
-  if (request.method === "OPTIONS") deps.warm?.();
-  return response;
+export function handle(request: Request, deps: CheckoutDeps): Promise<Response> {
+  return handleUserRequest(FUNCTION_NAME, MAX_BODY_BYTES, request, deps, route);
 }
 
-async function route(request: Request, deps: CheckoutDeps, detail: LogDetail): Promise<Outcome> {
-  if (request.method === "OPTIONS") {
-    return { response: new Response(null, { status: 204 }), outcome: "preflight" };
-  }
-  if (request.method !== "POST") return refuse("method_not_allowed", { Allow: "POST, OPTIONS" });
-  if (deps.startupError !== undefined) return refuse("misconfigured");
-  deps.warm?.();
-  if (declaredTooLarge(request, MAX_BODY_BYTES)) return refuse("payload_too_large");
-
-  const token = bearerToken(request.headers.get("authorization"));
-  if (token === null) {
-    detail.auth_failure = "missing_token";
-    return refuse("not_authenticated");
-  }
-  const verified = await deps.verifyToken(token);
-  if (!verified.ok) {
-    detail.auth_failure = verified.reason;
-    return refuse("not_authenticated");
-  }
-  const userId = verified.userId;
-
+async function route(
+  request: Request,
+  deps: CheckoutDeps,
+  { token, userId }: Caller,
+  detail: LogDetail,
+): Promise<Outcome> {
   const body = await readCheckoutRequest(request);
   if (!body.ok) return refuse(body.code);
   const { priceId, quantity } = body.value;

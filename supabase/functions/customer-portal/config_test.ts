@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { ConfigError, loadConfig } from "./config.ts";
+import { loadConfig } from "./config.ts";
+import { configProblem } from "../_shared/handler_test_support.ts";
 
 const BASE = {
   SUPABASE_URL: "http://127.0.0.1:54321",
@@ -9,13 +10,7 @@ const BASE = {
 };
 
 function problem(env: Record<string, string | undefined>): string {
-  try {
-    loadConfig(env);
-  } catch (e) {
-    assert.ok(e instanceof ConfigError);
-    return e.message;
-  }
-  throw new Error("expected a ConfigError");
+  return configProblem(loadConfig, env);
 }
 
 Deno.test("minimal configuration and its defaults", () => {

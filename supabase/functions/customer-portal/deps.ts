@@ -8,13 +8,14 @@
  * browser makes its round trip to send the POST. See docs/benchmarks.md for what that saves.
  */
 import { afterResponse, lazyFunction } from "../_shared/lazy.ts";
+import { lazyTokenVerifier, loadTokenVerifier } from "../_shared/lazy_token_verifier.ts";
 import { depsOrMisconfigured, frameDefaults, unreachable } from "../_shared/startup.ts";
 import { type Env, loadConfig, type PortalConfig } from "./config.ts";
 import type { PortalDeps } from "./handler.ts";
 
 /** Where the request path's factories come from; literal specifiers keep them in the deployed graph. */
 export const moduleLoaders = {
-  tokenVerifier: async () => (await import("../_shared/verify_user_token.ts")).createTokenVerifier,
+  tokenVerifier: loadTokenVerifier,
   customerLookup: async () => (await import("./customer_lookup.ts")).createCustomerLookup,
   paddlePortal: async () => (await import("./paddle_portal.ts")).createPaddlePortal,
 };
@@ -25,14 +26,7 @@ export function createDeps(
   config: PortalConfig,
   loaders: ModuleLoaders = moduleLoaders,
 ): PortalDeps {
-  const verifyToken = lazyFunction(async () =>
-    (await loaders.tokenVerifier())({
-      supabaseUrl: config.supabaseUrl,
-      jwks: config.jwks,
-      jwtSecret: config.jwtSecret,
-      issuer: config.jwtIssuer,
-    })
-  );
+  const verifyToken = lazyTokenVerifier(config, loaders.tokenVerifier);
   const lookupCustomer = lazyFunction(async () =>
     (await loaders.customerLookup())({
       supabaseUrl: config.supabaseUrl,

@@ -8,18 +8,9 @@
  * included, carries CORS headers so the browser can read the error, and an `X-Request-Id` that
  * matches the one JSON log line written for it.
  */
-import type { AllowedOrigins } from "../_shared/cors.ts";
-import { declaredTooLarge } from "../_shared/bounded_body.ts";
 import { jsonResponse, retryAfterHeaders } from "../_shared/json_response.ts";
-import type { LogSink } from "../_shared/request_log.ts";
-import {
-  bearerToken,
-  framed,
-  type LogDetail,
-  type Outcome,
-  refuse,
-} from "../_shared/request_frame.ts";
-import type { VerifyToken } from "../_shared/verify_user_token.ts";
+import { bearerToken, type LogDetail, type Outcome, refuse } from "../_shared/request_frame.ts";
+import { type Caller, handleUserRequest, type UserRouteDeps } from "../_shared/user_route.ts";
 import type { LookupCustomer } from "./customer_lookup.ts";
 import type { CreatePortalSession, PortalSession } from "./paddle_portal.ts";
 import { MAX_BODY_BYTES, type PortalRequest, readPortalRequest } from "./request_body.ts";
@@ -28,58 +19,25 @@ export { bearerToken };
 
 export const FUNCTION_NAME = "customer-portal";
 
-export interface PortalDeps {
-  config: { allowedOrigins: AllowedOrigins };
-  /** Set when configuration failed at start; every request is then answered `misconfigured`. */
-  startupError?: string;
-  verifyToken: VerifyToken;
+export interface PortalDeps extends UserRouteDeps {
   lookupCustomer: LookupCustomer;
   createPortalSession: CreatePortalSession;
-  /**
-   * Starts loading what a POST needs, in the background. Called once a preflight's answer is
-   * ready (so the load overlaps the browser's round trip) and when a POST arrives.
-   */
-  warm?: () => void;
-  log: LogSink;
-  now: () => number;
-  requestId: () => string;
 }
 
 export function createHandler(deps: PortalDeps): (request: Request) => Promise<Response> {
   return (request) => handle(request, deps);
 }
 
-export async function handle(request: Request, deps: PortalDeps): Promise<Response> {
-  const response = await framed(
-    FUNCTION_NAME,
-    request,
-    deps,
-    (detail) => route(request, deps, detail),
-  );
-  if (request.method === "OPTIONS") deps.warm?.();
-  return response;
+export function handle(request: Request, deps: PortalDeps): Promise<Response> {
+  return handleUserRequest(FUNCTION_NAME, MAX_BODY_BYTES, request, deps, route);
 }
 
-async function route(request: Request, deps: PortalDeps, detail: LogDetail): Promise<Outcome> {
-  if (request.method === "OPTIONS") {
-    return { response: new Response(null, { status: 204 }), outcome: "preflight" };
-  }
-  if (request.method !== "POST") return refuse("method_not_allowed", { Allow: "POST, OPTIONS" });
-  if (deps.startupError !== undefined) return refuse("misconfigured");
-  deps.warm?.();
-  if (declaredTooLarge(request, MAX_BODY_BYTES)) return refuse("payload_too_large");
-
-  const token = bearerToken(request.headers.get("authorization"));
-  if (token === null) {
-    detail.auth_failure = "missing_token";
-    return refuse("not_authenticated");
-  }
-  const verified = await deps.verifyToken(token);
-  if (!verified.ok) {
-    detail.auth_failure = verified.reason;
-    return refuse("not_authenticated");
-  }
-
+async function route(
+  request: Request,
+  deps: PortalDeps,
+  { token, userId }: Caller,
+  detail: LogDetail,
+): Promise<Outcome> {
   const body = await readPortalRequest(request);
   if (!body.ok) return refuse(body.code);
   const portalRequest = body.value;
@@ -88,7 +46,7 @@ async function route(request: Request, deps: PortalDeps, detail: LogDetail): Pro
     ? undefined
     : portalRequest.subscriptionId;
 
-  const lookup = await deps.lookupCustomer({ token, userId: verified.userId, subscriptionId });
+  const lookup = await deps.lookupCustomer({ token, userId, subscriptionId });
   if (!lookup.ok) {
     detail.db_error_code = lookup.dbErrorCode;
     return refuse(lookup.code);

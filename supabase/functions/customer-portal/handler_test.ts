@@ -3,7 +3,7 @@ import { bearerToken, createHandler, type PortalDeps } from "./handler.ts";
 import type { LookupInput, LookupResult } from "./customer_lookup.ts";
 import type { PortalSessionInput, PortalSessionResult } from "./paddle_portal.ts";
 import type { TokenVerification } from "../_shared/verify_user_token.ts";
-import { isSensitive } from "../_shared/request_log.ts";
+import { assertCommonHeaders, expectError } from "../_shared/handler_test_support.ts";
 
 const TOKEN = "eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ1In0.c2lnbmF0dXJl";
 const USER_ID = "6f1d2c3b-4a59-4e8f-9a7b-0c1d2e3f4a5b";
@@ -83,25 +83,6 @@ function post(body?: unknown, headers: Record<string, string> = {}): Request {
     headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json", ...headers },
     body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
   });
-}
-
-async function expectError(res: Response, status: number, code: string) {
-  assert.equal(res.status, status);
-  const body = await res.json();
-  assert.deepEqual(Object.keys(body), ["error"]);
-  assert.deepEqual(Object.keys(body.error).sort(), ["code", "message"]);
-  assert.equal(body.error.code, code);
-  assert.equal(typeof body.error.message, "string");
-  assert.equal(isSensitive(body.error.message), false);
-  assertCommonHeaders(res);
-}
-
-function assertCommonHeaders(res: Response) {
-  assert.equal(res.headers.get("access-control-allow-origin"), "*");
-  assert.match(res.headers.get("access-control-allow-headers") ?? "", /authorization/);
-  assert.match(res.headers.get("access-control-allow-headers") ?? "", /x-client-info/);
-  assert.match(res.headers.get("access-control-expose-headers") ?? "", /Retry-After/);
-  assert.match(res.headers.get("x-request-id") ?? "", /^req-\d+$/);
 }
 
 // --- success ---------------------------------------------------------------------------------
