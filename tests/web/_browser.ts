@@ -6,7 +6,6 @@
  */
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { join } from "node:path";
-import { assertEquals } from "@std/assert";
 import { stackInfo } from "../_stack.ts";
 import { paddle } from "../_paddle.ts";
 
@@ -97,9 +96,8 @@ export async function screenshot(page: Page, name: string): Promise<void> {
 }
 
 /**
- * A test step that runs `body` in a fresh browser context (no session, no storage), expects no
- * uncaught error in the page, screenshots a failure to test-results/web/, and resets the
- * simulator's faults afterwards.
+ * `browserStep` for a whole test: each step on a fresh page at `defaults.origin` (default
+ * `pageOrigin()`), optionally `size` wide, with the simulator's faults reset afterwards.
  */
 export function pageSteps(
   t: Deno.TestContext,
@@ -111,20 +109,10 @@ export function pageSteps(
     body: (tp: TestPage) => Promise<void>,
     size?: { width: number },
   ): Promise<boolean> =>
-    t.step(name, async () => {
-      const tp = await openPage(browser, { ...defaults, ...size });
-      try {
-        await body(tp);
-        assertEquals(tp.pageErrors.map((e) => e.message), [], "uncaught errors in the page");
-      } catch (error) {
-        await screenshot(tp.page, `FAILED-${name.replace(/\W+/g, "-").slice(0, 60)}`).catch(
-          () => {},
-        );
-        throw error;
-      } finally {
-        await tp.close();
-        await paddle.clearFaults();
-      }
+    browserStep(t, browser, name, body, {
+      ...defaults,
+      ...size,
+      afterEach: () => paddle.clearFaults(),
     });
 }
 
@@ -139,7 +127,7 @@ export function browserStep(
   browser: Browser,
   name: string,
   body: (tp: TestPage) => Promise<void>,
-  options: { width?: number; afterEach?: () => Promise<void> } = {},
+  options: { width?: number; origin?: string; afterEach?: () => Promise<void> } = {},
 ): Promise<boolean> {
   return t.step(name, async () => {
     const tp = await openPage(browser, options);

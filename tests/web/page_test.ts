@@ -10,13 +10,7 @@ import type { Browser } from "playwright-core";
 import { control, demoUser, stackInfo } from "../_stack.ts";
 import { applyEntities, randomPaddleId, withClient } from "../_db.ts";
 import { customerData, PLANS, subscriptionData } from "../../local/paddle_webhooks/payloads.ts";
-import {
-  DOCS_SCREENSHOT,
-  launchChromium,
-  paddle,
-  pageSteps,
-  screenshot,
-} from "./_browser.ts";
+import { DOCS_SCREENSHOT, launchChromium, paddle, pageSteps, screenshot } from "./_browser.ts";
 import {
   BASIC_PRICE,
   cardField,
