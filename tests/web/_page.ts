@@ -63,18 +63,44 @@ export const PRO_PRICE = "pri_01jdemopricepro00000000000";
 export const BASIC_PRICE = "pri_01jdemopricebasic000000000";
 export const SEAT_PRICE = "pri_01jdemopriceseats000000000";
 
-/** [product, price, amount] of every price offered under "Choose a plan", in page order. */
-export async function shownPlans(page: Page): Promise<string[][]> {
+/**
+ * [product, price, amount] of the prices offered under "Choose a plan", in page order; only
+ * those of `priceIds` when given (other tests add products to the shared mirror).
+ */
+export async function shownPlans(page: Page, priceIds?: string[]): Promise<string[][]> {
   const rows = await page.locator("#plans .plan-price").all();
-  return await Promise.all(rows.map(async (row) => {
+  const shown = await Promise.all(rows.map(async (row) => {
     const plan = row.locator("xpath=ancestor::article[1]");
-    return [
-      (await plan.getByRole("heading", { level: 3 }).textContent()) ?? "",
-      (await row.locator(".plan-price-name").textContent()) ?? "",
-      (await row.locator(".plan-price-amount").textContent()) ?? "",
-    ];
+    return {
+      priceId: (await row.getAttribute("data-price-id")) ?? "",
+      text: [
+        (await plan.getByRole("heading", { level: 3 }).textContent()) ?? "",
+        (await row.locator(".plan-price-name").textContent()) ?? "",
+        (await row.locator(".plan-price-amount").textContent()) ?? "",
+      ],
+    };
   }));
+  return shown.filter((row) => !priceIds || priceIds.includes(row.priceId)).map((row) => row.text);
 }
+
+/** The price ids the plans offer, sorted. */
+export async function offeredPriceIds(page: Page): Promise<string[]> {
+  const buttons = await page.locator("#plans button[data-price-id]").all();
+  return (await Promise.all(buttons.map((b) => b.getAttribute("data-price-id")))).map(String)
+    .sort();
+}
+
+/** What the mirror has for sale: active recurring prices of active products, sorted. */
+export const FOR_SALE_SQL = `select p.price_id from public.prices p
+  join public.products pr on pr.product_id = p.product_id
+  where p.status = 'active' and pr.status = 'active' and p.billing_cycle_interval is not null
+  order by p.price_id collate "C"`;
+
+export const SEED_PRICES = [
+  "pri_01jdemopriceseats000000000",
+  "pri_01jdemopricebasic000000000",
+  "pri_01jdemopricepro00000000000",
+];
 
 /** The text of a plan card's field (`data-field`), as shown. */
 export async function cardField(card: Locator, field: string): Promise<string | null> {

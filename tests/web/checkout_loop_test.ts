@@ -20,6 +20,7 @@ import {
   manageButton,
   PASSWORD,
   portalPage,
+  PRO_PRICE,
   status,
   subscriptionCard,
 } from "./_page.ts";
@@ -76,7 +77,7 @@ async function signInHere(page: Page, email: string): Promise<void> {
 /** Subscribe to Pro monthly, then pay on the payment-link page; returns the transaction id. */
 async function subscribeAndPay(page: Page): Promise<string> {
   await page.getByRole("heading", { name: "Choose a plan" }).waitFor();
-  await page.getByRole("button", { name: /^Subscribe to Pro plan, Pro monthly/ }).click();
+  await page.locator(`#plans button[data-price-id="${PRO_PRICE}"]`).click();
   await page.waitForURL((url) => url.pathname.endsWith("/checkout.html"), { timeout: 20_000 });
   const transactionId = new URL(page.url()).searchParams.get("_ptxn") ?? "";
   assertMatch(transactionId, /^txn_[a-z0-9]{26}$/);
