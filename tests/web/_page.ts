@@ -96,6 +96,8 @@ export const FOR_SALE_SQL = `select p.price_id from public.prices p
   where p.status = 'active' and pr.status = 'active' and p.billing_cycle_interval is not null
   order by p.price_id collate "C"`;
 
+export const SEAT_PRODUCT = "pro_01jdemoaddonseats000000000";
+
 export const SEED_PRICES = [
   "pri_01jdemopriceseats000000000",
   "pri_01jdemopricebasic000000000",

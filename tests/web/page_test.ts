@@ -29,6 +29,7 @@ import {
   portalPage,
   PRO_PRICE,
   SEAT_PRICE,
+  SEAT_PRODUCT,
   SEED_PRICES,
   shownPlans,
   shownSubscriptionIds,
@@ -344,19 +345,24 @@ Deno.test({
           const bob = demoUser("bob@example.com");
           assert(bob.customerId, "bob has a customer and no subscription");
           const subscriptionId = randomPaddleId("sub");
-          const setPriceStatus = (value: string) =>
-            withClient((db) =>
-              db.query("update public.prices set status = $2 where price_id = $1", [
+          // Basic's price and the whole "Extra seats" product stop being sold meanwhile.
+          const setCatalogStatus = (value: string) =>
+            withClient(async (db) => {
+              await db.query("update public.prices set status = $2 where price_id = $1", [
                 BASIC_PRICE,
                 value,
-              ])
-            );
+              ]);
+              await db.query("update public.products set status = $2 where product_id = $1", [
+                SEAT_PRODUCT,
+                value,
+              ]);
+            });
           await signInAndWait(page, bob.email);
           await page.getByRole("heading", { name: "Choose a plan" }).waitFor();
           await paddle.clearRequests();
           try {
-            // The page still offers Basic; the catalog stopped selling it meanwhile.
-            await setPriceStatus("archived");
+            // The page still offers them; the catalog stopped selling them meanwhile.
+            await setCatalogStatus("archived");
             await page.locator(`#plans button[data-price-id="${BASIC_PRICE}"]`).click();
             await status(page).filter({ hasText: "That plan is no longer for sale." }).waitFor();
             assertEquals(await statusCode(page), "price_not_found");
@@ -364,9 +370,8 @@ Deno.test({
               state: "detached",
             });
             assertEquals(await shownPlans(page, SEED_PRICES), [
-              ["Extra seats", "Extra seat", "$5.00 per month"],
               ["Pro plan", "Pro monthly", "$30.00 per month"],
-            ]);
+            ], "an archived price, and every price of an archived product, are gone");
             await screenshot(page, "12-price-not-for-sale");
 
             // Bob subscribed in another tab: the mirror has it, this page does not yet.
@@ -390,7 +395,7 @@ Deno.test({
             await screenshot(page, "13-already-subscribed");
             assertEquals(await paddle.requests(), [], "refusals never reach Paddle");
           } finally {
-            await setPriceStatus("active");
+            await setCatalogStatus("active");
             await withClient((db) =>
               db.query("delete from public.subscriptions where subscription_id = $1", [
                 subscriptionId,
