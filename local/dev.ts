@@ -52,7 +52,8 @@ Local stack ready in ${
   Web page        ${info.apiUrl}/
   API (gateway)   ${info.apiUrl}   (/rest/v1, /auth/v1, /functions/v1/{${info.functions.join(",")}})
   Database        ${info.dbUrl}
-  Paddle (sim.)   ${info.paddle.apiUrl}   (/__requests, /__faults)
+  Paddle (sim.)   ${info.paddle.apiUrl}   (/__requests, /__faults, /__webhooks)
+  Payment link    ${info.apiUrl}/checkout.html?_ptxn=txn_…   (webhooks to /functions/v1/paddle-webhook)
   Stack details   ${join(".local", "stack.json")}
   Anon key        ${info.anonKey}
 
