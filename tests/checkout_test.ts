@@ -117,6 +117,8 @@ Deno.test("a first purchase: customer created in Paddle, linked in the mirror, t
   assertEquals(t.status, "ready");
   assertEquals(t.items.map((i) => [i.price.id, i.quantity]), [[SEATS, 3]]);
   assertEquals(t.checkout.url, answer.body.url);
+  // The stack sets PADDLE_CHECKOUT_URL to the payment-link page it serves.
+  assertEquals(answer.body.url, `${stackInfo().apiUrl}/checkout.html?_ptxn=${t.id}`);
 
   // Steady state: the linked customer, one Paddle call, no second customer.
   await resetPaddle();
@@ -262,4 +264,22 @@ Deno.test("the mint limit (default 10 a minute): 429 with Retry-After, and no Pa
   const retryAfter = Number(over.headers.get("retry-after"));
   assert(retryAfter >= 1 && retryAfter <= 60, `Retry-After ${retryAfter}`);
   assertEquals((await sellingCalls()).length, calls);
+});
+
+Deno.test("two first purchases at once by one buyer: one customer in Paddle, one link, both answered", async () => {
+  await resetPaddle();
+  const buyer = await freshBuyer("twice");
+  const answers = await Promise.all([
+    checkout(buyer.token, { priceId: PRO }),
+    checkout(buyer.token, { priceId: PRO }),
+  ]);
+  for (const answer of answers) assertEquals(answer.status, 200, JSON.stringify(answer.body));
+  const listed = await paddleApi(`/customers?email=${encodeURIComponent(buyer.email)}`);
+  const ids = (listed.body.data as { id: string }[]).map((c) => c.id);
+  assertEquals(ids.length, 1, "Paddle refused the second customer for the email");
+  assertEquals((await linkedCustomer(buyer.userId))?.customer_id, ids[0]);
+  for (const answer of answers) {
+    const txn = await paddleApi(`/transactions/${transactionId(answer.body.url!)}`);
+    assertEquals((txn.body.data as { customer_id: string }).customer_id, ids[0]);
+  }
 });
