@@ -71,7 +71,15 @@ Deno.test("the page's config.js names this stack's URL and browser key only", as
 
 Deno.test("static files never leave web/", async () => {
   const { apiUrl } = stackInfo();
-  for (const path of ["/../deno.json", "/%2e%2e/deno.json", "/.env", "/..%2fdeno.json"]) {
+  // import_map.json is at the project root only (web/ has a deno.json of its own).
+  for (
+    const path of [
+      "/../import_map.json",
+      "/%2e%2e/import_map.json",
+      "/.env",
+      "/..%2fimport_map.json",
+    ]
+  ) {
     const res = await fetch(apiUrl + path);
     await res.body?.cancel();
     assertEquals(res.status, 404, path);

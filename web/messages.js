@@ -1,6 +1,7 @@
 // @ts-check
 /**
- * What the page says for each outcome of the customer-portal function and of sign-in. Pure
+ * What the page says for each outcome of the customer-portal and checkout functions and of
+ * sign-in. Pure
  * functions without DOM access, so they are unit-tested in Deno (tests/web/messages_test.ts) as
  * well as through the page in Chromium.
  *
@@ -22,8 +23,9 @@
 /**
  * @typedef {object} Outcome
  * @property {string} message for people; shown and announced in the status region
- * @property {"retry" | "retry-later" | "sign-in" | "checkout" | "reload-list" | "none"} action
- *   what the page offers next
+ * @property {"retry" | "retry-later" | "sign-in" | "plans" | "reload-list" | "none"} action
+ *   what the page offers next: `plans` points at the plans for sale, `reload-list` reads the
+ *   subscriptions and plans again
  * @property {number} [retryAfterSeconds] with `retry-later`: when the retry button turns on
  */
 
@@ -110,21 +112,56 @@ export function formatWait(seconds) {
 }
 
 /**
- * What to say and offer for a failed portal request.
+ * @typedef {object} FailureContext
+ * @property {"portal" | "checkout"} [request] which function failed; default `portal`
+ * @property {boolean} [plansAvailable] the page shows plans to subscribe to
+ */
+
+/**
+ * What to say and offer for a failed portal or checkout request.
  *
  * @param {Failure} failure
- * @param {{ checkoutAvailable?: boolean }} [options]
+ * @param {FailureContext} [context]
  * @returns {Outcome}
  */
-export function describeFailure(failure, options = {}) {
+export function describeFailure(failure, context = {}) {
   const reference = failure.requestId ? ` (Reference: ${failure.requestId}.)` : "";
+  const checkout = context.request === "checkout";
   switch (failure.code) {
     case "no_paddle_customer":
       return {
-        message: options.checkoutAvailable
-          ? "You don't have a subscription yet, so there is nothing to manage. Choose a plan to subscribe."
+        message: context.plansAvailable
+          ? "You don't have a subscription yet, so there is nothing to manage. Choose a plan below."
           : "You don't have a subscription yet, so there is nothing to manage.",
-        action: "checkout",
+        action: "plans",
+      };
+    case "already_subscribed":
+      return {
+        message:
+          "You already have a subscription. It is shown below: manage it from there instead of buying another.",
+        action: "reload-list",
+      };
+    case "price_not_found":
+      return {
+        message: "That plan is no longer for sale. The list of plans has been refreshed.",
+        action: "reload-list",
+      };
+    case "invalid_quantity":
+      return {
+        message: "That quantity is not available for this plan. Choose another plan or quantity.",
+        action: "none",
+      };
+    case "email_not_confirmed":
+      return {
+        message:
+          "Confirm your email address before you subscribe: open the link in the email we sent you, then sign in again.",
+        action: "none",
+      };
+    case "customer_conflict":
+      return {
+        message:
+          `Your email address is already used by another account at Paddle, our payment provider, so we can't start a checkout for you. Please contact support.${reference}`,
+        action: "none",
       };
     case "not_authenticated":
       return { message: "Your session has ended. Please sign in again.", action: "sign-in" };
@@ -152,9 +189,9 @@ export function describeFailure(failure, options = {}) {
       // Our own per-user limit: the answer always says when the next link can be opened.
       const wait = failure.retryAfterSeconds ?? 60;
       return {
-        message: `You have opened the billing portal many times in the last minute. Try again in ${
-          formatWait(wait)
-        }.`,
+        message: `You have ${
+          checkout ? "started a checkout" : "opened the billing portal"
+        } many times in the last minute. Try again in ${formatWait(wait)}.`,
         action: "retry-later",
         retryAfterSeconds: wait,
       };
@@ -184,8 +221,9 @@ export function describeFailure(failure, options = {}) {
       };
     case "misconfigured":
       return {
-        message:
-          `The billing service is not set up correctly, so the portal cannot open. Please contact support.${reference}`,
+        message: `The billing service is not set up correctly, so the ${
+          checkout ? "checkout cannot start" : "portal cannot open"
+        }. Please contact support.${reference}`,
         action: "none",
       };
     case "network_error":

@@ -7,6 +7,7 @@
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { join } from "node:path";
 import { stackInfo } from "../_stack.ts";
+import { paddle } from "../_paddle.ts";
 
 export const CHROMIUM_PATH = Deno.env.get("CHROMIUM_PATH") ?? "/usr/bin/chromium";
 
@@ -72,10 +73,10 @@ export interface TestPage {
 
 export async function openPage(
   browser: Browser,
-  options: { width?: number; height?: number } = {},
+  options: { width?: number; height?: number; origin?: string } = {},
 ): Promise<TestPage> {
   const context = await browser.newContext({
-    baseURL: pageOrigin(),
+    baseURL: options.origin ?? pageOrigin(),
     viewport: { width: options.width ?? 900, height: options.height ?? 800 },
     locale: "en-US",
     timezoneId: "UTC",
@@ -94,6 +95,27 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(RESULTS_DIR, `${name}.png`), fullPage: true });
 }
 
+/**
+ * `browserStep` for a whole test: each step on a fresh page at `defaults.origin` (default
+ * `pageOrigin()`), optionally `size` wide, with the simulator's faults reset afterwards.
+ */
+export function pageSteps(
+  t: Deno.TestContext,
+  browser: Browser,
+  defaults: { origin?: string } = {},
+) {
+  return (
+    name: string,
+    body: (tp: TestPage) => Promise<void>,
+    size?: { width: number },
+  ): Promise<boolean> =>
+    browserStep(t, browser, name, body, {
+      ...defaults,
+      ...size,
+      afterEach: () => paddle.clearFaults(),
+    });
+}
+
 export { paddle, type RecordedRequest } from "../_paddle.ts";
 
 /**
@@ -105,7 +127,7 @@ export function browserStep(
   browser: Browser,
   name: string,
   body: (tp: TestPage) => Promise<void>,
-  options: { width?: number; afterEach?: () => Promise<void> } = {},
+  options: { width?: number; origin?: string; afterEach?: () => Promise<void> } = {},
 ): Promise<boolean> {
   return t.step(name, async () => {
     const tp = await openPage(browser, options);

@@ -62,7 +62,12 @@ Deno.test("readInvokeError: network failure, timeout, relay error", async () => 
 
 Deno.test("every code of the contract has its own outcome", () => {
   const expected: Record<string, string> = {
-    no_paddle_customer: "checkout",
+    no_paddle_customer: "plans",
+    already_subscribed: "reload-list",
+    price_not_found: "reload-list",
+    invalid_quantity: "none",
+    email_not_confirmed: "none",
+    customer_conflict: "none",
     not_authenticated: "sign-in",
     subscription_not_found: "reload-list",
     rate_limited: "retry-later",
@@ -116,10 +121,37 @@ Deno.test("server errors quote the request id for support", () => {
   assertMatch(outcome.message, /Reference: req-9/);
 });
 
-Deno.test("no_paddle_customer mentions the plans only when there is a checkout link", () => {
+Deno.test("no_paddle_customer points at the plans only when the page shows some", () => {
   const failure = { kind: "http" as const, code: "no_paddle_customer" };
   assertMatch(describeFailure(failure).message, /^You don't have a subscription yet/);
-  assertMatch(describeFailure(failure, { checkoutAvailable: true }).message, /Choose a plan/);
+  assertEquals(/Choose a plan/.test(describeFailure(failure).message), false);
+  assertMatch(describeFailure(failure, { plansAvailable: true }).message, /Choose a plan below/);
+});
+
+Deno.test("checkout refusals say what happened and what to do", async () => {
+  const say = async (status: number, code: string) =>
+    describeFailure(
+      await readInvokeError(httpError(status, errorBody(code), { "X-Request-Id": "req-c" })),
+      { request: "checkout" },
+    );
+  assertMatch((await say(409, "already_subscribed")).message, /already have a subscription/);
+  assertMatch((await say(404, "price_not_found")).message, /no longer for sale/);
+  assertMatch((await say(400, "invalid_quantity")).message, /quantity is not available/);
+  assertMatch((await say(403, "email_not_confirmed")).message, /Confirm your email address/);
+  const conflict = await say(409, "customer_conflict");
+  assertMatch(conflict.message, /contact support\. \(Reference: req-c\.\)$/);
+});
+
+Deno.test("the mint limit and misconfiguration name the request that failed", () => {
+  const limit = { kind: "http" as const, code: "too_many_requests", retryAfterSeconds: 5 };
+  assertMatch(describeFailure(limit).message, /opened the billing portal many times/);
+  assertMatch(
+    describeFailure(limit, { request: "checkout" }).message,
+    /started a checkout many times.*Try again in 5 seconds\./,
+  );
+  const broken = { kind: "http" as const, code: "misconfigured" };
+  assertMatch(describeFailure(broken).message, /portal cannot open/);
+  assertMatch(describeFailure(broken, { request: "checkout" }).message, /checkout cannot start/);
 });
 
 Deno.test("parseRetryAfter: seconds, HTTP dates, garbage", () => {

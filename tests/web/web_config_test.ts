@@ -31,7 +31,7 @@ Deno.test("/vendor/supabase-js.mjs: a browser ES module of the pinned supabase-j
 });
 
 Deno.test("the web page's default CDN URL pins the same supabase-js version", async () => {
-  const app = await Deno.readTextFile(new URL("../../web/app.js", import.meta.url));
+  const app = await Deno.readTextFile(new URL("../../web/page_config.js", import.meta.url));
   const version = await pinnedSupabaseJsVersion();
   assertStringIncludes(
     app,

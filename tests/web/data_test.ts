@@ -1,0 +1,188 @@
+/** Unit tests of web/data.js's shaping: rows as PostgREST returns them → what the views show. */
+import { assertEquals } from "@std/assert";
+import {
+  groupPlans,
+  hasCurrentSubscription,
+  type PlanRow,
+  shapeSubscription,
+  type SubscriptionRow,
+  totalOf,
+} from "../../web/data.js";
+
+const PRO = "pri_01jdemopricepro00000000000";
+const SEAT = "pri_01jdemopriceseats000000000";
+const BASIC = "pri_01jdemopricebasic000000000";
+
+function price(name: string, amount: string, currency = "USD") {
+  return {
+    name,
+    description: name,
+    amount,
+    currency,
+    billing_cycle_interval: "month",
+    billing_cycle_frequency: 1,
+  };
+}
+
+function subscriptionRow(overrides: Partial<SubscriptionRow> = {}): SubscriptionRow {
+  return {
+    subscription_id: "sub_01jdemoalicesub10000000000",
+    status: "active",
+    customer_id: "ctm_01jdemoalice00000000000000",
+    price_id: PRO,
+    currency_code: "USD",
+    billing_cycle_interval: "month",
+    billing_cycle_frequency: 1,
+    current_period_starts_at: "2026-11-12T10:00:00Z",
+    current_period_ends_at: "2026-12-12T10:00:00Z",
+    next_billed_at: "2026-12-12T10:00:00Z",
+    scheduled_change_action: null,
+    scheduled_change_effective_at: null,
+    started_at: "2026-09-12T10:00:00Z",
+    created_at: "2026-09-12T10:00:00Z",
+    // PostgREST's embedding order is not the subscription's: the add-on first here.
+    subscription_items: [
+      {
+        price_id: SEAT,
+        product_id: "pro_01jdemoaddonseats000000000",
+        quantity: 3,
+        status: "active",
+        recurring: true,
+        prices: { ...price("Extra seat", "500"), products: { name: "Extra seats" } },
+      },
+      {
+        price_id: PRO,
+        product_id: "pro_01jdemoproduct000000000000",
+        quantity: 1,
+        status: "active",
+        recurring: true,
+        prices: { ...price("Pro monthly", "3000"), products: { name: "Pro plan" } },
+      },
+    ],
+    ...overrides,
+  };
+}
+
+Deno.test("a subscription: base plan first, its product as the title, the total per month", () => {
+  const sub = shapeSubscription(subscriptionRow());
+  assertEquals(sub.title, "Pro plan");
+  assertEquals(sub.items.map((i) => [i.productName, i.priceName, i.quantity, i.amount]), [
+    ["Pro plan", "Pro monthly", 1, "3000"],
+    ["Extra seats", "Extra seat", 3, "500"],
+  ]);
+  assertEquals(sub.total, { amount: "4500", currency: "USD" });
+  assertEquals(sub.cycle, { interval: "month", frequency: 1 });
+  assertEquals(sub.nextBilledAt, "2026-12-12T10:00:00Z");
+  assertEquals(sub.startedAt, "2026-09-12T10:00:00Z");
+  assertEquals(sub.customerId, "ctm_01jdemoalice00000000000000");
+});
+
+Deno.test("a subscription whose catalog rows are stubs still reads", () => {
+  const sub = shapeSubscription(subscriptionRow({
+    subscription_items: [{
+      price_id: PRO,
+      product_id: "pro_01jdemoproduct000000000000",
+      quantity: 1,
+      status: "active",
+      recurring: true,
+      prices: {
+        name: null,
+        description: null,
+        amount: null,
+        currency: null,
+        billing_cycle_interval: null,
+        billing_cycle_frequency: null,
+        products: { name: null },
+      },
+    }],
+  }));
+  assertEquals(sub.title, "Subscription");
+  assertEquals(sub.items[0].currency, "USD", "the subscription's currency");
+  assertEquals(sub.total, undefined, "no amount, no total");
+  assertEquals(shapeSubscription(subscriptionRow({ subscription_items: null })).items, []);
+});
+
+Deno.test("totalOf: one currency only, exact", () => {
+  const item = (amount: string | null, currency: string | null, quantity = 1) => ({
+    priceId: PRO,
+    productId: "pro_x",
+    productName: "x",
+    priceName: null,
+    quantity,
+    amount,
+    currency,
+    cycle: { interval: "month", frequency: 1 },
+  });
+  assertEquals(totalOf([item("3000", "USD"), item("500", "USD", 3)]), {
+    amount: "4500",
+    currency: "USD",
+  });
+  assertEquals(totalOf([item("3000", "USD"), item("500", "EUR")]), undefined);
+  assertEquals(totalOf([item(null, "USD")]), undefined);
+  assertEquals(totalOf([]), undefined);
+});
+
+Deno.test("current subscriptions: active, trialing, past_due, paused", () => {
+  const withStatus = (status: string) => shapeSubscription(subscriptionRow({ status }));
+  for (const status of ["active", "trialing", "past_due", "paused"]) {
+    assertEquals(hasCurrentSubscription([withStatus("canceled"), withStatus(status)]), true);
+  }
+  assertEquals(hasCurrentSubscription([withStatus("canceled")]), false);
+  assertEquals(hasCurrentSubscription([]), false);
+});
+
+function planRow(
+  priceId: string,
+  productId: string,
+  productName: string,
+  name: string,
+  amount: string,
+  interval = "month",
+): PlanRow {
+  return {
+    price_id: priceId,
+    product_id: productId,
+    ...price(name, amount),
+    billing_cycle_interval: interval,
+    trial_period_interval: null,
+    trial_period_frequency: null,
+    products: { name: productName, description: `${productName}.` },
+  };
+}
+
+Deno.test("plans: grouped by product, by name; prices by interval, then amount", () => {
+  const rows = [
+    planRow(PRO, "pro_a", "Pro plan", "Pro monthly", "3000"),
+    planRow(SEAT, "pro_b", "Extra seats", "Extra seat", "500"),
+    planRow("pri_yearly", "pro_a", "Pro plan", "Pro yearly", "30000", "year"),
+    planRow(BASIC, "pro_a", "Pro plan", "Basic monthly", "1000"),
+  ];
+  const plans = groupPlans(rows);
+  assertEquals(plans.map((p) => [p.name, p.prices.map((x) => x.name)]), [
+    ["Extra seats", ["Extra seat"]],
+    ["Pro plan", ["Basic monthly", "Pro monthly", "Pro yearly"]],
+  ]);
+  assertEquals(plans[1].description, "Pro plan.");
+  assertEquals(plans[1].prices[0].cycle, { interval: "month", frequency: 1 });
+  assertEquals(plans[1].prices[0].trial, undefined);
+});
+
+Deno.test("plans: in the order config.js lists them", () => {
+  const rows = [
+    planRow(PRO, "pro_a", "Pro plan", "Pro monthly", "3000"),
+    planRow(SEAT, "pro_b", "Extra seats", "Extra seat", "500"),
+    planRow(BASIC, "pro_a", "Pro plan", "Basic monthly", "1000"),
+  ];
+  const plans = groupPlans(rows, [PRO, SEAT, BASIC]);
+  assertEquals(plans.map((p) => [p.name, p.prices.map((x) => x.priceId)]), [
+    ["Pro plan", [PRO, BASIC]],
+    ["Extra seats", [SEAT]],
+  ]);
+});
+
+Deno.test("plans: a trial is kept", () => {
+  const row = { ...planRow(PRO, "pro_a", "Pro plan", "Pro monthly", "3000") };
+  row.trial_period_interval = "day";
+  row.trial_period_frequency = 14;
+  assertEquals(groupPlans([row])[0].prices[0].trial, { interval: "day", frequency: 14 });
+});

@@ -1,0 +1,299 @@
+// @ts-check
+/**
+ * What the page reads, under row-level security with the signed-in user's token: their
+ * subscriptions with every item, price and product name, and the plans for sale (active
+ * recurring prices of active products in the mirrored catalog). The query builders take the
+ * supabase-js client; the shaping functions are pure and unit-tested in Deno
+ * (tests/web/data_test.ts).
+ */
+
+/** A subscription in one of these is one the user still has: they manage it, not buy another. */
+export const CURRENT_STATUSES = Object.freeze(["active", "trialing", "past_due", "paused"]);
+
+// Amounts as text: PostgREST sends a numeric column as a JSON number, and money stays exact.
+const PRICE_COLUMNS = "name, description, amount:unit_price_amount::text, " +
+  "currency:unit_price_currency, billing_cycle_interval, billing_cycle_frequency";
+
+export const SUBSCRIPTION_SELECT =
+  "subscription_id, status, customer_id, price_id, currency_code, " +
+  "billing_cycle_interval, billing_cycle_frequency, current_period_starts_at, " +
+  "current_period_ends_at, next_billed_at, scheduled_change_action, " +
+  "scheduled_change_effective_at, started_at, created_at, " +
+  `subscription_items(price_id, product_id, quantity, status, recurring, prices(${PRICE_COLUMNS}, products(name)))`;
+
+export const PLAN_SELECT = `price_id, product_id, ${PRICE_COLUMNS}, ` +
+  "trial_period_interval, trial_period_frequency, products!inner(name, description)";
+
+/**
+ * @typedef {object} PriceRow
+ * @property {string | null} name
+ * @property {string | null} description
+ * @property {string | null} amount lowest denomination, as text
+ * @property {string | null} currency
+ * @property {string | null} billing_cycle_interval
+ * @property {number | null} billing_cycle_frequency
+ */
+
+/**
+ * @typedef {object} ItemRow
+ * @property {string} price_id
+ * @property {string} product_id
+ * @property {number} quantity
+ * @property {string | null} status
+ * @property {boolean | null} recurring
+ * @property {(PriceRow & { products: { name: string | null } | null }) | null} prices
+ */
+
+/**
+ * @typedef {object} SubscriptionRow
+ * @property {string} subscription_id
+ * @property {string} status
+ * @property {string} customer_id
+ * @property {string | null} price_id
+ * @property {string | null} currency_code
+ * @property {string | null} billing_cycle_interval
+ * @property {number | null} billing_cycle_frequency
+ * @property {string | null} current_period_starts_at
+ * @property {string | null} current_period_ends_at
+ * @property {string | null} next_billed_at
+ * @property {string | null} scheduled_change_action
+ * @property {string | null} scheduled_change_effective_at
+ * @property {string | null} started_at
+ * @property {string | null} created_at
+ * @property {ItemRow[] | null} subscription_items
+ */
+
+/**
+ * @typedef {object} PlanRow
+ * @property {string} price_id
+ * @property {string} product_id
+ * @property {string | null} name
+ * @property {string | null} description
+ * @property {string | null} amount
+ * @property {string | null} currency
+ * @property {string | null} billing_cycle_interval
+ * @property {number | null} billing_cycle_frequency
+ * @property {string | null} trial_period_interval
+ * @property {number | null} trial_period_frequency
+ * @property {{ name: string | null, description: string | null } | null} products
+ */
+
+/**
+ * @typedef {object} Item
+ * @property {string} priceId
+ * @property {string} productId
+ * @property {string} productName
+ * @property {string | null} priceName
+ * @property {number} quantity
+ * @property {string | null} amount unit price, lowest denomination
+ * @property {string | null} currency
+ * @property {import("./format.js").Cycle} cycle
+ */
+
+/**
+ * @typedef {object} Subscription
+ * @property {string} id
+ * @property {string} status
+ * @property {string} customerId
+ * @property {string} title the base item's product name
+ * @property {Item[]} items base plan first, then add-ons by name
+ * @property {{ amount: string, currency: string } | undefined} total per billing interval, when
+ *   every recurring item is in one currency
+ * @property {import("./format.js").Cycle} cycle
+ * @property {string | null} nextBilledAt
+ * @property {string | null} periodStartsAt
+ * @property {string | null} periodEndsAt
+ * @property {string | null} scheduledAction
+ * @property {string | null} scheduledAt
+ * @property {string | null} startedAt
+ */
+
+/**
+ * @typedef {object} PlanPrice
+ * @property {string} priceId
+ * @property {string} name
+ * @property {string | null} description
+ * @property {string | null} amount
+ * @property {string | null} currency
+ * @property {import("./format.js").Cycle} cycle
+ * @property {import("./format.js").Cycle | undefined} trial
+ */
+
+/**
+ * @typedef {object} Plan a product and its prices for sale
+ * @property {string} productId
+ * @property {string} name
+ * @property {string | null} description
+ * @property {PlanPrice[]} prices
+ */
+
+/**
+ * The signed-in user's subscriptions, newest first (RLS returns only theirs).
+ *
+ * @param {any} supabase the supabase-js client
+ * @returns {Promise<Subscription[]>}
+ */
+export async function fetchSubscriptions(supabase) {
+  const { data, error } = await supabase
+    .from("subscriptions")
+    .select(SUBSCRIPTION_SELECT)
+    .order("created_at", { ascending: false });
+  if (error) throw error;
+  return /** @type {SubscriptionRow[]} */ (data ?? []).map(shapeSubscription);
+}
+
+/**
+ * Active recurring prices of active products, or only `priceIds` (config.js
+ * `CHECKOUT_PRICE_IDS`) when given. The checkout function applies the same rule.
+ *
+ * @param {any} supabase
+ * @param {readonly string[] | undefined} priceIds
+ * @returns {Promise<Plan[]>}
+ */
+export async function fetchPlans(supabase, priceIds) {
+  let query = supabase
+    .from("prices")
+    .select(PLAN_SELECT)
+    .eq("status", "active")
+    .not("billing_cycle_interval", "is", null)
+    .eq("products.status", "active");
+  if (priceIds) query = query.in("price_id", priceIds);
+  const { data, error } = await query;
+  if (error) throw error;
+  return groupPlans(/** @type {PlanRow[]} */ (data ?? []), priceIds);
+}
+
+/**
+ * @param {SubscriptionRow} row
+ * @returns {Subscription}
+ */
+export function shapeSubscription(row) {
+  /** @type {Item[]} */
+  const items = (row.subscription_items ?? []).map((item) => ({
+    priceId: item.price_id,
+    productId: item.product_id,
+    productName: item.prices?.products?.name || "Subscription",
+    priceName: item.prices?.name || null,
+    quantity: item.quantity,
+    amount: item.prices?.amount ?? null,
+    currency: item.prices?.currency ?? row.currency_code,
+    cycle: {
+      interval: item.prices?.billing_cycle_interval ?? null,
+      frequency: item.prices?.billing_cycle_frequency ?? null,
+    },
+  }));
+  // The subscription's price_id is its first recurring item (migration 000200): the base plan.
+  items.sort((a, b) =>
+    Number(b.priceId === row.price_id) - Number(a.priceId === row.price_id) ||
+    a.productName.localeCompare(b.productName) ||
+    a.priceId.localeCompare(b.priceId)
+  );
+  const recurring = (row.subscription_items ?? []).filter((i) => i.recurring !== false);
+  const recurringItems = items.filter((i) => recurring.some((r) => r.price_id === i.priceId));
+  return {
+    id: row.subscription_id,
+    status: row.status,
+    customerId: row.customer_id,
+    title: items[0]?.productName ?? "Subscription",
+    items,
+    total: totalOf(recurringItems),
+    cycle: { interval: row.billing_cycle_interval, frequency: row.billing_cycle_frequency },
+    nextBilledAt: row.next_billed_at,
+    periodStartsAt: row.current_period_starts_at,
+    periodEndsAt: row.current_period_ends_at,
+    scheduledAction: row.scheduled_change_action,
+    scheduledAt: row.scheduled_change_effective_at,
+    startedAt: row.started_at ?? row.created_at,
+  };
+}
+
+/**
+ * The sum of unit price × quantity, in the lowest denomination, when every item has an amount
+ * in the same currency (Paddle bills a subscription in one currency); otherwise undefined.
+ *
+ * @param {Item[]} items
+ * @returns {{ amount: string, currency: string } | undefined}
+ */
+export function totalOf(items) {
+  if (items.length === 0) return undefined;
+  const currency = items[0].currency;
+  let sum = 0n;
+  for (const item of items) {
+    if (!currency || item.currency !== currency || !/^-?\d+$/.test(item.amount ?? "")) {
+      return undefined;
+    }
+    sum += BigInt(/** @type {string} */ (item.amount)) * BigInt(item.quantity);
+  }
+  return { amount: sum.toString(), currency: /** @type {string} */ (currency) };
+}
+
+/**
+ * True when one of the subscriptions is one the user still has (active, trialing, past_due,
+ * paused): then the page shows it, not the plans.
+ *
+ * @param {Subscription[]} subscriptions
+ */
+export function hasCurrentSubscription(subscriptions) {
+  return subscriptions.some((s) => CURRENT_STATUSES.includes(s.status));
+}
+
+/**
+ * Prices grouped by product, products by name, prices by interval length then amount (or in
+ * the order config.js lists them).
+ *
+ * @param {PlanRow[]} rows
+ * @param {readonly string[]} [order]
+ * @returns {Plan[]}
+ */
+export function groupPlans(rows, order = undefined) {
+  /** @type {Map<string, Plan>} */
+  const plans = new Map();
+  const sorted = [...rows].sort((a, b) =>
+    order
+      ? order.indexOf(a.price_id) - order.indexOf(b.price_id)
+      : cycleDays(a) - cycleDays(b) || compareAmounts(a.amount, b.amount) ||
+        a.price_id.localeCompare(b.price_id)
+  );
+  for (const row of sorted) {
+    let plan = plans.get(row.product_id);
+    if (!plan) {
+      plan = {
+        productId: row.product_id,
+        name: row.products?.name || "Plan",
+        description: row.products?.description ?? null,
+        prices: [],
+      };
+      plans.set(row.product_id, plan);
+    }
+    plan.prices.push({
+      priceId: row.price_id,
+      name: row.name || row.description || "Price",
+      description: row.description,
+      amount: row.amount,
+      currency: row.currency,
+      cycle: { interval: row.billing_cycle_interval, frequency: row.billing_cycle_frequency },
+      trial: row.trial_period_interval
+        ? { interval: row.trial_period_interval, frequency: row.trial_period_frequency }
+        : undefined,
+    });
+  }
+  const list = [...plans.values()];
+  return order ? list : list.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+const DAYS = /** @type {Record<string, number>} */ ({ day: 1, week: 7, month: 30, year: 365 });
+
+/** @param {PlanRow} row */
+function cycleDays(row) {
+  return (DAYS[row.billing_cycle_interval ?? ""] ?? 0) * (row.billing_cycle_frequency ?? 1);
+}
+
+/**
+ * @param {string | null} a
+ * @param {string | null} b
+ */
+function compareAmounts(a, b) {
+  const x = /^\d+$/.test(a ?? "") ? BigInt(/** @type {string} */ (a)) : 0n;
+  const y = /^\d+$/.test(b ?? "") ? BigInt(/** @type {string} */ (b)) : 0n;
+  return x < y ? -1 : x > y ? 1 : 0;
+}
