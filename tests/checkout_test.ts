@@ -11,31 +11,17 @@ import { assert, assertEquals, assertMatch } from "@std/assert";
 import { customerEntity, priceEntity } from "../local/paddle_simulator/entity_builders.ts";
 import { applyEntities, createUser, randomPaddleId, uniqueEmail, withClient } from "./_db.ts";
 import { paddleRequests, queueFault, type RecordedRequest, resetPaddle } from "./_paddle.ts";
-import { demoUser, stackInfo } from "./_stack.ts";
+import { callFunction, demoUser, type FunctionAnswer, stackInfo } from "./_stack.ts";
 import { userToken } from "./_tokens.ts";
 
 const PRO = "pri_01jdemopricepro00000000000"; // quantity 1..1
 const SEATS = "pri_01jdemopriceseats000000000"; // quantity 1..100
 const PRODUCT = "pro_01jdemoproduct000000000000";
 
-interface Answer {
-  status: number;
-  headers: Headers;
-  body: { url?: string; error?: { code: string; message: string } };
-}
+type Answer = FunctionAnswer;
 
-async function checkout(token: string, body: unknown, fn = "checkout"): Promise<Answer> {
-  const res = await fetch(`${stackInfo().apiUrl}/functions/v1/${fn}`, {
-    method: "POST",
-    headers: {
-      apikey: stackInfo().anonKey,
-      authorization: `Bearer ${token}`,
-      "content-type": "application/json",
-      origin: "http://app.example.test",
-    },
-    body: typeof body === "string" ? body : JSON.stringify(body),
-  });
-  return { status: res.status, headers: res.headers, body: await res.json() };
+function checkout(token: string, body: unknown, fn = "checkout"): Promise<Answer> {
+  return callFunction(fn, token, body);
 }
 
 /** A confirmed user with no customer, as carol is in the seed. */

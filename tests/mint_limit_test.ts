@@ -7,31 +7,14 @@
 import { assert, assertEquals, assertMatch } from "@std/assert";
 import { randomPaddleId, withClient } from "./_db.ts";
 import { userToken } from "./_tokens.ts";
-import { stackInfo } from "./_stack.ts";
+import { callFunction, type FunctionAnswer, stackInfo } from "./_stack.ts";
 import { portalPage, portalSessionRequests, registerCustomer, resetPaddle } from "./_paddle.ts";
 
 const LIMITED = "customer-portal-default-limit";
 const LIMIT = 10;
 
-interface Outcome {
-  status: number;
-  headers: Headers;
-  body: Record<string, unknown> & { error?: { code: string; message: string }; url?: string };
-}
-
-async function call(fn: string, token: string, body: unknown = {}): Promise<Outcome> {
-  const res = await fetch(`${stackInfo().apiUrl}/functions/v1/${fn}`, {
-    method: "POST",
-    headers: {
-      apikey: stackInfo().anonKey,
-      authorization: `Bearer ${token}`,
-      "content-type": "application/json",
-      origin: "http://app.example.test",
-    },
-    body: JSON.stringify(body),
-  });
-  return { status: res.status, headers: res.headers, body: await res.json() };
-}
+type Outcome = FunctionAnswer;
+const call = callFunction;
 
 /** A confirmed user with a Paddle customer (known to the simulator) and `subscriptions` of them. */
 async function billedUser(subscriptions = 1) {
