@@ -26,7 +26,7 @@ const ACTION_BUTTONS = "button[data-portal-target], button[data-price-id]";
  * @property {() => void} reload
  * @property {() => boolean} showPlans false when there are none to show
  * @property {() => boolean} plansAvailable
- * @property {HTMLElement} fallbackFocus
+ * @property {() => HTMLElement} fallbackFocus where focus goes after a reload
  */
 
 /** @type {ActionHandlers} */
@@ -151,7 +151,7 @@ async function run(element, action) {
     signIn: handlers.signIn,
     reload: () => {
       handlers.reload();
-      handlers.fallbackFocus.focus();
+      handlers.fallbackFocus().focus();
     },
     showPlans: () => {
       if (!handlers.showPlans()) element.focus();

@@ -8,7 +8,13 @@
  * Configuration comes from `./config.js` (see config.example.js; page_config.js reads it).
  */
 import { actionInFlight, finishAction, listenForActions, setButtonsDisabled } from "./actions.js";
-import { fetchPlans, fetchSubscriptions, hasCurrentSubscription } from "./data.js";
+import {
+  fetchHasCustomer,
+  fetchPlans,
+  fetchSubscriptions,
+  hasCurrentSubscription,
+  offersPortal,
+} from "./data.js";
 import { byId } from "./dom.js";
 import { loadConfig } from "./page_config.js";
 import { connect, endSession, watchSession } from "./session.js";
@@ -23,6 +29,7 @@ import {
   showPlans,
   showSubscriptions,
 } from "./views/billing.js";
+import { portalEntryFocus, showPortalEntry } from "./views/portal_entry.js";
 
 const views = {
   loading: byId("view-loading"),
@@ -33,7 +40,6 @@ const views = {
 const account = byId("account");
 const accountEmail = byId("account-email");
 const accountHeading = byId("account-heading");
-const manage = byId("manage");
 
 /** @type {import("./page_config.js").PageConfig} */
 let config;
@@ -73,7 +79,7 @@ async function start() {
     reload: () => void loadBilling(),
     showPlans: focusPlans,
     plansAvailable: plansShown,
-    fallbackFocus: manage,
+    fallbackFocus: portalEntryFocus,
   });
   watchSession(supabase, {
     signedIn(user, focus) {
@@ -91,6 +97,7 @@ async function start() {
       generation++;
       waiting?.abort();
       clearBilling();
+      showPortalEntry(false);
       finishAction();
       showView("signedOut");
     },
@@ -98,7 +105,8 @@ async function start() {
 }
 
 /**
- * Reads the subscriptions, and the plans when there is no current subscription, and shows them.
+ * Reads the subscriptions and whether the user has a Paddle customer, then the plans when there
+ * is no current subscription, and shows them ("Manage subscription" only with a customer).
  * While waiting after checkout the plans stay hidden: a second purchase is the last thing
  * anyone wants then.
  *
@@ -109,8 +117,14 @@ async function start() {
 async function loadBilling(options = {}) {
   const mine = ++generation;
   showLoading();
+  // Unknown until the reads answer: then the portal function says if there is nothing to manage.
+  let portal = true;
   try {
-    const subscriptions = await fetchSubscriptions(supabase);
+    const [subscriptions, hasCustomer] = await Promise.all([
+      fetchSubscriptions(supabase),
+      fetchHasCustomer(supabase),
+    ]);
+    portal = offersPortal(hasCustomer, subscriptions);
     const current = hasCurrentSubscription(subscriptions);
     const plans = current || options.afterCheckout
       ? undefined
@@ -121,12 +135,14 @@ async function loadBilling(options = {}) {
       options.afterCheckout ? "Waiting for your new subscription…" : undefined,
     );
     showPlans(plans);
+    showPortalEntry(portal);
     // A request in flight keeps the new buttons disabled too.
     if (actionInFlight()) setButtonsDisabled(true);
     return current;
   } catch {
     if (mine !== generation) return undefined;
     showLoadError(() => void loadBilling());
+    showPortalEntry(portal);
     return undefined;
   }
 }

@@ -1,10 +1,10 @@
 // @ts-check
 /**
  * What the page reads, under row-level security with the signed-in user's token: their
- * subscriptions with every item, price and product name, and the plans for sale (active
- * recurring prices of active products in the mirrored catalog). The query builders take the
- * supabase-js client; the shaping functions are pure and unit-tested in Deno
- * (tests/web/data_test.ts).
+ * subscriptions with every item, price and product name, whether they have a Paddle customer,
+ * and the plans for sale (active recurring prices of active products in the mirrored catalog).
+ * The query builders take the supabase-js client; the shaping functions are pure and
+ * unit-tested in Deno (tests/web/data_test.ts).
  */
 
 /** A subscription in one of these is one the user still has: they manage it, not buy another. */
@@ -140,6 +140,47 @@ export async function fetchSubscriptions(supabase) {
     .order("created_at", { ascending: false });
   if (error) throw error;
   return /** @type {SubscriptionRow[]} */ (data ?? []).map(shapeSubscription);
+}
+
+/**
+ * Whether the signed-in user has a Paddle customer (RLS returns only their own row, and a user
+ * has at most one): true or false, or undefined when the read failed.
+ *
+ * @param {any} supabase
+ * @returns {Promise<boolean | undefined>}
+ */
+export async function fetchHasCustomer(supabase) {
+  try {
+    const query = supabase.from("customers").select("customer_id").limit(1);
+    // No retries (supabase-js retries a failed GET for up to 7 s; older versions cannot): the
+    // lists wait for this read, and a failure only means "unknown", which shows the button.
+    return customerFound(await (query.retry?.(false) ?? query));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * @param {{ data?: unknown, error?: unknown }} result what supabase-js answered
+ * @returns {boolean | undefined} undefined: unknown (an error, or not a list of rows)
+ */
+export function customerFound(result) {
+  if (result.error || !Array.isArray(result.data)) return undefined;
+  return result.data.length > 0;
+}
+
+/**
+ * Whether to offer "Manage subscription": unless the user certainly has no Paddle customer, whose
+ * portal would only answer that there is nothing to manage. Unknown offers it (the function
+ * still says so). A subscription means a customer even when the customer read came too early:
+ * RLS shows only the subscriptions of the user's own customer, and the two reads run side by side
+ * while a webhook may write both.
+ *
+ * @param {boolean | undefined} hasCustomer
+ * @param {Subscription[]} subscriptions
+ */
+export function offersPortal(hasCustomer, subscriptions) {
+  return hasCustomer !== false || subscriptions.length > 0;
 }
 
 /**

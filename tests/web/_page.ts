@@ -39,9 +39,17 @@ export async function signIn(page: Page, email: string, password = PASSWORD): Pr
   await signInButton(page).click();
 }
 
+export function signOutButton(page: Page) {
+  return page.getByRole("button", { name: "Sign out", exact: true });
+}
+
+/**
+ * Signs in and waits until the lists have loaded; "Manage subscription" is settled by then too
+ * (shown with a customer, absent without one).
+ */
 export async function signInAndWait(page: Page, email: string): Promise<void> {
   await signIn(page, email);
-  await manageButton(page).waitFor({ state: "visible" });
+  await signOutButton(page).waitFor({ state: "visible" });
   await page.getByText(email, { exact: true }).waitFor();
   // The list has loaded (or said there is nothing) once its message is no longer "Loading".
   await page.waitForFunction(LIST_SETTLED);

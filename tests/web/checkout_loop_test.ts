@@ -16,11 +16,11 @@ import { holdWebhooks, releaseWebhooks } from "../_sales.ts";
 import { launchChromium, paddle, pageSteps, screenshot } from "./_browser.ts";
 import {
   cardItems,
-  LIST_SETTLED,
   manageButton,
   PASSWORD,
   portalPage,
   PRO_PRICE,
+  signInAndWait,
   status,
   subscriptionCard,
 } from "./_page.ts";
@@ -65,15 +65,6 @@ async function newUser(label: string): Promise<{ email: string; userId: string }
   return { email, userId };
 }
 
-async function signInHere(page: Page, email: string): Promise<void> {
-  await page.goto("/");
-  await page.getByLabel("Email", { exact: true }).fill(email);
-  await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
-  await page.getByRole("button", { name: "Sign in", exact: true }).click();
-  await manageButton(page).waitFor();
-  await page.waitForFunction(LIST_SETTLED);
-}
-
 /** Subscribe to Pro monthly, then pay on the payment-link page; returns the transaction id. */
 async function subscribeAndPay(page: Page): Promise<string> {
   await page.getByRole("heading", { name: "Choose a plan" }).waitFor();
@@ -98,7 +89,8 @@ async function subscribeAndPay(page: Page): Promise<string> {
 
 /** The buyer signs in, subscribes, pays, returns and opens the portal of their new customer. */
 async function buyerSubscribes(page: Page, buyer: { userId: string; email: string }) {
-  await signInHere(page, buyer.email);
+  await signInAndWait(page, buyer.email);
+  assertEquals(await manageButton(page).count(), 0, "no customer yet: no portal to open");
   const transactionId = await subscribeAndPay(page);
 
   await status(page).filter({ hasText: "Your subscription is active." }).waitFor({
@@ -161,7 +153,8 @@ Deno.test({
         "the webhooks arrive late: the page waits, then shows the plan card",
         async ({ page }) => {
           const user = await newUser("late-webhook");
-          await signInHere(page, user.email);
+          await signInAndWait(page, user.email);
+          assertEquals(await manageButton(page).count(), 0, "no customer yet");
           await holdWebhooks();
           try {
             await subscribeAndPay(page);

@@ -1,8 +1,10 @@
 /** Unit tests of web/data.js's shaping: rows as PostgREST returns them → what the views show. */
 import { assertEquals } from "@std/assert";
 import {
+  customerFound,
   groupPlans,
   hasCurrentSubscription,
+  offersPortal,
   type PlanRow,
   shapeSubscription,
   type SubscriptionRow,
@@ -129,6 +131,26 @@ Deno.test("current subscriptions: active, trialing, past_due, paused", () => {
   }
   assertEquals(hasCurrentSubscription([withStatus("canceled")]), false);
   assertEquals(hasCurrentSubscription([]), false);
+});
+
+Deno.test("customerFound: the caller's customer row, none, or unknown", () => {
+  assertEquals(customerFound({ data: [{ customer_id: "ctm_01jdemobob000000000000000" }] }), true);
+  assertEquals(customerFound({ data: [], error: null }), false);
+  const error = { message: "TypeError: Failed to fetch", code: "" };
+  assertEquals(customerFound({ data: null, error }), undefined, "a failed read");
+  assertEquals(customerFound({ data: [{ customer_id: "ctm_x" }], error }), undefined);
+  assertEquals(customerFound({ data: null, error: null }), undefined, "not a list of rows");
+  assertEquals(customerFound({}), undefined);
+});
+
+Deno.test('offersPortal: "Manage subscription" unless the user certainly has no customer', () => {
+  const sub = shapeSubscription(subscriptionRow());
+  assertEquals(offersPortal(true, []), true, "a customer without subscriptions (bob)");
+  assertEquals(offersPortal(true, [sub]), true);
+  assertEquals(offersPortal(false, []), false, "no customer (carol, any new user)");
+  assertEquals(offersPortal(undefined, []), true, "unknown: the function answers");
+  // The customer read ran before the webhook wrote the customer, the subscriptions read after.
+  assertEquals(offersPortal(false, [sub]), true, "a subscription means a customer");
 });
 
 function planRow(

@@ -60,6 +60,10 @@ const FOCUSED = () => {
 };
 const HEADING_FOCUSED = () =>
   (globalThis as InPage).document.activeElement?.id === "account-heading";
+const FOCUSED_PRICE_ID = () =>
+  (globalThis as InPage).document.activeElement?.dataset?.priceId as string | undefined;
+/** The sentence about Paddle's portal that goes with "Manage subscription". */
+const PORTAL_SENTENCE = /open Paddle's secure customer portal/;
 const HORIZONTAL_OVERFLOW = () =>
   (globalThis as InPage).document.documentElement.scrollWidth -
   (globalThis as InPage).innerWidth as number;
@@ -187,13 +191,15 @@ Deno.test({
       );
 
       await step(
-        "carol (no customer): no subscriptions, and no request reaches Paddle",
+        'carol (no customer): no subscriptions, no "Manage subscription", the plans come first',
         async ({ page }) => {
           const carol = demoUser("carol@example.com");
           assertEquals(carol.customerId, null);
           await signInAndWait(page, carol.email);
           await page.getByText("You have no subscriptions yet.").waitFor();
           assertEquals(await shownSubscriptionIds(page), []);
+          assertEquals(await manageButton(page).count(), 0, "no portal to open");
+          assertEquals(await page.getByText(PORTAL_SENTENCE).isVisible(), false);
           // The plans for sale from the mirrored catalog, by product, with names and prices.
           await page.getByRole("heading", { name: "Choose a plan", level: 2 }).waitFor();
           const forSale = await withClient(async (db) =>
@@ -211,7 +217,48 @@ Deno.test({
             "Subscribe to Pro plan, Pro monthly, $30.00 per month",
           );
           assertEquals(await subscribePro.textContent(), "Subscribe");
+          // Focus is on the heading after sign-in; the next stop is a plan.
+          assert(await page.evaluate(HEADING_FOCUSED), "focus on the heading after sign-in");
+          await page.keyboard.press("Tab");
+          assertMatch(
+            String(await page.evaluate(FOCUSED_PRICE_ID)),
+            /^pri_/,
+            "the first thing to act on is a plan's Subscribe",
+          );
           await screenshot(page, "04-plans");
+        },
+      );
+
+      await step(
+        'bob (a customer without subscriptions) keeps "Manage subscription" and its sentence',
+        async ({ page }) => {
+          const bob = demoUser("bob@example.com");
+          assert(bob.customerId, "bob has a customer");
+          assertEquals(bob.subscriptionIds, []);
+          await signInAndWait(page, bob.email);
+          await page.getByRole("heading", { name: "Choose a plan", level: 2 }).waitFor();
+          assert(
+            await manageButton(page).isVisible(),
+            "his portal has invoices and payment methods",
+          );
+          assert(await page.getByText(PORTAL_SENTENCE).isVisible());
+        },
+      );
+
+      await step(
+        'the customer read fails: "Manage subscription" stays, and answers no_paddle_customer',
+        async ({ page }) => {
+          const carol = demoUser("carol@example.com");
+          // Unknown is not "none": the page offers the portal and lets the function decide.
+          let refused = 0;
+          await page.route((url) => url.pathname === "/rest/v1/customers", (route) => {
+            refused++;
+            return route.abort("connectionreset");
+          });
+          await signInAndWait(page, carol.email);
+          // Asked once: supabase-js would retry a failed GET for 7 s, and the lists wait for it.
+          assertEquals(refused, 1, "the page asked once whether carol has a customer");
+          await page.getByRole("heading", { name: "Choose a plan", level: 2 }).waitFor();
           await paddle.clearRequests();
           await manageButton(page).click();
           await status(page).filter({ hasText: "You don't have a subscription yet" }).waitFor();
@@ -419,6 +466,7 @@ Deno.test({
             false,
             "no plans meanwhile",
           );
+          assertEquals(await manageButton(page).count(), 0, "no customer yet");
           await status(page).filter({ hasText: "is not showing yet" }).waitFor({ timeout: 40_000 });
           const waited = Date.now() - startedAt;
           assert(waited >= 29_000 && waited < 40_000, `gave up after ${waited} ms`);
@@ -451,6 +499,7 @@ Deno.test({
             });
             const card = subscriptionCard(page, subscriptionId);
             assertEquals(await cardItems(card), [["Pro monthly", "$30.00 per month"]]);
+            assert(await manageButton(page).isVisible(), "with the customer comes the portal");
             assertEquals(await page.locator("#plans-section").isVisible(), false);
           } finally {
             await withClient((db) =>
