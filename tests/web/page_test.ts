@@ -36,6 +36,7 @@ import {
   signIn,
   signInAndWait,
   signInButton,
+  signOutButton,
   status,
   statusCode,
   subscriptionButton,
@@ -134,7 +135,6 @@ Deno.test({
             const user = demoUser(email);
             assert(user.customerId, `${email} has a customer`);
             await signInAndWait(page, email);
-            await page.getByRole("button", { name: "Sign out", exact: true }).waitFor();
             assertEquals(await shownSubscriptionIds(page), [...user.subscriptionIds].sort());
             if (user.subscriptionIds.length === 0) {
               await page.getByText("You have no subscriptions yet.").waitFor();
@@ -515,7 +515,7 @@ Deno.test({
         await manageButton(page).waitFor();
         await page.getByText("dave@example.com", { exact: true }).waitFor();
 
-        await page.getByRole("button", { name: "Sign out", exact: true }).click();
+        await signOutButton(page).click();
         await emailField(page).waitFor();
         await status(page).filter({ hasText: "You have signed out." }).waitFor();
         assertEquals(await manageButton(page).count(), 0);
@@ -763,7 +763,7 @@ Deno.test({
           assert(box && box.x >= 0 && box.x + box.width <= 360, "every button is on screen");
         }
         await screenshot(page, "09-signed-in-360px");
-        await page.getByRole("button", { name: "Sign out", exact: true }).click();
+        await signOutButton(page).click();
         await signInAndWait(page, "carol@example.com");
         await page.getByRole("heading", { name: "Choose a plan" }).waitFor();
         assertEquals(await overflow(), 0, "plans: no horizontal scrolling");
