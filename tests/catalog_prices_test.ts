@@ -245,12 +245,14 @@ Deno.test("has_active_subscription: a subscription holding only an add-on does n
       await subscribe("sub_01jtestaddononly0000000000", [[
         "pri_01jdemopriceseats000000000",
         SEATS,
+        "500",
       ]]);
       assertEquals(await ask(null), false, "an add-on alone");
       assertEquals(await ask(SEATS), true, "but it holds the add-on");
       await subscribe("sub_01jtestwithplan00000000000", [[
         "pri_01jdemopricebasic000000000",
         STARTER,
+        "1000",
       ]]);
       assertEquals(await ask(null), true, "a plan");
       assertEquals(await ask(STARTER), true);
