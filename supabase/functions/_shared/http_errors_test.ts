@@ -8,6 +8,7 @@ Deno.test("the contract's status for every code", () => {
     {
       invalid_request: 400,
       invalid_quantity: 400,
+      invalid_items: 400,
       not_authenticated: 401,
       email_not_confirmed: 403,
       no_paddle_customer: 404,
@@ -15,6 +16,7 @@ Deno.test("the contract's status for every code", () => {
       price_not_found: 404,
       method_not_allowed: 405,
       already_subscribed: 409,
+      checkout_in_progress: 409,
       customer_conflict: 409,
       payload_too_large: 413,
       too_many_requests: 429,
