@@ -200,7 +200,8 @@ as $$ select 60 $$;
 --   {"action": "create", "claim", "cancel_transaction_id": "txn_..." | null}
 --                                                 this request creates; cancel the open one first
 -- An open transaction counts as paid (so never reused) once a subscription of the caller's was
--- created after it opened: the webhook of its payment has landed.
+-- created after it opened (Paddle's time, a minute's leeway for clocks): the webhook of its
+-- payment has landed. Counting too much only costs a cancel and a new transaction.
 create function billing_private.claim_checkout(p_items_key text) returns jsonb
 language plpgsql
 security definer
@@ -226,7 +227,7 @@ begin
     select 1
     from public.customers c
     join public.subscriptions s on s.customer_id = c.customer_id
-    where c.user_id = v_user_id and s.created_at >= v_row.opened_at - interval '5 minutes'
+    where c.user_id = v_user_id and s.created_at >= v_row.opened_at - interval '1 minute'
   ) then
     update billing_private.open_checkouts o
     set claim = null, claim_items_key = null, claim_until = null
