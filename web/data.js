@@ -136,7 +136,8 @@ export const CATALOG_SELECT = "price_id, product_id, role, product_name, product
  * @property {string} name
  * @property {string | null} description
  * @property {PlanPrice[]} prices
- * @property {[string, unknown][]} features the plan's custom_data.features, in the seller's order
+ * @property {[string, unknown][]} features the plan's custom_data.features by name (the mirror
+ *   keeps them as jsonb, which does not keep the seller's key order)
  * @property {Plan[]} addons the add-ons it suggests that are for sale, in the seller's order
  */
 
@@ -311,7 +312,7 @@ export function shapeCatalog(rows) {
         description: row.product_description ?? null,
         prices: [],
         features: row.features && typeof row.features === "object" && !Array.isArray(row.features)
-          ? Object.entries(row.features)
+          ? Object.entries(row.features).sort(([a], [b]) => a.localeCompare(b))
           : [],
         addons: [],
         role: row.role,

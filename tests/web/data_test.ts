@@ -203,7 +203,7 @@ Deno.test("catalog: plans by name with prices by interval then amount; add-ons o
   ]);
   const [basic, proPlan] = plans;
   assertEquals(proPlan.description, "Pro plan.");
-  assertEquals(proPlan.features, [["Projects", "Unlimited"], ["Priority support", true]]);
+  assertEquals(proPlan.features, [["Priority support", true], ["Projects", "Unlimited"]]);
   assertEquals(proPlan.addons.map((a) => [a.productId, a.prices.map((p) => p.priceId)]), [
     ["pro_seats", [SEAT, "pri_seat_year"]],
   ]);

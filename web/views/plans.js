@@ -2,7 +2,7 @@
 /**
  * The plans for sale as cards: a Monthly / Yearly switch (native radio buttons: arrow keys move
  * between them and screen readers announce the group), and per plan its price for the chosen
- * interval, what a year saves, its features and a quantity for each add-on it suggests, with a
+ * interval, what a year saves, its features and a quantity for each add-on it suggests, then a
  * "Subscribe" button carrying `data-price-id` (web/actions.js reads the add-on quantities from
  * the same card).
  */
@@ -66,7 +66,7 @@ export function renderIntervalSwitch(plans, interval, onChange) {
  * @param {import("../data.js").Plan[]} plans
  * @param {string} interval `month` | `year`: the price each card offers
  * @param {{ locale?: string, quantities?: ReadonlyMap<string, number> }} [options]
- *   quantities: add-on quantities by add-on product id, kept across a switch
+ *   quantities: add-on quantities by `addonKey`, kept across a switch
  * @returns {HTMLElement[]}
  */
 export function renderPlans(plans, interval, options = {}) {
@@ -82,6 +82,8 @@ export function renderPlans(plans, interval, options = {}) {
 
     const price = priceFor(plan, interval);
     const prices = el("ul", "plan-prices");
+    /** @type {HTMLButtonElement | undefined} */
+    let subscribe;
     if (price) {
       const amount = formatPrice(price.amount, price.currency, price.cycle, { locale }) ??
         "Price not available";
@@ -98,13 +100,13 @@ export function renderPlans(plans, interval, options = {}) {
       if (price.trial) {
         text.append(el("span", "hint", `Free trial: ${intervalWords(price.trial)}.`));
       }
-      const subscribe = button("Subscribe", "button-primary");
-      subscribe.dataset.priceId = price.priceId;
-      subscribe.setAttribute("aria-label", `Subscribe to ${plan.name}, ${price.name}, ${amount}`);
-      const row = el("li", "plan-price", text, subscribe);
+      const row = el("li", "plan-price", text);
       row.dataset.priceId = price.priceId;
       row.dataset.interval = interval;
       prices.append(row);
+      subscribe = button("Subscribe", "button-primary");
+      subscribe.dataset.priceId = price.priceId;
+      subscribe.setAttribute("aria-label", `Subscribe to ${plan.name}, ${price.name}, ${amount}`);
     }
     article.append(prices);
     if (!price) {
@@ -125,8 +127,10 @@ export function renderPlans(plans, interval, options = {}) {
       article.append(features);
     }
 
+    // Add-on quantities before the button, so the keyboard meets them first.
     const addons = price ? renderAddons(plan, interval, locale, quantities) : null;
     if (addons) article.append(addons);
+    if (subscribe) article.append(el("div", "actions plan-actions", subscribe));
     return el("li", undefined, article);
   });
 }
@@ -150,10 +154,12 @@ function renderAddons(plan, interval, locale, quantities) {
     input.min = "0";
     input.max = String(price.maximum);
     input.step = "1";
-    input.value = String(Math.min(quantities?.get(addon.productId) ?? 0, price.maximum));
+    input.value = String(
+      Math.min(quantities?.get(addonKey(plan.productId, addon.productId)) ?? 0, price.maximum),
+    );
     input.id = `addon-${plan.productId}-${addon.productId}`;
     input.dataset.addonPriceId = price.priceId;
-    input.dataset.addonProductId = addon.productId;
+    input.dataset.addonKey = addonKey(plan.productId, addon.productId);
     const label = el("label", undefined, `${addon.name} (${each} each)`);
     label.setAttribute("for", input.id);
     return [el("div", "plan-addon", label, input)];
@@ -163,7 +169,17 @@ function renderAddons(plan, interval, locale, quantities) {
 }
 
 /**
- * The add-on quantities the plan cards show now, by add-on product id (what a switch keeps).
+ * One plan's add-on: the seats chosen on one card are that card's, whatever the interval.
+ *
+ * @param {string} planProductId
+ * @param {string} addonProductId
+ */
+function addonKey(planProductId, addonProductId) {
+  return `${planProductId} ${addonProductId}`;
+}
+
+/**
+ * The add-on quantities the plan cards show now (what a switch keeps).
  *
  * @param {ParentNode} root
  * @returns {Map<string, number>}
@@ -171,11 +187,11 @@ function renderAddons(plan, interval, locale, quantities) {
 export function addonQuantities(root) {
   /** @type {Map<string, number>} */
   const quantities = new Map();
-  for (const input of root.querySelectorAll("input[data-addon-product-id]")) {
-    const value = Number(/** @type {HTMLInputElement} */ (input).value);
-    const id = /** @type {HTMLInputElement} */ (input).dataset.addonProductId;
-    if (id && Number.isInteger(value) && value > 0) {
-      quantities.set(id, Math.max(quantities.get(id) ?? 0, value));
+  for (const element of root.querySelectorAll("input[data-addon-key]")) {
+    const input = /** @type {HTMLInputElement} */ (element);
+    const value = Number(input.value);
+    if (input.dataset.addonKey && Number.isInteger(value) && value > 0) {
+      quantities.set(input.dataset.addonKey, value);
     }
   }
   return quantities;
