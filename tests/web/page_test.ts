@@ -316,16 +316,27 @@ Deno.test({
           );
           await screenshot(page, "04-plans-yearly");
 
-          // Next stops: the Pro card's seats (yearly seats), then its Subscribe.
+          // The next stop is the first card (other tests may add plans named before "Pro plan").
           await page.keyboard.press("Tab");
+          assert(
+            await page.locator("#plans article").first().evaluate((card: InPage) =>
+              card.contains(card.ownerDocument.activeElement)
+            ),
+            "from the switch to the first plan card",
+          );
+          // In the Pro card, its seats (yearly seats) come before its Subscribe.
           const seats = pro.getByRole("spinbutton", { name: "Extra seats ($50.00 per year each)" });
-          assert(await isFocused(seats), "the add-on's quantity comes before Subscribe");
+          await seats.focus();
           await page.keyboard.press("ArrowUp");
           await page.keyboard.press("ArrowUp");
           await page.keyboard.press("ArrowUp");
           assertEquals(await seats.inputValue(), "3");
           await page.keyboard.press("Tab");
-          assertEquals(await page.evaluate(FOCUSED_PRICE_ID), PRO_YEARLY_PRICE);
+          assertEquals(
+            await page.evaluate(FOCUSED_PRICE_ID),
+            PRO_YEARLY_PRICE,
+            "the add-on's quantity comes before Subscribe",
+          );
           await page.keyboard.press("Enter");
           await status(page).filter({ hasText: "quantity is not available" }).waitFor();
           assertEquals(bodies, [{
