@@ -233,7 +233,7 @@ function sumWritten(result: Record<string, unknown>): number {
   return total;
 }
 
-function storeFailure(error: unknown): SyncError {
+export function storeFailure(error: unknown): SyncError {
   if (error instanceof SyncStoreError) {
     return error.kind === "invalid_entity"
       ? { code: "invalid_entity", detail: error.code }
