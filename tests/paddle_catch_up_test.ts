@@ -1,0 +1,327 @@
+/**
+ * Catch-up from Paddle's event log on the real stack: the paddle-sync function (`{"events":
+ * true}`) through the gateway, the real SDK reading the simulator's `GET /events`, the webhook
+ * parser and `apply_paddle_event` in real Postgres. Webhooks are held back while events happen,
+ * as when the endpoint is down; the catch-up alone must bring the mirror to Paddle's state.
+ */
+import assert from "node:assert/strict";
+import { stackInfo } from "./_stack.ts";
+import { clearRequests, paddleRequests, resetPaddle } from "./_paddle.ts";
+import { sql } from "./_paddle_sync.ts";
+import {
+  ensureDemoCatalog,
+  holdWebhooks,
+  newBuyer,
+  paddleSdk,
+  releaseWebhooks,
+  webhookLog,
+} from "./_sales.ts";
+import { PLANS } from "../local/paddle_webhooks/payloads.ts";
+import type { CatchUpReport } from "../supabase/functions/_shared/paddle_sync/catch_up.ts";
+
+type Answer = { status: number; body: CatchUpReport & { error?: { code: string } } };
+
+async function catchUp(): Promise<Answer> {
+  const { apiUrl, serviceRoleKey } = stackInfo();
+  const res = await fetch(`${apiUrl}/functions/v1/paddle-sync`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${serviceRoleKey}`, "content-type": "application/json" },
+    body: JSON.stringify({ events: true }),
+  });
+  return { status: res.status, body: await res.json() };
+}
+
+/** Calls until the catch-up says done (a fallback full sync takes a few calls). */
+async function catchUpToEnd(max = 30): Promise<Answer[]> {
+  const answers: Answer[] = [];
+  for (let i = 0; i < max; i++) {
+    const answer = await catchUp();
+    assert.equal(answer.status, 200, JSON.stringify(answer.body));
+    answers.push(answer);
+    if (answer.body.mode === "events" && answer.body.status === "done") return answers;
+  }
+  throw new Error(`catch-up not done after ${max} calls: ${JSON.stringify(answers.at(-1))}`);
+}
+
+async function waitForDeliveries(): Promise<void> {
+  for (let i = 0; i < 600; i++) {
+    const { deliveries } = await webhookLog();
+    if (deliveries.every((d) => d.state === "delivered" || d.state === "no_destination")) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error("webhook deliveries did not finish");
+}
+
+/** One checkout, as a buyer makes it: customer, transaction, payment (four events). */
+async function sale(): Promise<{ userId: string; customerId: string }> {
+  const buyer = await newBuyer();
+  const paddle = paddleSdk();
+  const customer = await paddle.customers.create({ email: buyer.email });
+  const transaction = await paddle.transactions.create({
+    items: [{ priceId: PLANS.basic.priceId, quantity: 1 }],
+    customerId: customer.id,
+    customData: { user_id: buyer.userId },
+    collectionMode: "automatic",
+  });
+  const res = await fetch(`${stackInfo().paddle.apiUrl}/checkout/${transaction.id}/pay`, {
+    method: "POST",
+    headers: { accept: "application/json" },
+  });
+  assert.equal(res.status, 200, await res.clone().text());
+  await res.body?.cancel();
+  return { userId: buyer.userId, customerId: customer.id };
+}
+
+async function sales(count: number): Promise<{ userId: string; customerId: string }[]> {
+  const made = [];
+  // A few at a time: quick, yet events of one sale stay in their order.
+  for (let i = 0; i < count; i += 10) {
+    made.push(...await Promise.all(Array.from({ length: Math.min(10, count - i) }, sale)));
+  }
+  return made;
+}
+
+async function simulatorList(path: string, ids: string[]) {
+  const { apiUrl, apiKey } = stackInfo().paddle;
+  const found: Record<string, unknown>[] = [];
+  for (let i = 0; i < ids.length; i += 100) {
+    const res = await fetch(
+      `${apiUrl}${path}?per_page=200&id=${ids.slice(i, i + 100).join(",")}` +
+        (path === "/customers" ? "&status=active,archived" : ""),
+      { headers: { authorization: `Bearer ${apiKey}` } },
+    );
+    assert.equal(res.status, 200);
+    found.push(...(await res.json()).data);
+  }
+  return found;
+}
+
+/** What Paddle holds for these customers and their subscriptions equals what the mirror holds. */
+async function assertMirrorEqualsPaddle(buyers: { userId: string; customerId: string }[]) {
+  const customerIds = buyers.map((b) => b.customerId);
+  const paddleCustomers = await simulatorList("/customers", customerIds);
+  assert.equal(paddleCustomers.length, customerIds.length);
+  const mirrorCustomers = await sql<{ customer_id: string; email: string; user_id: string }>(
+    "select customer_id, email, user_id::text from public.customers where customer_id = any($1)",
+    [customerIds],
+  );
+  const customerRow = new Map(mirrorCustomers.map((c) => [c.customer_id, c]));
+  for (const c of paddleCustomers) {
+    assert.equal(customerRow.get(c.id as string)?.email, c.email, `${c.id} email`);
+  }
+  for (const b of buyers) {
+    assert.equal(customerRow.get(b.customerId)?.user_id, b.userId, `${b.customerId} linked`);
+  }
+
+  const subscriptionIds = (await sql<{ id: string }>(
+    "select subscription_id as id from public.subscriptions where customer_id = any($1)",
+    [customerIds],
+  )).map((r) => r.id);
+  const paddleSubscriptions = (await fetchSubscriptionsOf(customerIds)) as {
+    id: string;
+    customer_id: string;
+    status: string;
+    next_billed_at: string | null;
+    items: { price: { id: string }; quantity: number }[];
+  }[];
+  assert.equal(paddleSubscriptions.length, customerIds.length, "one subscription per sale");
+  assert.deepEqual(subscriptionIds.sort(), paddleSubscriptions.map((s) => s.id).sort());
+  const rows = await sql<
+    { subscription_id: string; customer_id: string; status: string; items: string[] }
+  >(
+    `select s.subscription_id, s.customer_id, s.status,
+            array_agg(i.price_id || 'x' || i.quantity order by i.price_id) as items
+       from public.subscriptions s join public.subscription_items i using (subscription_id)
+      where s.subscription_id = any($1) group by 1, 2, 3`,
+    [subscriptionIds],
+  );
+  const row = new Map(rows.map((r) => [r.subscription_id, r]));
+  for (const s of paddleSubscriptions) {
+    const mirrored = row.get(s.id);
+    assert.equal(mirrored?.customer_id, s.customer_id, s.id);
+    assert.equal(mirrored?.status, s.status, s.id);
+    assert.deepEqual(
+      mirrored?.items,
+      s.items.map((i) => `${i.price.id}x${i.quantity}`).sort(),
+      s.id,
+    );
+  }
+}
+
+async function fetchSubscriptionsOf(customerIds: string[]) {
+  const { apiUrl, apiKey } = stackInfo().paddle;
+  const found: Record<string, unknown>[] = [];
+  for (let i = 0; i < customerIds.length; i += 100) {
+    let next: string | null = `${apiUrl}/subscriptions?per_page=200&customer_id=${
+      customerIds.slice(i, i + 100).join(",")
+    }`;
+    while (next) {
+      const res: Response = await fetch(next, { headers: { authorization: `Bearer ${apiKey}` } });
+      const body = await res.json();
+      found.push(...body.data);
+      next = body.meta.pagination.has_more ? body.meta.pagination.next : null;
+    }
+  }
+  return found;
+}
+
+Deno.test("without a cursor the catch-up falls back to a full sync, says so, then reads only the log", async () => {
+  await resetPaddle();
+  await ensureDemoCatalog();
+  await sql("delete from public.paddle_event_cursor");
+  const newest = (await webhookLog()).deliveries.at(-1)?.event_id ?? null;
+
+  const answers = await catchUpToEnd();
+  const first = answers[0].body;
+  assert.equal(first.mode, "full_sync");
+  assert.equal(first.fallback_reason, "no_cursor");
+  assert.match(first.note ?? "", /full sync/);
+  assert.ok(first.sync, "the sync slice's report is in the answer");
+  const requests = await paddleRequests();
+  assert.match(requests[0].path, /^\/events\?/);
+  const newestQuery = new URL(requests[0].path, "http://x").searchParams;
+  assert.equal(newestQuery.get("order_by"), "id[DESC]");
+  assert.equal(newestQuery.get("per_page"), "1");
+  assert.ok(requests.some((r) => r.path.startsWith("/customers?")), "the full sync ran");
+
+  const last = answers.at(-1)!.body;
+  assert.equal(last.cursor?.event_id, newest, "the cursor is the newest event when the sync began");
+
+  // With a fresh cursor and nothing new, a catch-up is one request.
+  await clearRequests();
+  const again = await catchUp();
+  assert.equal(again.status, 200);
+  assert.equal(again.body.mode, "events");
+  assert.equal(again.body.status, "done");
+  assert.equal(again.body.events, 0);
+  assert.equal((await paddleRequests()).length, 1);
+});
+
+Deno.test("webhooks held back, 1,000 events happen: one catch-up leaves the mirror equal to Paddle in at most 6 requests", async () => {
+  await resetPaddle();
+  await ensureDemoCatalog();
+  await catchUpToEnd();
+  const before = await sql<{ cursor_event_id: string | null }>(
+    "select cursor_event_id from public.paddle_event_cursor",
+  );
+
+  // Five sales whose webhooks arrive: the catch-up reads them again and the ledger dedupes them.
+  const delivered = await sales(5);
+  await waitForDeliveries();
+
+  await holdWebhooks();
+  let held;
+  try {
+    held = await sales(250);
+    const log = await webhookLog();
+    assert.equal(log.deliveries.filter((d) => d.state === "held").length, 1000, "1,000 events");
+
+    await clearRequests();
+    const answer = await catchUp();
+    assert.equal(answer.status, 200, JSON.stringify(answer.body));
+    const report = answer.body;
+    assert.equal(report.mode, "events");
+    assert.equal(report.status, "done");
+    assert.equal(report.events, 1020);
+    // transaction.* is not mirrored: the webhook parser ignores it here as there.
+    assert.equal(report.ignored, 255);
+    assert.equal(report.duplicate, 15, "what the webhooks brought is a ledger duplicate");
+    assert.equal(report.applied + report.stale, 750);
+    assert.ok(report.applied >= 500, JSON.stringify(report));
+    assert.equal(report.refused, 0);
+    assert.equal(report.invalid, 0);
+
+    const requests = await paddleRequests();
+    assert.ok(requests.length <= 6, `${requests.length} Paddle requests`);
+    assert.equal(requests.length, report.pages);
+    const first = new URL(requests[0].path, "http://x").searchParams;
+    assert.equal(first.get("after"), before[0].cursor_event_id);
+    for (const r of requests) {
+      const q = new URL(r.path, "http://x").searchParams;
+      assert.equal(r.path.split("?")[0], "/events");
+      assert.equal(q.get("per_page"), "200");
+      assert.equal(q.get("order_by"), "id[ASC]");
+    }
+    console.log(`catch-up of 1,020 events: ${requests.length} requests, ${report.duration_ms} ms`);
+
+    await assertMirrorEqualsPaddle([...delivered, ...held]);
+    const cursor = await sql<{ cursor_event_id: string }>(
+      "select cursor_event_id from public.paddle_event_cursor",
+    );
+    assert.equal(cursor[0].cursor_event_id, log.deliveries.at(-1)!.event_id);
+  } finally {
+    await releaseWebhooks();
+  }
+  // The late webhooks change nothing: each one is a duplicate now.
+  await waitForDeliveries();
+  await assertMirrorEqualsPaddle([...delivered, ...held]);
+});
+
+Deno.test("a cursor older than Paddle keeps events (90 days) falls back to a full sync and says so", async () => {
+  await resetPaddle();
+  await ensureDemoCatalog();
+  await catchUpToEnd();
+  await sql("update public.paddle_event_cursor set cursor_at = now() - interval '91 days'");
+  const newest = (await webhookLog()).deliveries.at(-1)?.event_id ?? null;
+
+  const answers = await catchUpToEnd();
+  assert.equal(answers[0].body.mode, "full_sync");
+  assert.equal(answers[0].body.fallback_reason, "cursor_expired");
+  assert.match(answers[0].body.note ?? "", /90 days/);
+  const state = await sql<{ cursor_event_id: string | null; fresh: boolean }>(
+    `select cursor_event_id, cursor_at > now() - interval '1 hour' as fresh
+       from public.paddle_event_cursor`,
+  );
+  assert.equal(state[0].cursor_event_id, newest);
+  assert.equal(state[0].fresh, true);
+  const run = await sql<{ done: boolean }>(
+    "select bool_and(done) as done from public.paddle_sync_state",
+  );
+  assert.equal(run[0].done, true);
+});
+
+Deno.test("a page with an event the dispatcher refuses: rolled back whole, or applied around it when isolated", async () => {
+  await resetPaddle();
+  await catchUpToEnd();
+  const [{ cursor_event_id: after }] = await sql<{ cursor_event_id: string | null }>(
+    "select cursor_event_id from public.paddle_event_cursor",
+  );
+  const id = (prefix: string) =>
+    `${prefix}_${crypto.randomUUID().replaceAll("-", "").slice(0, 26)}`;
+  const good = {
+    event_id: id("evt"),
+    event_type: "customer.created",
+    occurred_at: new Date().toISOString(),
+    data: { id: id("ctm"), email: `${crypto.randomUUID()}@example.com`, status: "active" },
+  };
+  const bad = {
+    event_id: id("evt"),
+    event_type: "customer.updated",
+    occurred_at: "not a time",
+    data: { id: id("ctm"), email: "x@example.com" },
+  };
+  const next = id("evt");
+  const apply = (isolate: boolean) =>
+    sql<{ result: Record<string, unknown> }>(
+      `select public.paddle_catch_up_apply_page($1, $2::jsonb, $3, now(), $4) as result`,
+      [after, JSON.stringify([good, bad]), next, isolate],
+    );
+  await assert.rejects(apply(false), (e: { code?: string }) => e.code === "22023");
+  const untouched = await sql("select 1 from public.customers where customer_id = $1", [
+    good.data.id,
+  ]);
+  assert.equal(untouched.length, 0, "nothing of the page stayed");
+
+  const [{ result }] = await apply(true);
+  assert.equal(result.applied, true);
+  assert.deepEqual(result.counts, { applied: 1, stale: 0, duplicate: 0, refused: 1 });
+  assert.deepEqual(result.refused_event_ids, [bad.event_id]);
+  const stored = await sql("select 1 from public.customers where customer_id = $1", [good.data.id]);
+  assert.equal(stored.length, 1);
+  const [cursor] = await sql<{ cursor_event_id: string }>(
+    "select cursor_event_id from public.paddle_event_cursor",
+  );
+  assert.equal(cursor.cursor_event_id, next);
+  // Put the cursor back on Paddle's log for the tests that follow.
+  await sql("update public.paddle_event_cursor set cursor_event_id = $1", [after]);
+});
