@@ -5,6 +5,8 @@
  * as when the endpoint is down; the catch-up alone must bring the mirror to Paddle's state.
  */
 import assert from "node:assert/strict";
+import { join } from "node:path";
+import { PROJECT_ROOT } from "../local/database.ts";
 import { stackInfo } from "./_stack.ts";
 import { clearRequests, paddleRequests, resetPaddle } from "./_paddle.ts";
 import { sql } from "./_paddle_sync.ts";
@@ -324,4 +326,45 @@ Deno.test("a page with an event the dispatcher refuses: rolled back whole, or ap
   assert.equal(cursor.cursor_event_id, next);
   // Put the cursor back on Paddle's log for the tests that follow.
   await sql("update public.paddle_event_cursor set cursor_event_id = $1", [after]);
+});
+
+Deno.test("deno task paddle:sync --events catches up from the log and exits 0", async () => {
+  await resetPaddle();
+  await ensureDemoCatalog();
+  await catchUpToEnd();
+  await holdWebhooks();
+  try {
+    const made = await sales(2);
+    const stack = JSON.parse(await Deno.readTextFile(Deno.env.get("LOCAL_STACK_FILE")!));
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--allow-all",
+        join(PROJECT_ROOT, "local", "paddle_sync.ts"),
+        "--events",
+        "--json",
+      ],
+      cwd: PROJECT_ROOT,
+      env: {
+        LOCAL_STACK_FILE: Deno.env.get("LOCAL_STACK_FILE")!,
+        SUPABASE_URL: stack.apiUrl,
+        SUPABASE_SERVICE_ROLE_KEY: stack.serviceRoleKey,
+        PADDLE_ENV: "sandbox",
+        PADDLE_API_KEY: stack.paddle.apiKey,
+        PADDLE_API_URL: stack.paddle.apiUrl,
+      },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const stderr = new TextDecoder().decode(out.stderr);
+    assert.equal(out.code, 0, stderr);
+    assert.match(stderr, /paddle:sync --events: caught up: 8 events in 1 pages, 6 applied/);
+    const report = JSON.parse(new TextDecoder().decode(out.stdout));
+    assert.equal(report.mode, "events");
+    assert.equal(report.events, 8);
+    await assertMirrorEqualsPaddle(made);
+  } finally {
+    await releaseWebhooks();
+  }
+  await waitForDeliveries();
 });
