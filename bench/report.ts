@@ -4,6 +4,7 @@
  * must not pull dependencies into the project for a picture).
  */
 import type { MintLoadResult } from "./mint_limit_load.ts";
+import type { CatchUpResult } from "./catch_up.ts";
 import type { ColdStartReport } from "./cold_start.ts";
 import type { Correctness } from "./correctness.ts";
 import type { Machine } from "./machine.ts";
@@ -98,6 +99,8 @@ export interface Report {
   correctness: { ours: Correctness; bare: Correctness };
   /** The per-user mint limit under load (absent in reports from before it existed). */
   mintLimit?: MintLoadResult | null;
+  /** Catch-up from the event log (absent in reports from before it existed). */
+  catchUp?: CatchUpResult | null;
   goals: Goal[];
 }
 
@@ -427,6 +430,7 @@ export function renderMarkdown(r: Report, svgFile: string): string {
     );
     out.push("");
   }
+  if (r.catchUp) out.push(...catchUpSection(r.catchUp));
   out.push("## Reproduce");
   out.push("");
   out.push(
@@ -435,6 +439,42 @@ export function renderMarkdown(r: Report, svgFile: string): string {
   );
   out.push("");
   return out.join("\n");
+}
+
+function catchUpSection(c: CatchUpResult): string[] {
+  return [
+    "## 9. Catch-up from the event log",
+    "",
+    `Webhooks held back at the simulator, ${c.plan.events.toLocaleString("en-US")} events happen ` +
+    "(sales: `customer.created`, `transaction.completed`, `subscription.created`, " +
+    '`subscription.activated`), then one `paddle-sync` call with `{"events": true}` through ' +
+    "the gateway reads `GET /events` and applies them; the mirror is then compared with the " +
+    "simulator for those customers. `deno task bench:catchup` runs this section alone.",
+    "",
+    table(
+      [
+        "round",
+        "events",
+        "Paddle requests",
+        "wall",
+        "in function",
+        "Paddle wait",
+        "database",
+        "mirror",
+      ],
+      c.rounds.map((x, i) => [
+        i + 1,
+        x.events,
+        x.paddleRequests,
+        ms(x.wallMs),
+        ms(x.functionMs),
+        ms(x.paddleWaitMs),
+        ms(x.databaseMs),
+        x.problems.length === 0 ? "equal" : `**${x.problems[0]}**`,
+      ]),
+    ),
+    "",
+  ];
 }
 
 export function renderTable(r: Report): string {

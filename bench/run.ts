@@ -38,6 +38,13 @@ import {
   SHORT_MINT_PLAN,
 } from "./mint_limit_load.ts";
 import { measureMemory } from "./memory.ts";
+import {
+  CATCH_UP_GOAL,
+  describeCatchUp,
+  FULL_CATCH_UP_PLAN,
+  runCatchUpBench,
+  SHORT_CATCH_UP_PLAN,
+} from "./catch_up.ts";
 import { signIn } from "./callers.ts";
 import {
   findFunctionPid,
@@ -398,6 +405,14 @@ async function measure(stack: BenchStack): Promise<Report> {
   log("cold start");
   const coldStart = await measureCold(stack, functionEnv, callers);
 
+  log("catch-up from the event log");
+  const catchUp = await runCatchUpBench(
+    stack.info,
+    short ? SHORT_CATCH_UP_PLAN : FULL_CATCH_UP_PLAN,
+    log,
+  );
+  log(describeCatchUp(catchUp));
+
   const report: Report = {
     meta: {
       startedAt,
@@ -426,6 +441,7 @@ async function measure(stack: BenchStack): Promise<Report> {
     memory,
     correctness: { ours: correctOurs, bare: correctBare },
     mintLimit,
+    catchUp,
     goals: [],
   };
   report.goals = goals(report);
@@ -626,6 +642,27 @@ function goals(r: Report): Goal[] {
         `${m.flooder.ok} × 200, ${m.flooder.tooMany} × 429, ${m.flooder.paddleSessions} Paddle sessions`,
       met: m.met,
       timing: false,
+    });
+  }
+  if (r.catchUp) {
+    const c = r.catchUp;
+    out.push({
+      id: "9",
+      goal: `catch-up of ${c.plan.events} held-back events: mirror equal to Paddle, ` +
+        `≤ ${c.requestBound} Paddle requests`,
+      value: `${c.rounds.filter((x) => x.problems.length === 0).length} of ${c.rounds.length} ` +
+        `rounds equal; ${c.maxRequests} requests at most`,
+      met: c.correct,
+      timing: false,
+    });
+    out.push({
+      id: "9t",
+      goal: `catch-up of 1,000 events within ${CATCH_UP_GOAL.ms / 1000} s ` +
+        `(≤ ${CATCH_UP_GOAL.requests} requests)`,
+      value: `median ${c.wallMs.median} ms, max ${c.wallMs.max} ms over ${c.rounds.length} ` +
+        `round(s) of ${c.plan.events} events`,
+      met: c.plan.events === 1000 ? c.wallMs.median <= CATCH_UP_GOAL.ms : null,
+      timing: true,
     });
   }
   return out;

@@ -21,6 +21,8 @@ function catchUpReport(more: Partial<CatchUpReport> = {}): CatchUpReport {
     invalid_event_ids: [],
     refused_event_ids: [],
     duration_ms: 900,
+    paddle_wait_ms: 100,
+    database_ms: 700,
     stopped: "done",
     ...more,
   };

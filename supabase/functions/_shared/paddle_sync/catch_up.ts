@@ -74,6 +74,9 @@ export interface CatchUpReport {
   invalid_event_ids: string[];
   refused_event_ids: string[];
   duration_ms: number;
+  /** Time spent waiting for Paddle's pages (what the prefetch did not hide) and for the database. */
+  paddle_wait_ms: number;
+  database_ms: number;
   stopped: "done" | "time" | "pages" | "error" | "concurrent" | "syncing";
   /** The fallback's sync slice, when one ran. */
   sync?: SliceReport;
@@ -109,6 +112,7 @@ export async function runCatchUp(
     invalid_event_ids: [] as string[],
     refused_event_ids: [] as string[],
   };
+  const timing = { paddle_wait_ms: 0, database_ms: 0 };
   let status: CatchUpStatus | null = null;
   let fallback: { reason: FallbackReason; sync: SliceReport } | undefined;
 
@@ -119,6 +123,8 @@ export async function runCatchUp(
     cursor: status ? { event_id: status.cursor_event_id, at: status.cursor_at } : null,
     ...tally,
     duration_ms: Math.max(0, Math.round(now() - started)),
+    paddle_wait_ms: Math.round(timing.paddle_wait_ms),
+    database_ms: Math.round(timing.database_ms),
     stopped,
     ...(fallback ? { sync: fallback.sync } : {}),
     ...(error ? { error } : {}),
@@ -170,8 +176,10 @@ export async function runCatchUp(
   const reader = deps.events.open(committed);
   let fetching: Promise<Fetched> | undefined = settle(reader.next());
   while (true) {
+    const waitStarted = now();
     const fetched = await raceWithTimeout(fetching ?? settle(reader.next()), deadline.remaining())
       .then((r) => r.kind === "value" ? r.value : r);
+    timing.paddle_wait_ms += now() - waitStarted;
     fetching = undefined;
     if (fetched.kind === "timeout") return finish("error", { code: "paddle_timeout" });
     if (fetched.kind === "error") {
@@ -207,6 +215,7 @@ export async function runCatchUp(
 
     const input = { after: committed, events: mirrored, nextEventId: page.lastEventId, readAt };
     let result;
+    const applyStarted = now();
     try {
       result = await deps.store.applyPage(input);
     } catch (error) {
@@ -220,6 +229,8 @@ export async function runCatchUp(
       } catch (again) {
         return finish("error", storeFailure(again));
       }
+    } finally {
+      timing.database_ms += now() - applyStarted;
     }
     status = result.status;
     if (!result.applied) return finish("concurrent");
