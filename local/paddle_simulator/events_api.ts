@@ -18,7 +18,7 @@
 
 import type { PaddleEvent } from "../paddle_webhooks/payloads.ts";
 import { type FieldError, paddleError } from "./errors.ts";
-import { DEFAULT_PER_PAGE, ESTIMATED_TOTAL_CAP, MAX_PER_PAGE } from "./listing.ts";
+import { DEFAULT_PER_PAGE, ESTIMATED_TOTAL_CAP, readPerPage } from "./listing.ts";
 
 export const EVENT_RETENTION_MS = 90 * 24 * 60 * 60 * 1000;
 
@@ -126,15 +126,7 @@ function parseQuery(params: URLSearchParams): EventsQuery | { errors: FieldError
   const errors: FieldError[] = [];
   const query: EventsQuery = { descending: true, perPage: DEFAULT_PER_PAGE };
 
-  const perPage = params.get("per_page") || undefined;
-  if (perPage !== undefined) {
-    const number = /^\d+$/.test(perPage) ? Number(perPage) : NaN;
-    if (!Number.isSafeInteger(number) || number < 1) {
-      errors.push({ field: "per_page", message: "must be an integer of at least 1" });
-    } else {
-      query.perPage = Math.min(number, MAX_PER_PAGE);
-    }
-  }
+  query.perPage = readPerPage(params, errors) ?? query.perPage;
 
   const orderBy = params.get("order_by") || undefined;
   if (orderBy !== undefined) {
