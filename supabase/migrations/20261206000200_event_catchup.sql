@@ -98,8 +98,9 @@ $$;
 
 -- Falls back to a full sync (no cursor yet, or one older than Paddle keeps events):
 -- p_newest_event_id is the newest event in Paddle's log now (null when it is empty). Restarts
--- the sync run in the same transaction, so the run begins after that event was read.
--- Returns paddle_catch_up_status().
+-- the sync run in the same transaction, so the run begins after that event was read. A
+-- fallback already pending (a concurrent catch-up got here first) is left as it is: one
+-- restart is enough. Returns paddle_catch_up_status().
 create function public.paddle_catch_up_start_full_sync(p_newest_event_id text, p_reason text)
 returns jsonb
 language plpgsql
@@ -110,8 +111,10 @@ begin
   insert into public.paddle_event_cursor (id) values (true) on conflict (id) do nothing;
   update public.paddle_event_cursor c
   set fallback_event_id = p_newest_event_id, fallback_started_at = now(), fallback_reason = p_reason
-  where c.id;
-  perform public.paddle_sync_begin(true);
+  where c.id and c.fallback_started_at is null;
+  if found then
+    perform public.paddle_sync_begin(true);
+  end if;
   return public.paddle_catch_up_status();
 end;
 $$;
