@@ -123,7 +123,9 @@ $$;
 -- transaction. p_after is the cursor the page was read after: if the row no longer has it
 -- (another catch-up got there first, or a fallback began) nothing is applied and 'applied'
 -- is false. p_events are the page's mirrored events, oldest first; p_next_event_id the last
--- event id of the whole page (unmirrored types included); p_read_at when the reading began.
+-- event id of the whole page (unmirrored types included); p_known_until the moment up to which
+-- the log has now been read (the last page: when the reading began; an earlier page: when its
+-- last event occurred), which is what the 90-day check measures.
 -- p_isolate applies each event on its own (a refused event is counted and skipped instead of
 -- rolling the page back): the caller's retry after a 22023, never the common path, because
 -- a savepoint per event costs on large pages.
@@ -132,7 +134,7 @@ create function public.paddle_catch_up_apply_page(
   p_after text,
   p_events jsonb,
   p_next_event_id text,
-  p_read_at timestamptz,
+  p_known_until timestamptz,
   p_isolate boolean default false
 ) returns jsonb
 language plpgsql
@@ -171,7 +173,7 @@ begin
 
   update public.paddle_event_cursor c
   set cursor_event_id = coalesce(p_next_event_id, c.cursor_event_id),
-      cursor_at = greatest(c.cursor_at, p_read_at),
+      cursor_at = greatest(c.cursor_at, p_known_until),
       pages = c.pages + 1,
       events = c.events + jsonb_array_length(p_events),
       refused = c.refused + cardinality(v_refused),

@@ -144,14 +144,11 @@ export async function runCatchUp(
       ? "cursor_expired"
       : null;
     if (reason) {
-      let newest: string | null;
+      const newest = await raceWithTimeout(deps.events.newestEventId(), deadline.remaining());
+      if (newest.kind === "timeout") return finish("error", { code: "paddle_timeout" });
+      if (newest.kind === "error") return finish("error", paddleFailure(newest.error));
       try {
-        newest = await deps.events.newestEventId();
-      } catch (error) {
-        return finish("error", paddleFailure(error));
-      }
-      try {
-        status = await deps.store.startFullSync(newest, reason);
+        status = await deps.store.startFullSync(newest.value, reason);
       } catch (error) {
         return finish("error", storeFailure(error));
       }
@@ -171,7 +168,7 @@ export async function runCatchUp(
     if (deadline.expired()) return finish("time");
   }
 
-  const readAt = new Date(now());
+  const readAt = new Date(now()).toISOString();
   let committed = status.cursor_event_id;
   const reader = deps.events.open(committed);
   let fetching: Promise<Fetched> | undefined = settle(reader.next());
@@ -213,7 +210,10 @@ export async function runCatchUp(
       }
     }
 
-    const input = { after: committed, events: mirrored, nextEventId: page.lastEventId, readAt };
+    // A cursor whose later events are not all read yet is only as recent as its own event: the
+    // 90-day check must not be fooled by a backlog that keeps being cut short.
+    const knownUntil = page.hasMore ? page.lastOccurredAt ?? readAt : readAt;
+    const input = { after: committed, events: mirrored, nextEventId: page.lastEventId, knownUntil };
     let result;
     const applyStarted = now();
     try {

@@ -47,8 +47,11 @@ export interface ApplyEventsInput {
   events: unknown[];
   /** The page's last event id, unmirrored types included. */
   nextEventId: string | null;
-  /** When the reading began: every event up to then is in the log the catch-up reads. */
-  readAt: Date;
+  /**
+   * Every event up to this moment has now been read: when the reading began if this page is the
+   * last, else when the page's last event occurred.
+   */
+  knownUntil: string;
   /** One event at a time, a refused one skipped (the retry after `invalid_entity`). */
   isolate?: boolean;
 }
@@ -74,7 +77,7 @@ export function createCatchUpStore(options: SyncStoreOptions): CatchUpStore {
         p_after: input.after,
         p_events: input.events,
         p_next_event_id: input.nextEventId,
-        p_read_at: input.readAt.toISOString(),
+        p_known_until: input.knownUntil,
         p_isolate: input.isolate ?? false,
       }, ApplyEventsResultSchema),
   };

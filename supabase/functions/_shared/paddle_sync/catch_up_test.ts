@@ -69,7 +69,7 @@ class MemoryStore implements CatchUpStore {
     }
     this.applied.push(input);
     this.cursor = input.nextEventId ?? this.cursor;
-    this.cursorAt = input.readAt.toISOString();
+    this.cursorAt = input.knownUntil;
     return Promise.resolve({
       applied: true,
       counts: {
@@ -100,6 +100,7 @@ function eventLog(events: RawEvent[], perPage = 2) {
           return Promise.resolve({
             events: page,
             lastEventId: (page.at(-1)?.event_id as string | undefined) ?? null,
+            lastOccurredAt: (page.at(-1)?.occurred_at as string | undefined) ?? null,
             hasMore: position < events.length,
           });
         },
@@ -117,6 +118,8 @@ const events = (n: number, type = "customer.updated"): RawEvent[] =>
   Array.from({ length: n }, (_, i) => ({
     event_id: `evt_${String(i).padStart(26, "0")}`,
     event_type: i % 3 === 2 ? "transaction.completed" : type,
+    // Events from 100 minutes ago on, a minute apart.
+    occurred_at: iso(NOW - (100 - i) * 60_000),
   }));
 
 /** The webhook parser's verdicts, by event type. */
@@ -238,9 +241,13 @@ Deno.test("maxPages stops early with catching_up; the next call goes on from the
   assert.equal(first.status, "catching_up");
   assert.equal(first.stopped, "pages");
   assert.equal(store.cursor, `evt_${"3".padStart(26, "0")}`);
+  // Cut short, the cursor is only as recent as its own event, so a backlog older than Paddle's
+  // 90 days still falls back instead of losing the events in between.
+  assert.equal(store.cursorAt, iso(NOW - 97 * 60_000));
   const second = await runCatchUp(deps, { maxPages: 2 });
   assert.equal(second.status, "done");
   assert.equal(first.applied + second.applied, 5);
+  assert.equal(store.cursorAt, iso(NOW), "read to the end: known up to when the reading began");
 });
 
 Deno.test("another catch-up moved the cursor first: this one stops, nothing counted twice", async () => {
@@ -327,4 +334,14 @@ Deno.test("a failing fallback sync slice is the answer's error", async () => {
   const report = await runCatchUp(deps);
   assert.equal(report.stopped, "error");
   assert.equal(report.error?.code, "paddle_unavailable");
+});
+
+Deno.test("a backlog cut short whose last read event is older than 89 days falls back next time", async () => {
+  const old = events(5).map((e) => ({ ...e, occurred_at: iso(NOW - 95 * 24 * 60 * 60 * 1000) }));
+  const { deps } = setup(eventLog(old), fresh(new MemoryStore(), null));
+  const first = await runCatchUp(deps, { maxPages: 1 });
+  assert.equal(first.stopped, "pages");
+  const second = await runCatchUp(deps, { maxPages: 1 });
+  assert.equal(second.mode, "full_sync");
+  assert.equal(second.fallback_reason, "cursor_expired");
 });

@@ -21,8 +21,9 @@ export type RawEvent = { event_id?: unknown; occurred_at?: unknown } & Record<st
 
 export interface EventPage {
   events: RawEvent[];
-  /** The last event id of the page; null when the page is empty. */
+  /** The last event id of the page and when it occurred; null when the page is empty. */
   lastEventId: string | null;
+  lastOccurredAt: string | null;
   hasMore: boolean;
 }
 
@@ -66,10 +67,11 @@ export function createEventPages(options: EventPagesOptions): EventLogReader {
       return {
         async next() {
           const events = await collection.next() as unknown as RawEvent[];
-          const last = events.at(-1)?.event_id;
+          const last = events.at(-1);
           return {
             events,
-            lastEventId: typeof last === "string" ? last : null,
+            lastEventId: typeof last?.event_id === "string" ? last.event_id : null,
+            lastOccurredAt: typeof last?.occurred_at === "string" ? last.occurred_at : null,
             hasMore: collection.hasMore,
           };
         },
