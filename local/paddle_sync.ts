@@ -151,7 +151,7 @@ export async function main(args: string[]): Promise<number> {
   }
 
   const { options } = parsed;
-  const { store, openPages } = createSliceDeps(config);
+  const sliceDeps = createSliceDeps(config);
   const progress = createProgress(err, Deno.stderr.isTerminal());
   const started = performance.now();
   let stalled = 0;
@@ -162,7 +162,7 @@ export async function main(args: string[]): Promise<number> {
   let databaseMs = 0;
   while (true) {
     const report = await runSlice(
-      { store, openPages, onPage: (p) => progress.page(p) },
+      { ...sliceDeps, onPage: (p) => progress.page(p) },
       { restart, sliceMs: config.sliceMs, maxPages: config.maxPages },
     );
     restart = false;
