@@ -285,7 +285,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
           return (await startRest(), new Response(null, { status: 204 }));
         }
         if (route === "GET /counters") {
-          return Response.json({ ...gateway.counters(), paddle: paddle.apiRequestCount() });
+          return Response.json({
+            ...gateway.counters(),
+            paddle: paddle.apiRequestCount(),
+            paddle_rate_limited: paddle.rateLimitedCount(),
+          });
         }
         if (route === "POST /upstream-delay") {
           gateway.setUpstreamDelay(Number(searchParams.get("ms") ?? 0));
