@@ -24,7 +24,7 @@ import {
 } from "../local/paddle_simulator/entity_builders.ts";
 import { prng } from "../local/paddle_simulator/fake_account.ts";
 import { paddleEvent, paddleId, paddleTime } from "../local/paddle_webhooks/payloads.ts";
-import { paddleSignature } from "../local/paddle_webhooks/sign.ts";
+import { deliverEvent } from "../local/paddle_webhooks/sign.ts";
 import type { StackInfo } from "../local/stack.ts";
 import { roundSummary, summarize, type Summary } from "./stats.ts";
 
@@ -195,25 +195,15 @@ export async function applyBefore(db: pg.Client, account: BurstAccount) {
 }
 
 async function deliver(url: string, secret: string, event: Json) {
-  const body = JSON.stringify(event);
   const started = performance.now();
   try {
-    const res = await fetch(url, {
-      method: "POST",
-      headers: {
-        "content-type": "application/json",
-        "paddle-signature": await paddleSignature(body, secret),
-        "user-agent": "Paddle (local simulator)",
-      },
-      body,
-      signal: AbortSignal.timeout(GIVE_UP_MS),
-    });
-    const text = await res.text();
+    const delivery = await deliverEvent(url, event, secret, fetch, GIVE_UP_MS);
     let outcome = "unreadable";
     try {
-      outcome = String(JSON.parse(text).outcome ?? JSON.parse(text).error?.code);
+      const answer = JSON.parse(delivery.body);
+      outcome = String(answer.outcome ?? answer.error?.code);
     } catch { /* counted as unreadable */ }
-    return { status: res.status, outcome, ms: performance.now() - started };
+    return { status: delivery.status, outcome, ms: delivery.durationMs };
   } catch {
     return { status: 0, outcome: "no_answer", ms: performance.now() - started };
   }

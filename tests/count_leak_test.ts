@@ -39,10 +39,14 @@ async function get(path: string, token: string | null, headers: Record<string, s
   };
 }
 
-/** Relations anon or authenticated may SELECT in the API's schema, whether or not they see all rows. */
-async function readableRelations(): Promise<string[]> {
+/**
+ * Relations anon or authenticated may SELECT in the API's schema; with `privateOnly`, those whose
+ * rows they cannot all see.
+ */
+async function readableRelations(privateOnly = false): Promise<string[]> {
   const { rows } = await withClient((db) =>
-    db.query(`
+    db.query(
+      `
       select c.relname
       from pg_class c
       join pg_namespace n on n.oid = c.relnamespace
@@ -50,37 +54,29 @@ async function readableRelations(): Promise<string[]> {
         and c.relkind in ('r', 'p', 'v', 'm', 'f')
         and (has_table_privilege('anon', c.oid, 'select')
           or has_table_privilege('authenticated', c.oid, 'select'))
-      order by 1`)
+        and (not $1 or (
+          -- A table without RLS shows every row to whoever may select it: nothing to leak.
+          (c.relkind <> 'r' and c.relkind <> 'p' or c.relrowsecurity)
+          -- Public catalog tables: every SELECT policy is using (true).
+          and not (
+            c.relrowsecurity
+            and exists (select 1 from pg_policy p where p.polrelid = c.oid and p.polcmd in ('r', '*'))
+            and not exists (
+              select 1 from pg_policy p
+              where p.polrelid = c.oid and p.polcmd in ('r', '*')
+                and coalesce(pg_get_expr(p.polqual, p.polrelid), '') <> 'true'
+            )
+          )
+        ))
+      order by 1`,
+      [privateOnly],
+    )
   );
   return rows.map((r) => r.relname as string);
 }
 
-/** Relations anon or authenticated may SELECT whose rows they cannot all see. */
-async function privateRelations(): Promise<string[]> {
-  const { rows } = await withClient((db) =>
-    db.query(`
-      select c.relname
-      from pg_class c
-      join pg_namespace n on n.oid = c.relnamespace
-      where n.nspname = 'public'
-        and c.relkind in ('r', 'p', 'v', 'm', 'f')
-        and (has_table_privilege('anon', c.oid, 'select')
-          or has_table_privilege('authenticated', c.oid, 'select'))
-        -- A table without RLS shows every row to whoever may select it: nothing to leak.
-        and (c.relkind <> 'r' and c.relkind <> 'p' or c.relrowsecurity)
-        -- Public catalog tables: every SELECT policy is using (true).
-        and not (
-          c.relrowsecurity
-          and exists (select 1 from pg_policy p where p.polrelid = c.oid and p.polcmd in ('r', '*'))
-          and not exists (
-            select 1 from pg_policy p
-            where p.polrelid = c.oid and p.polcmd in ('r', '*')
-              and coalesce(pg_get_expr(p.polqual, p.polrelid), '') <> 'true'
-          )
-        )
-      order by 1`)
-  );
-  return rows.map((r) => r.relname as string);
+function privateRelations(): Promise<string[]> {
+  return readableRelations(true);
 }
 
 async function answers(token: string | null, relations: string[]) {
