@@ -544,6 +544,12 @@ $$;
 -- first and refuses with no Paddle call, and checkout_link_customer undoes its own write when
 -- the link is refused (a race between the two).
 
+-- The question below looks up linked customers by email; unlinked ones have their own index
+-- (customers_unlinked_email_idx), so a first purchase reads an index, not the table.
+create index customers_linked_email_idx
+  on public.customers (lower(email))
+  where user_id is not null;
+
 -- Would the linking rule refuse the caller's confirmed email? True when a customer holding that
 -- email is linked to another user, or more than one confirmed user holds it (paddle_link_customer
 -- then links nobody). Security definer to read auth.users and other users' customers; it answers
