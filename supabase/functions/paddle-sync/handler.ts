@@ -12,12 +12,18 @@
  */
 import { declaredTooLarge } from "../_shared/bounded_body.ts";
 import type { AllowedOrigins } from "../_shared/cors.ts";
-import { errorBody, type ErrorCode, errorStatus } from "../_shared/http_errors.ts";
+import { errorStatus } from "../_shared/http_errors.ts";
 import { jsonResponse, retryAfterHeaders } from "../_shared/json_response.ts";
 import type { LogSink } from "../_shared/request_log.ts";
-import { framed, type LogDetail, type Outcome, refuse } from "../_shared/request_frame.ts";
+import { framed, type LogDetail, type Outcome } from "../_shared/request_frame.ts";
 import type { SliceReport, SyncErrorCode } from "../_shared/paddle_sync/run_slice.ts";
 import { type KeyCheck, presentedKeys } from "./caller_key.ts";
+import {
+  operatorErrorBody,
+  type OperatorErrorCode,
+  operatorErrorResponse,
+  refuseOperator as refuse,
+} from "./operator_errors.ts";
 import { MAX_BODY_BYTES, readSyncRequest } from "./request_body.ts";
 
 export const FUNCTION_NAME = "paddle-sync";
@@ -35,7 +41,7 @@ export interface SyncDeps {
   requestId: () => string;
 }
 
-const HTTP_CODE: Record<SyncErrorCode, ErrorCode> = {
+const HTTP_CODE: Record<SyncErrorCode, OperatorErrorCode> = {
   rate_limited: "rate_limited",
   paddle_unavailable: "paddle_unavailable",
   paddle_timeout: "paddle_timeout",
@@ -46,7 +52,14 @@ const HTTP_CODE: Record<SyncErrorCode, ErrorCode> = {
 };
 
 export function createHandler(deps: SyncDeps): (request: Request) => Promise<Response> {
-  return (request) => framed(FUNCTION_NAME, request, deps, (d) => route(request, deps, d));
+  return (request) =>
+    framed(
+      FUNCTION_NAME,
+      request,
+      deps,
+      (d) => route(request, deps, d),
+      () => operatorErrorResponse("internal_error"),
+    );
 }
 
 async function route(request: Request, deps: SyncDeps, detail: LogDetail): Promise<Outcome> {
@@ -92,7 +105,7 @@ async function route(request: Request, deps: SyncDeps, detail: LogDetail): Promi
   const retryAfter = report.error.retry_after_seconds;
   return {
     response: jsonResponse(
-      { ...summary, ...errorBody(code) },
+      { ...summary, ...operatorErrorBody(code) },
       errorStatus(code),
       retryAfterHeaders(retryAfter),
     ),
