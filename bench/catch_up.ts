@@ -9,7 +9,7 @@
  * Goal (issue 20): 1,000 events caught up in at most 6 Paddle requests and 2 s. The time is a
  * figure; only a wrong answer fails the run.
  *
- * Part of `deno task bench` (section "Catch-up from the event log"); alone:
+ * Part of `deno task bench` (section 10, "Catch-up from the event log"); alone:
  *   deno task bench:catchup [--short]
  */
 import { mirrorDifferences } from "../local/mirror_compare.ts";

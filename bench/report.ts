@@ -4,6 +4,7 @@
  * must not pull dependencies into the project for a picture).
  */
 import type { MintLoadResult } from "./mint_limit_load.ts";
+import type { BurstResult } from "./webhook_burst.ts";
 import type { CatchUpResult } from "./catch_up.ts";
 import type { ColdStartReport } from "./cold_start.ts";
 import type { Correctness } from "./correctness.ts";
@@ -99,6 +100,8 @@ export interface Report {
   correctness: { ours: Correctness; bare: Correctness };
   /** The per-user mint limit under load (absent in reports from before it existed). */
   mintLimit?: MintLoadResult | null;
+  /** Renewal day's burst of webhooks (absent in reports from before it existed). */
+  webhookBurst?: BurstResult | null;
   /** Catch-up from the event log (absent in reports from before it existed). */
   catchUp?: CatchUpResult | null;
   goals: Goal[];
@@ -430,6 +433,33 @@ export function renderMarkdown(r: Report, svgFile: string): string {
     );
     out.push("");
   }
+  if (r.webhookBurst) {
+    const w = r.webhookBurst, l = w.latency;
+    out.push("## 9. Webhook burst (renewal day)");
+    out.push("");
+    out.push(
+      `${w.plan.customers.toLocaleString("en-US")} customers with an active monthly subscription ` +
+        `in the mirror renew at once: ${w.events.toLocaleString("en-US")} signed events ` +
+        "(`transaction.completed`, answered `ignored`, and `subscription.updated` with the next " +
+        `period), shuffled, sent at concurrency ${w.plan.concurrency} through the gateway to the ` +
+        "real `paddle-webhook`. Paddle counts an answer after 5 s as failed and retries it. " +
+        "`deno task bench:burst` runs this section alone.",
+    );
+    out.push("");
+    out.push(
+      table(["events", "answers", "p50 / p95 / p99 / max", "over 5 s", "events/s", "mirror"], [[
+        w.events,
+        Object.entries(w.byStatus).map(([st, n]) => `${st}: ${n}`).join(", "),
+        `${ms(l.p50)} / ${ms(l.p95)} / ${ms(l.p99)} / ${ms(l.max)}`,
+        w.overPaddleDeadline,
+        w.eventsPerSecond,
+        `${w.mirror.equal} of ${w.mirror.subscriptions} equal to the final state`,
+      ]]),
+    );
+    out.push("");
+    out.push(w.met ? "Everything as promised." : "**Not as promised.**");
+    out.push("");
+  }
   if (r.catchUp) out.push(...catchUpSection(r.catchUp));
   out.push("## Reproduce");
   out.push("");
@@ -443,7 +473,7 @@ export function renderMarkdown(r: Report, svgFile: string): string {
 
 function catchUpSection(c: CatchUpResult): string[] {
   return [
-    "## 9. Catch-up from the event log",
+    "## 10. Catch-up from the event log",
     "",
     `Webhooks held back at the simulator, ${c.plan.events.toLocaleString("en-US")} events happen ` +
     "(sales: `customer.created`, `transaction.completed`, `subscription.created`, " +

@@ -10,6 +10,9 @@
  * Paddle simulator. A `PADDLE_API_KEY` in `.env` without `PADDLE_API_URL` means Paddle itself
  * (`PADDLE_ENV`, e.g. sandbox), as it does for `deno task dev`.
  *
+ * It keeps the functions' pace with Paddle (`PADDLE_SYNC_REQUESTS_PER_MINUTE`, turns taken from the
+ * database), so running it beside the scheduled function does not spend more of Paddle's limit.
+ *
  * Exit 0 when the run is done; 2 with one line on bad configuration; 1 with one line when
  * `--max-stalled` slices in a row (default 3) commit no page (Paddle or the database failing).
  *
@@ -167,7 +170,7 @@ export async function main(args: string[]): Promise<number> {
 
   const { options } = parsed;
   if (options.events) return await catchUpCli(config, options, err);
-  const { store, openPages } = createSliceDeps(config);
+  const sliceDeps = createSliceDeps(config);
   const progress = createProgress(err, Deno.stderr.isTerminal());
   const started = performance.now();
   let stalled = 0;
@@ -178,7 +181,7 @@ export async function main(args: string[]): Promise<number> {
   let databaseMs = 0;
   while (true) {
     const report = await runSlice(
-      { store, openPages, onPage: (p) => progress.page(p) },
+      { ...sliceDeps, onPage: (p) => progress.page(p) },
       { restart, sliceMs: config.sliceMs, maxPages: config.maxPages },
     );
     restart = false;

@@ -20,6 +20,9 @@ const stack = await startStack(throwawayStackOptions(stateDir, {
     // state, 200 concurrent calls); the limit itself is tested at its default through
     // customer-portal-default-limit (tests/mint_limit_test.ts).
     MINT_RATE_LIMIT_PER_MINUTE: "1000",
+    // The simulator's rate limit is off in this stack (throwawayStackOptions), so the sync need
+    // not keep Paddle's pace here; tests/paddle_sync_pacing_test.ts tests the pace itself.
+    PADDLE_SYNC_REQUESTS_PER_MINUTE: "60000",
   },
   extraFunctions: {
     "customer-portal-default-limit": join(

@@ -19,6 +19,11 @@ export interface ControlContext {
   webhooks: WebhookDeliveries;
 }
 
+const cardSchema = z.strictObject({
+  customerId: z.string().regex(CUSTOMER_ID),
+  declines: z.boolean(),
+});
+
 const customerSchema = z.strictObject({
   customerId: z.string().regex(CUSTOMER_ID),
   email: z.string().regex(/^[^@\s]+@[^@\s]+$/).optional(),
@@ -67,6 +72,23 @@ export function handleControlRequest(
         return json(201, { customerId: parsed.data.customerId });
       }
       return methodNotAllowed("GET, POST");
+
+    case "/__cards":
+      if (method === "GET") return json(200, { declining: context.store.cards.declining() });
+      if (method === "POST") {
+        const parsed = parseJson(bodyText, cardSchema);
+        if (!parsed.success) return json(400, { error: parsed.error });
+        context.store.cards.set(parsed.data.customerId, parsed.data.declines);
+        return json(200, { declining: context.store.cards.declining() });
+      }
+      return methodNotAllowed("GET, POST");
+
+    case "/__clock":
+      if (method === "GET") {
+        const clock = context.store.clock;
+        return json(200, { now: paddleTimestamp(clock.now()), offsetMs: clock.offsetMs });
+      }
+      return methodNotAllowed("GET");
 
     case "/__webhooks":
       if (method === "GET") {

@@ -258,3 +258,34 @@ Deno.test("entities: startPaddleSimulator and loadEntities refuse invalid entiti
     assertEquals((await served.json()).data, account.customers[0]);
   });
 });
+
+Deno.test("cards: POST /__cards makes a customer's card decline and work again; bad bodies are 400", async () => {
+  await withSimulator(async (simulator) => {
+    assertEquals((await control(simulator, "GET", "/__cards")).body, { declining: [] });
+    const marked = await control(simulator, "POST", "/__cards", {
+      customerId: CUSTOMER,
+      declines: true,
+    });
+    assertEquals(marked.status, 200);
+    assertEquals(marked.body, { declining: [CUSTOMER] });
+    for (const bad of [{ customerId: "ctm_x", declines: true }, { customerId: CUSTOMER }, {}]) {
+      assertEquals((await control(simulator, "POST", "/__cards", bad)).status, 400);
+    }
+    assertEquals((await control(simulator, "GET", "/__cards")).body, { declining: [CUSTOMER] });
+    await control(simulator, "POST", "/__cards", { customerId: CUSTOMER, declines: false });
+    assertEquals((await control(simulator, "GET", "/__cards")).body, { declining: [] });
+  });
+});
+
+Deno.test("clock: GET /__clock tells simulated now and how far it is ahead of the wall clock", async () => {
+  await withSimulator(async (simulator) => {
+    const { status, body } = await control<{ now: string; offsetMs: number }>(
+      simulator,
+      "GET",
+      "/__clock",
+    );
+    assertEquals(status, 200);
+    assertEquals(body.offsetMs, 0);
+    assertMatch(body.now, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+  });
+});

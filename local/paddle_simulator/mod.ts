@@ -8,9 +8,9 @@
  * Paddle.js stand-in (`/paddle.js`), and the `/__` test-control API. Events (a customer
  * created, a checkout paid) are delivered as signed webhooks to `webhook.url`.
  *
- * Only API requests are recorded, counted and faulted: portal visits, checkouts and control
- * calls are the buyer's or the test's own traffic, and faulting them would make tests fail for
- * the wrong reason.
+ * Only API requests are recorded, counted, rate-limited, slowed and faulted: portal visits,
+ * checkouts and control calls are the buyer's or the test's own traffic, and faulting them would
+ * make tests fail for the wrong reason.
  */
 
 import { handleApiRequest } from "./api.ts";
@@ -24,6 +24,8 @@ import { CUSTOMER_ID } from "./ids.ts";
 import { PortalLinks } from "./portal_links.ts";
 import { handlePortalPage, isPortalPath } from "./portal_page.ts";
 import { handlePaddleJs } from "./paddle_js.ts";
+import { type LatencyRange, waitLatency } from "./latency.ts";
+import { RateLimits } from "./rate_limits.ts";
 import { RequestRecorder } from "./recorder.ts";
 import { type EntityCounts, EntityStore } from "./store.ts";
 import { sleep, untilAborted } from "./waits.ts";
@@ -34,6 +36,7 @@ export type { FaultSpec } from "./faults.ts";
 export type { EntityBatch } from "./entities.ts";
 export type { EntityCounts } from "./store.ts";
 export type { DeliveryRecord, WebhookTarget } from "./webhook_delivery.ts";
+export type { LatencyRange } from "./latency.ts";
 
 export interface PaddleSimulatorOptions {
   /** Default "127.0.0.1". */
@@ -50,6 +53,13 @@ export interface PaddleSimulatorOptions {
   webhook?: WebhookTarget;
   /** Waits before each webhook retry (default DEFAULT_RETRY_DELAYS_MS). */
   webhookRetryDelaysMs?: readonly number[];
+  /**
+   * Paddle's rate limits (rate_limits.ts), per API key and client address. Default on, as
+   * Paddle; off for callers that need bursts Paddle would refuse (the test suite).
+   */
+  rateLimit?: boolean;
+  /** Time each API answer takes (latency.ts); default none. */
+  latencyMs?: LatencyRange;
   /** Where a standalone checkout page sends the buyer after paying (the app). */
   checkoutReturnUrl?: string;
   /** The simulator prints nothing; callers decide what to print. */
@@ -69,6 +79,8 @@ export interface PaddleSimulator {
   webhooksIdle(): Promise<void>;
   /** API requests received since start (not reset by `DELETE /__requests`). */
   apiRequestCount(): number;
+  /** API requests answered 429 by the rate limit since start (faults not included). */
+  rateLimitedCount(): number;
   /** Closes the listener, ends hung and delayed requests, resolves once fully closed. */
   stop(): Promise<void>;
 }
@@ -103,9 +115,11 @@ function start(options: PaddleSimulatorOptions): PaddleSimulator {
   const recorder = new RequestRecorder();
   const faults = new FaultQueue();
   const links = new PortalLinks();
+  const limits = options.rateLimit === false ? undefined : new RateLimits();
   const stopping = new AbortController();
   let baseUrl = "";
-  const events = new EventLog();
+  // Retention is measured on the account's clock, so moving it forward ages events as Paddle would.
+  const events = new EventLog({ now: () => store.clock.nowMs() });
   const webhooks = new WebhookDeliveries({
     target: options.webhook,
     retryDelaysMs: options.webhookRetryDelaysMs,
@@ -113,7 +127,7 @@ function start(options: PaddleSimulatorOptions): PaddleSimulator {
   });
   const notify = (eventType: string, data: unknown) => void webhooks.emit(eventType, data);
 
-  const handle = async (request: Request): Promise<Response> => {
+  const handle = async (request: Request, clientAddress: string): Promise<Response> => {
     const url = new URL(request.url);
     if (isPortalPath(url.pathname)) return handlePortalPage(request, url, links);
     if (url.pathname === "/paddle.js") return handlePaddleJs(request, baseUrl);
@@ -132,6 +146,10 @@ function start(options: PaddleSimulatorOptions): PaddleSimulator {
 
     // Recorded before any fault applies, so hung and faulted requests show up in the log.
     recorder.record(request, url, bodyText);
+    // Paddle counts a request when it arrives; its answer, a 429 included, takes the latency.
+    const limited = limits?.take(request, url, clientAddress);
+    await waitLatency(options.latencyMs, stopping.signal);
+    if (limited) return limited;
     const fault = faults.take();
     if (fault?.hang || fault?.delayMs) {
       await (fault.hang
@@ -159,9 +177,9 @@ function start(options: PaddleSimulatorOptions): PaddleSimulator {
     onListen: () => {},
     // Never let one bad request crash the simulator or print a stack trace into test output.
     onError: () => paddleError("internal_error"),
-  }, async (request) => {
+  }, async (request, info) => {
     try {
-      return await handle(request);
+      return await handle(request, info.remoteAddr.hostname);
     } catch {
       return paddleError("internal_error");
     }
@@ -177,6 +195,7 @@ function start(options: PaddleSimulatorOptions): PaddleSimulator {
     webhookDeliveries: () => webhooks.list(),
     webhooksIdle: () => webhooks.idle(),
     apiRequestCount: () => recorder.total,
+    rateLimitedCount: () => limits?.rejected ?? 0,
     stop: () => {
       stopped ??= (async () => {
         stopping.abort();

@@ -14,6 +14,8 @@ import type {
   PaddleSubscription,
 } from "./entities.ts";
 import { ENTITY_KINDS } from "./entities.ts";
+import { CardOutcomes } from "./cards.ts";
+import { SimulatedClock } from "./clock.ts";
 import type { PaddleTransaction } from "./transactions.ts";
 
 export interface PageQuery<T> {
@@ -141,6 +143,10 @@ export class EntityStore {
   readonly subscriptions = new EntityTable<PaddleSubscription>();
   /** Created by `POST /transactions`; not listed, loaded or counted like the four kinds. */
   readonly transactions = new EntityTable<PaddleTransaction>();
+  /** Simulated time: what every timestamp and due date of this account reads. */
+  readonly clock = new SimulatedClock();
+  /** Whether each customer's card on file declines charges made without the buyer present. */
+  readonly cards = new CardOutcomes();
 
   /** Upserts a validated batch; returns how many of each kind were new. */
   load(batch: EntityBatch): EntityCounts {
@@ -170,6 +176,7 @@ export class EntityStore {
   clear(): void {
     for (const kind of ENTITY_KINDS) this[kind].clear();
     this.transactions.clear();
+    this.cards.clear();
   }
 }
 

@@ -1,10 +1,10 @@
 /**
  * The checkout's one database round trip: `rpc/checkout_prepare`, through PostgREST with the
  * caller's own token. It answers every refusal the database can decide (price, quantity, an
- * existing subscription, an email we may not give Paddle), and otherwise the caller's customer
- * or confirmed email and one mint slot (`_shared/mint_limit.ts`). Security invoker, so RLS is
- * the second wall behind its explicit `auth.uid()`; the user id it answers for is compared with
- * the verified token's again on arrival.
+ * existing subscription, an email we may not give Paddle, an email the linking rule would refuse
+ * to link to the caller), and otherwise the caller's customer or confirmed email and one mint
+ * slot (`_shared/mint_limit.ts`). Security invoker, so RLS is the second wall behind its explicit
+ * `auth.uid()`; the user id it answers for is compared with the verified token's again on arrival.
  */
 import { z } from "zod";
 import { type MintSlot, mintSlotSchema } from "../_shared/mint_limit.ts";
@@ -24,7 +24,8 @@ export type Refusal =
   | "price_not_found"
   | "invalid_quantity"
   | "already_subscribed"
-  | "email_not_confirmed";
+  | "email_not_confirmed"
+  | "customer_conflict";
 
 export type PrepareResult =
   | { ok: true; outcome: Refusal }
@@ -56,6 +57,7 @@ const answerSchema = z.discriminatedUnion("outcome", [
       "invalid_quantity",
       "already_subscribed",
       "email_not_confirmed",
+      "customer_conflict",
     ]),
   }),
   z.object({

@@ -4,11 +4,12 @@
  * running), else the failure's status and stable code beside the same report. A fallback to a
  * full sync is in the answer (`mode`, `fallback_reason`, `note`) and in the log line.
  */
-import { errorBody, errorStatus } from "../_shared/http_errors.ts";
+import { errorStatus } from "../_shared/http_errors.ts";
 import { jsonResponse, retryAfterHeaders } from "../_shared/json_response.ts";
 import type { LogDetail, Outcome } from "../_shared/request_frame.ts";
 import type { CatchUpReport } from "../_shared/paddle_sync/catch_up.ts";
 import { HTTP_CODE } from "./error_codes.ts";
+import { operatorErrorBody } from "./operator_errors.ts";
 
 export function catchUpOutcome(report: CatchUpReport, detail: LogDetail): Outcome {
   detail.sync_mode = report.mode === "full_sync" ? "events_full_sync" : "events";
@@ -27,7 +28,7 @@ export function catchUpOutcome(report: CatchUpReport, detail: LogDetail): Outcom
   }
   return {
     response: jsonResponse(
-      { ...report, ...errorBody(code) },
+      { ...report, ...operatorErrorBody(code) },
       errorStatus(code),
       retryAfterHeaders(error.retry_after_seconds),
     ),

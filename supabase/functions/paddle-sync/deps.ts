@@ -7,6 +7,8 @@ import { type CatchUpDeps, runCatchUp } from "../_shared/paddle_sync/catch_up.ts
 import { createCatchUpStore } from "../_shared/paddle_sync/catch_up_store.ts";
 import { createEventPages } from "../_shared/paddle_sync/event_pages.ts";
 import { createPaddlePages } from "../_shared/paddle_sync/paddle_pages.ts";
+import { createDatabasePacer } from "../_shared/paddle_sync/request_pacer.ts";
+import { createRpcCall } from "../_shared/postgrest_rpc.ts";
 import { runSlice, type SliceDeps } from "../_shared/paddle_sync/run_slice.ts";
 import { createSyncStore } from "../_shared/paddle_sync/sync_store.ts";
 import { depsOrMisconfigured, frameDefaults, unreachable } from "../_shared/startup.ts";
@@ -16,9 +18,26 @@ import type { SyncDeps } from "./handler.ts";
 // The webhook's own parser: the catch-up mirrors exactly the events (and shapes) webhooks do.
 import { parseNotification } from "../paddle-webhook/events.ts";
 
-/** The database through PostgREST with the configured key, and Paddle through the SDK. */
-export function createSliceDeps(config: SyncConfig): Pick<SliceDeps, "store" | "openPages"> {
+/** A turn from the database takes one small call; a slow one keeps the old pace locally. */
+const PACE_TIMEOUT_MS = 5_000;
+
+/**
+ * The database through PostgREST with the configured key, Paddle through the SDK, and the pace
+ * between them kept in the database.
+ */
+export function createSliceDeps(
+  config: SyncConfig,
+): Pick<SliceDeps, "store" | "openPages" | "pacer"> {
   return {
+    pacer: createDatabasePacer({
+      callRpc: createRpcCall({
+        supabaseUrl: config.supabaseUrl,
+        apiKey: config.databaseKey,
+        timeoutMs: PACE_TIMEOUT_MS,
+      }),
+      serviceKey: config.databaseKey,
+      requestsPerMinute: config.requestsPerMinute,
+    }),
     store: createSyncStore({ supabaseUrl: config.supabaseUrl, serviceRoleKey: config.databaseKey }),
     openPages: createPaddlePages({
       apiKey: config.paddleApiKey,
@@ -44,6 +63,7 @@ export function createCatchUpDeps(
       apiUrl: config.paddleApiUrl,
     }),
     parse: parseNotification,
+    pacer: slice.pacer,
     syncSlice: () =>
       runSlice(slice, { restart: false, sliceMs: config.sliceMs, maxPages: config.maxPages }),
   };

@@ -1,8 +1,8 @@
 /** What a stopped slice or catch-up answers for each of the sync engine's error codes. */
-import type { ErrorCode } from "../_shared/http_errors.ts";
 import type { SyncErrorCode } from "../_shared/paddle_sync/run_slice.ts";
+import type { OperatorErrorCode } from "./operator_errors.ts";
 
-export const HTTP_CODE: Record<SyncErrorCode, ErrorCode> = {
+export const HTTP_CODE: Record<SyncErrorCode, OperatorErrorCode> = {
   rate_limited: "rate_limited",
   paddle_unavailable: "paddle_unavailable",
   paddle_timeout: "paddle_timeout",

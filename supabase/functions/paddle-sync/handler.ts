@@ -13,15 +13,20 @@
  */
 import { declaredTooLarge } from "../_shared/bounded_body.ts";
 import type { AllowedOrigins } from "../_shared/cors.ts";
-import { errorBody, errorStatus } from "../_shared/http_errors.ts";
+import { errorStatus } from "../_shared/http_errors.ts";
 import { jsonResponse, retryAfterHeaders } from "../_shared/json_response.ts";
 import type { LogSink } from "../_shared/request_log.ts";
-import { framed, type LogDetail, type Outcome, refuse } from "../_shared/request_frame.ts";
+import { framed, type LogDetail, type Outcome } from "../_shared/request_frame.ts";
 import type { SliceReport } from "../_shared/paddle_sync/run_slice.ts";
 import type { CatchUpReport } from "../_shared/paddle_sync/catch_up.ts";
 import { type KeyCheck, presentedKeys } from "./caller_key.ts";
 import { catchUpOutcome } from "./catch_up_outcome.ts";
 import { HTTP_CODE } from "./error_codes.ts";
+import {
+  operatorErrorBody,
+  operatorErrorResponse,
+  refuseOperator as refuse,
+} from "./operator_errors.ts";
 import { MAX_BODY_BYTES, readSyncRequest } from "./request_body.ts";
 
 export const FUNCTION_NAME = "paddle-sync";
@@ -42,7 +47,14 @@ export interface SyncDeps {
 }
 
 export function createHandler(deps: SyncDeps): (request: Request) => Promise<Response> {
-  return (request) => framed(FUNCTION_NAME, request, deps, (d) => route(request, deps, d));
+  return (request) =>
+    framed(
+      FUNCTION_NAME,
+      request,
+      deps,
+      (d) => route(request, deps, d),
+      () => operatorErrorResponse("internal_error"),
+    );
 }
 
 async function route(request: Request, deps: SyncDeps, detail: LogDetail): Promise<Outcome> {
@@ -89,7 +101,7 @@ async function route(request: Request, deps: SyncDeps, detail: LogDetail): Promi
   const retryAfter = report.error.retry_after_seconds;
   return {
     response: jsonResponse(
-      { ...summary, ...errorBody(code) },
+      { ...summary, ...operatorErrorBody(code) },
       errorStatus(code),
       retryAfterHeaders(retryAfter),
     ),

@@ -5,6 +5,7 @@ import { runStatus } from "../_shared/paddle_sync/test_fixtures.ts";
 import { createKeyCheck } from "./caller_key.ts";
 import { misconfiguredDeps } from "./deps.ts";
 import { createHandler, type SyncDeps } from "./handler.ts";
+import { OPERATOR_MESSAGES } from "./operator_errors.ts";
 
 const SERVICE_KEY = "eyJhbGciOiJIUzI1NiJ9.eyJyb2xlIjoic2VydmljZV9yb2xlIn0.c2ln";
 const SECRET_KEY = "sb_secret_abcdefghijklmnop";
@@ -47,7 +48,7 @@ function setup(result: SliceReport = report()) {
     now: () => 0,
     requestId: () => "req-1",
   };
-  return { handler: createHandler(deps), calls, logs };
+  return { handler: createHandler(deps), calls, logs, deps };
 }
 
 function post(headers: HeadersInit = {}, body?: string) {
@@ -92,7 +93,7 @@ Deno.test("anyone else: 401 not_authenticated, no slice, CORS and a request id",
     const res = await handler(post(headers, '{"restart":true}'));
     assert.equal(res.status, 401, JSON.stringify(headers));
     assert.deepEqual(await res.json(), {
-      error: { code: "not_authenticated", message: "Sign in to manage your subscription." },
+      error: { code: "not_authenticated", message: OPERATOR_MESSAGES.not_authenticated },
     });
     assert.equal(calls.length, 0);
     assert.equal(res.headers.get("access-control-allow-origin"), "*");
@@ -210,4 +211,54 @@ Deno.test("misconfigured: every POST answers 500 misconfigured, with CORS", asyn
   assert.equal(res.status, 500);
   assert.equal((await res.json()).error.code, "misconfigured");
   assert.equal(res.headers.get("access-control-allow-origin"), "*");
+});
+
+Deno.test("every refusal is worded for the operator who runs the sync, not for a signed-in user", async () => {
+  const bodies: { code: string; message: string }[] = [];
+  const read = async (res: Response) => bodies.push((await res.json()).error);
+  const { handler } = setup();
+  await read(await handler(post()));
+  await read(await handler(new Request(URL_, { method: "GET" })));
+  await read(await handler(post({ apikey: SECRET_KEY }, '{"cursor":"ctm_x"}')));
+  await read(
+    await handler(post({ apikey: SECRET_KEY, "content-length": "5000" }, "{}".padEnd(5000))),
+  );
+  await read(await createHandler(misconfiguredDeps("no key"))(post({ apikey: SECRET_KEY })));
+  for (
+    const code of [
+      "rate_limited",
+      "paddle_unavailable",
+      "paddle_timeout",
+      "database_unavailable",
+      "invalid_entity",
+    ] as const
+  ) {
+    const { handler } = setup(report({ error: { code, entity_type: "customer" } }));
+    await read(await handler(post({ apikey: SECRET_KEY })));
+  }
+  const throwing = createHandler({
+    ...setup().deps,
+    runSlice: () => Promise.reject(new Error("boom")),
+  });
+  await read(await throwing(post({ apikey: SECRET_KEY })));
+
+  assert.deepEqual(
+    [...new Set(bodies.map((b) => b.code))].sort(),
+    [
+      "database_unavailable",
+      "internal_error",
+      "invalid_request",
+      "method_not_allowed",
+      "misconfigured",
+      "not_authenticated",
+      "paddle_timeout",
+      "paddle_unavailable",
+      "payload_too_large",
+      "rate_limited",
+    ],
+  );
+  for (const { code, message } of bodies) {
+    assert.equal(message, OPERATOR_MESSAGES[code as keyof typeof OPERATOR_MESSAGES], code);
+    assert.doesNotMatch(message, /sign in|subscription|contact support|please try again/i, code);
+  }
 });

@@ -15,17 +15,31 @@
  * Failures stop the call the way they stop a sync slice (a 429 is waited out when Retry-After
  * fits in the time left); the next call resumes after the last committed page.
  */
-import { createDeadline, type Raced, raceWithTimeout } from "../deadline.ts";
+import { createDeadline, raceWithTimeout } from "../deadline.ts";
 import type { CatchUpStatus, CatchUpStore, FallbackReason } from "./catch_up_store.ts";
 import type { EventLogReader, EventPage } from "./event_pages.ts";
 import { classifyPaddleError } from "./paddle_pages.ts";
-import { DEFAULT_SLICE_MS, type SliceReport, storeFailure, type SyncError } from "./run_slice.ts";
+import type { RequestPacer } from "./request_pacer.ts";
+import {
+  DEFAULT_SLICE_MS,
+  fetchPaced,
+  type PacedFetch,
+  type SliceReport,
+  storeFailure,
+  type SyncError,
+} from "./run_slice.ts";
 import { SyncStoreError } from "./store_rpc.ts";
 
 /** Paddle returns events from the last 90 days only (changelog 2024). */
 export const PADDLE_EVENT_RETENTION_MS = 90 * 24 * 60 * 60 * 1000;
 /** A day short of Paddle's limit, so a slow run or a skewed clock never reads across the edge. */
 export const CURSOR_MAX_AGE_MS = PADDLE_EVENT_RETENTION_MS - 24 * 60 * 60 * 1000;
+/**
+ * Requests a catch-up sends before it takes the sync's pace: 6 are 2.5% of Paddle's 240 a minute,
+ * a burst users never notice, and enough for 1,200 events; a longer backlog goes at the sync's
+ * pace (request_pacer.ts), so it never starves a user's click either.
+ */
+export const UNPACED_REQUESTS = 6;
 /** Events the report names when refused or invalid; the counts are complete. */
 const MAX_NAMED_EVENTS = 10;
 // A retry after a 429 needs time for the request itself too.
@@ -43,6 +57,8 @@ export interface CatchUpDeps {
   parse: (event: unknown) => ParsedEvent;
   /** One slice of the full sync, continuing the current run (the fallback). */
   syncSlice: () => Promise<SliceReport>;
+  /** The sync's pace, for requests past UNPACED_REQUESTS and after a 429. */
+  pacer?: RequestPacer;
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
 }
@@ -89,7 +105,7 @@ const NOTES: Record<FallbackReason, string> = {
     "The event cursor is older than Paddle keeps events (90 days): a full sync runs instead; catch-up resumes after it.",
 };
 
-type Fetched = Raced<EventPage>;
+type Fetched = PacedFetch<EventPage>;
 
 export async function runCatchUp(
   deps: CatchUpDeps,
@@ -114,6 +130,8 @@ export async function runCatchUp(
   };
   const timing = { paddle_wait_ms: 0, database_ms: 0 };
   let status: CatchUpStatus | null = null;
+  let requests = 0;
+  const pacerFor = () => requests++ < UNPACED_REQUESTS ? undefined : deps.pacer;
   let fallback: { reason: FallbackReason; sync: SliceReport } | undefined;
 
   const finish = (stopped: CatchUpReport["stopped"], error?: SyncError): CatchUpReport => ({
@@ -144,6 +162,7 @@ export async function runCatchUp(
       ? "cursor_expired"
       : null;
     if (reason) {
+      requests++;
       const newest = await raceWithTimeout(deps.events.newestEventId(), deadline.remaining());
       if (newest.kind === "timeout") return finish("error", { code: "paddle_timeout" });
       if (newest.kind === "error") return finish("error", paddleFailure(newest.error));
@@ -171,21 +190,29 @@ export async function runCatchUp(
   const readAt = new Date(now()).toISOString();
   let committed = status.cursor_event_id;
   const reader = deps.events.open(committed);
-  let fetching: Promise<Fetched> | undefined = settle(reader.next());
+  const fetchPage = () => fetchPaced(reader, pacerFor(), deadline.remaining() - MIN_REQUEST_MS);
+  let fetching: Promise<Fetched> | undefined = fetchPage();
   while (true) {
     const waitStarted = now();
-    const fetched = await raceWithTimeout(fetching ?? settle(reader.next()), deadline.remaining())
+    const fetched = await raceWithTimeout(fetching ?? fetchPage(), deadline.remaining())
       .then((r) => r.kind === "value" ? r.value : r);
     timing.paddle_wait_ms += now() - waitStarted;
     fetching = undefined;
     if (fetched.kind === "timeout") return finish("error", { code: "paddle_timeout" });
+    if (fetched.kind === "deferred") return finish("time");
     if (fetched.kind === "error") {
       const failure = paddleFailure(fetched.error);
       const waitMs = failure.code === "rate_limited"
         ? (failure.retry_after_seconds ?? 1) * 1000
         : undefined;
+      if (waitMs !== undefined && deps.pacer) {
+        // Held for every slice and catch-up; from here on every request takes the pace.
+        await deps.pacer.hold(waitMs);
+        requests = Math.max(requests, UNPACED_REQUESTS);
+      }
       if (waitMs !== undefined && waitMs + MIN_REQUEST_MS <= deadline.remaining()) {
-        await sleep(waitMs);
+        // The pacer's turn waits out the hold; without one, wait here.
+        if (!deps.pacer) await sleep(waitMs);
         continue; // the SDK still points at the page that was refused
       }
       return finish("error", failure);
@@ -195,9 +222,7 @@ export async function runCatchUp(
     tally.pages++;
     tally.events += page.events.length;
     // The next page travels while this one is written.
-    if (page.hasMore && !deadline.expired() && tally.pages < maxPages) {
-      fetching = settle(reader.next());
-    }
+    if (page.hasMore && !deadline.expired() && tally.pages < maxPages) fetching = fetchPage();
 
     const mirrored: unknown[] = [];
     for (const raw of page.events) {
@@ -245,14 +270,6 @@ export async function runCatchUp(
     if (deadline.expired()) return finish("time");
     if (tally.pages >= maxPages) return finish("pages");
   }
-}
-
-/** Never rejects, so a prefetch nobody waits for any more cannot become an unhandled rejection. */
-function settle(promise: Promise<EventPage>): Promise<Fetched> {
-  return promise.then(
-    (value): Fetched => ({ kind: "value", value }),
-    (error: unknown): Fetched => ({ kind: "error", error }),
-  );
 }
 
 function paddleFailure(error: unknown): SyncError {

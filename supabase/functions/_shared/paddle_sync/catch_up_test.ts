@@ -6,7 +6,13 @@
  */
 import assert from "node:assert/strict";
 import { ApiError } from "@paddle/paddle-node-sdk";
-import { type CatchUpDeps, CURSOR_MAX_AGE_MS, type ParsedEvent, runCatchUp } from "./catch_up.ts";
+import {
+  type CatchUpDeps,
+  CURSOR_MAX_AGE_MS,
+  type ParsedEvent,
+  runCatchUp,
+  UNPACED_REQUESTS,
+} from "./catch_up.ts";
 import type {
   ApplyEventsInput,
   ApplyEventsResult,
@@ -15,6 +21,7 @@ import type {
   FallbackReason,
 } from "./catch_up_store.ts";
 import type { EventLogReader, RawEvent } from "./event_pages.ts";
+import type { RequestPacer } from "./request_pacer.ts";
 import type { SliceReport } from "./run_slice.ts";
 import { SyncStoreError } from "./store_rpc.ts";
 
@@ -344,4 +351,52 @@ Deno.test("a backlog cut short whose last read event is older than 89 days falls
   const second = await runCatchUp(deps, { maxPages: 1 });
   assert.equal(second.mode, "full_sync");
   assert.equal(second.fallback_reason, "cursor_expired");
+});
+
+function fakePacer(grant = true) {
+  const turns: number[] = [];
+  const holds: number[] = [];
+  const pacer: RequestPacer = {
+    turn: (withinMs) => (turns.push(withinMs), Promise.resolve(grant)),
+    hold: (ms) => (holds.push(ms), Promise.resolve()),
+  };
+  return { pacer, turns, holds };
+}
+
+Deno.test("the first 6 requests go at once; a longer backlog takes the sync's pace", async () => {
+  const { deps } = setup(eventLog(events(16)), fresh(new MemoryStore(), null));
+  const { pacer, turns } = fakePacer();
+  deps.pacer = pacer;
+  const report = await runCatchUp(deps);
+  assert.equal(report.pages, 8);
+  assert.equal(report.status, "done");
+  assert.equal(turns.length, 8 - UNPACED_REQUESTS);
+});
+
+Deno.test("a turn that would come after the call's end stops it with catching_up; nothing lost", async () => {
+  const store = fresh(new MemoryStore(), null);
+  const { deps } = setup(eventLog(events(16)), store);
+  deps.pacer = fakePacer(false).pacer;
+  const report = await runCatchUp(deps);
+  assert.equal(report.stopped, "time");
+  assert.equal(report.status, "catching_up");
+  assert.equal(report.pages, UNPACED_REQUESTS);
+  assert.equal(store.cursor, `evt_${String(2 * UNPACED_REQUESTS - 1).padStart(26, "0")}`);
+});
+
+Deno.test("a 429 is held in the pacer for every caller, and the retry takes its turn", async () => {
+  const { deps, log, sleeps } = setup(eventLog(events(3)), fresh(new MemoryStore(), null));
+  const { pacer, turns, holds } = fakePacer();
+  deps.pacer = pacer;
+  log.failures.push(
+    new ApiError(
+      { type: "request_error", code: "too_many_requests", detail: "", documentation_url: "" },
+      4,
+    ),
+  );
+  const report = await runCatchUp(deps, { sliceMs: 25_000 });
+  assert.equal(report.status, "done");
+  assert.deepEqual(holds, [4000]);
+  assert.deepEqual(sleeps, [], "the pacer's turn waits, not the catch-up");
+  assert.equal(turns.length, 2, "every request after the 429 is paced");
 });
