@@ -5,6 +5,7 @@
  */
 import type { MintLoadResult } from "./mint_limit_load.ts";
 import type { BurstResult } from "./webhook_burst.ts";
+import type { CatchUpResult } from "./catch_up.ts";
 import type { ColdStartReport } from "./cold_start.ts";
 import type { Correctness } from "./correctness.ts";
 import type { Machine } from "./machine.ts";
@@ -101,6 +102,8 @@ export interface Report {
   mintLimit?: MintLoadResult | null;
   /** Renewal day's burst of webhooks (absent in reports from before it existed). */
   webhookBurst?: BurstResult | null;
+  /** Catch-up from the event log (absent in reports from before it existed). */
+  catchUp?: CatchUpResult | null;
   goals: Goal[];
 }
 
@@ -457,6 +460,7 @@ export function renderMarkdown(r: Report, svgFile: string): string {
     out.push(w.met ? "Everything as promised." : "**Not as promised.**");
     out.push("");
   }
+  if (r.catchUp) out.push(...catchUpSection(r.catchUp));
   out.push("## Reproduce");
   out.push("");
   out.push(
@@ -465,6 +469,42 @@ export function renderMarkdown(r: Report, svgFile: string): string {
   );
   out.push("");
   return out.join("\n");
+}
+
+function catchUpSection(c: CatchUpResult): string[] {
+  return [
+    "## 10. Catch-up from the event log",
+    "",
+    `Webhooks held back at the simulator, ${c.plan.events.toLocaleString("en-US")} events happen ` +
+    "(sales: `customer.created`, `transaction.completed`, `subscription.created`, " +
+    '`subscription.activated`), then one `paddle-sync` call with `{"events": true}` through ' +
+    "the gateway reads `GET /events` and applies them; the mirror is then compared with the " +
+    "simulator for those customers. `deno task bench:catchup` runs this section alone.",
+    "",
+    table(
+      [
+        "round",
+        "events",
+        "Paddle requests",
+        "wall",
+        "in function",
+        "Paddle wait",
+        "database",
+        "mirror",
+      ],
+      c.rounds.map((x, i) => [
+        i + 1,
+        x.events,
+        x.paddleRequests,
+        ms(x.wallMs),
+        ms(x.functionMs),
+        ms(x.paddleWaitMs),
+        ms(x.databaseMs),
+        x.problems.length === 0 ? "equal" : `**${x.problems[0]}**`,
+      ]),
+    ),
+    "",
+  ];
 }
 
 export function renderTable(r: Report): string {

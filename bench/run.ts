@@ -45,6 +45,13 @@ import {
   runWebhookBurst,
   SHORT_BURST_PLAN,
 } from "./webhook_burst.ts";
+import {
+  CATCH_UP_GOAL,
+  describeCatchUp,
+  FULL_CATCH_UP_PLAN,
+  runCatchUpBench,
+  SHORT_CATCH_UP_PLAN,
+} from "./catch_up.ts";
 import { signIn } from "./callers.ts";
 import {
   findFunctionPid,
@@ -412,6 +419,14 @@ async function measure(stack: BenchStack): Promise<Report> {
   log("cold start");
   const coldStart = await measureCold(stack, functionEnv, callers);
 
+  log("catch-up from the event log");
+  const catchUp = await runCatchUpBench(
+    stack.info,
+    short ? SHORT_CATCH_UP_PLAN : FULL_CATCH_UP_PLAN,
+    log,
+  );
+  log(describeCatchUp(catchUp));
+
   const report: Report = {
     meta: {
       startedAt,
@@ -441,6 +456,7 @@ async function measure(stack: BenchStack): Promise<Report> {
     correctness: { ours: correctOurs, bare: correctBare },
     mintLimit,
     webhookBurst,
+    catchUp,
     goals: [],
   };
   report.goals = goals(report);
@@ -660,6 +676,27 @@ function goals(r: Report): Goal[] {
       value: `p50 / p95 / p99 / max ${fmtMs(l.p50)} / ${fmtMs(l.p95)} / ${fmtMs(l.p99)} / ` +
         `${fmtMs(l.max)}; ${w.overPaddleDeadline} over 5 s`,
       met: w.overPaddleDeadline === 0,
+      timing: true,
+    });
+  }
+  if (r.catchUp) {
+    const c = r.catchUp;
+    out.push({
+      id: "11",
+      goal: `catch-up of ${c.plan.events} held-back events: mirror equal to Paddle, ` +
+        `≤ ${c.requestBound} Paddle requests`,
+      value: `${c.rounds.filter((x) => x.problems.length === 0).length} of ${c.rounds.length} ` +
+        `rounds equal; ${c.maxRequests} requests at most`,
+      met: c.correct,
+      timing: false,
+    });
+    out.push({
+      id: "12",
+      goal: `catch-up of 1,000 events within ${CATCH_UP_GOAL.ms / 1000} s ` +
+        `(≤ ${CATCH_UP_GOAL.requests} requests)`,
+      value: `median ${c.wallMs.median} ms, max ${c.wallMs.max} ms over ${c.rounds.length} ` +
+        `round(s) of ${c.plan.events} events`,
+      met: c.plan.events === 1000 ? c.wallMs.median <= CATCH_UP_GOAL.ms : null,
       timing: true,
     });
   }

@@ -34,6 +34,32 @@ export interface BenchSimulator {
   paddleLatencyMs?: LatencyRange;
 }
 
+/**
+ * A section of `deno task bench` run alone (`deno task bench:<name> [--short]`): a stack of its
+ * own, the section's description on stdout (then its JSON when `json`), exit 1 on a wrong answer.
+ */
+export async function runSectionAlone<T>(section: {
+  functions?: Record<string, string>;
+  simulator?: BenchSimulator;
+  run: (stack: BenchStack, short: boolean) => Promise<T>;
+  describe: (result: T) => string;
+  correct: (result: T) => boolean;
+  json?: boolean;
+}): Promise<never> {
+  const short = Deno.args.includes("--short");
+  const stack = await startBenchStack(section.functions ?? {}, section.simulator);
+  let code = 1;
+  try {
+    const result = await section.run(stack, short);
+    console.log(section.describe(result));
+    if (section.json) console.log(JSON.stringify(result));
+    code = section.correct(result) ? 0 : 1;
+  } finally {
+    await stack.stop();
+  }
+  Deno.exit(code);
+}
+
 export async function startBenchStack(
   extraFunctions: Record<string, string>,
   simulator: BenchSimulator = {},

@@ -311,16 +311,10 @@ export function describeWebhookBurst(r: BurstResult): string {
 }
 
 if (import.meta.main) {
-  const { startBenchStack } = await import("./stack.ts");
-  const short = Deno.args.includes("--short");
-  const stack = await startBenchStack({});
-  let code = 1;
-  try {
-    const result = await runWebhookBurst(stack.info, short ? SHORT_BURST_PLAN : FULL_BURST_PLAN);
-    console.log(describeWebhookBurst(result));
-    code = result.met ? 0 : 1;
-  } finally {
-    await stack.stop();
-  }
-  Deno.exit(code);
+  const { runSectionAlone } = await import("./stack.ts");
+  await runSectionAlone({
+    run: (stack, short) => runWebhookBurst(stack.info, short ? SHORT_BURST_PLAN : FULL_BURST_PLAN),
+    describe: describeWebhookBurst,
+    correct: (result) => result.met,
+  });
 }

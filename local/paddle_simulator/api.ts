@@ -8,6 +8,7 @@
  */
 
 import { type FieldError, paddleError } from "./errors.ts";
+import { type EventLog, handleEventsRequest } from "./events_api.ts";
 import { CUSTOMER_ID, newPaddleId, paddleTimestamp, SUBSCRIPTION_ID } from "./ids.ts";
 import { handleListingRequest } from "./listing.ts";
 import type { PortalLinks } from "./portal_links.ts";
@@ -21,6 +22,7 @@ export interface ApiContext extends SellingContext {
   links: PortalLinks;
   /** Where portal links and `meta.pagination.next` point: the simulator itself. */
   baseUrl: string;
+  events: EventLog;
 }
 
 const PORTAL_SESSIONS_PATH = /^\/customers\/([^/]*)\/portal-sessions$/;
@@ -38,6 +40,7 @@ export function handleApiRequest(
   if (!route) {
     return handleSellingRequest(request, url, bodyText, context) ??
       handleListingRequest(request, url, context) ??
+      handleEventsRequest(request, url, context) ??
       paddleError("not_found", { detail: `Path ${url.pathname} not found.` });
   }
   if (request.method !== "POST") {

@@ -236,15 +236,7 @@ function parseListQuery(
   const shape = ID_SHAPES[resource.kind];
   const query: ListQuery = { descending: true, perPage: DEFAULT_PER_PAGE };
 
-  const perPage = nonEmpty(params.get("per_page"));
-  if (perPage !== undefined) {
-    const number = /^\d+$/.test(perPage) ? Number(perPage) : NaN;
-    if (!Number.isSafeInteger(number) || number < 1) {
-      errors.push({ field: "per_page", message: "must be an integer of at least 1" });
-    } else {
-      query.perPage = Math.min(number, MAX_PER_PAGE);
-    }
-  }
+  query.perPage = readPerPage(params, errors) ?? query.perPage;
 
   const orderBy = nonEmpty(params.get("order_by"));
   if (orderBy !== undefined) {
@@ -316,6 +308,16 @@ function parseListQuery(
   if (errors.length > 0) return { errors };
   if (tests.length > 0) query.match = (entity) => tests.every((test) => test(entity));
   return { query };
+}
+
+/** `per_page` as every Paddle list reads it: above 200 is 200, below 1 or not a number is refused. */
+export function readPerPage(params: URLSearchParams, errors: FieldError[]): number | undefined {
+  const perPage = nonEmpty(params.get("per_page"));
+  if (perPage === undefined) return undefined;
+  const number = /^\d+$/.test(perPage) ? Number(perPage) : NaN;
+  if (Number.isSafeInteger(number) && number >= 1) return Math.min(number, MAX_PER_PAGE);
+  errors.push({ field: "per_page", message: "must be an integer of at least 1" });
+  return undefined;
 }
 
 function unsupportedParams(url: URL, resource: Resource): FieldError[] {

@@ -2,7 +2,8 @@
  * A local stand-in for the Paddle Billing API, for development and tests without network
  * access or a sandbox account. One port serves the API (`POST /customers/{id}/portal-sessions`,
  * `POST /customers`, `POST /transactions`, `GET /transactions/{id}`,
- * `GET /products|prices|customers|subscriptions[/{id}]` over the account in an EntityStore), the
+ * `GET /products|prices|customers|subscriptions[/{id}]` over the account in an EntityStore,
+ * `GET /events`: every event emitted, events_api.ts), the
  * one-time portal pages its links point to, the checkout page (`/checkout?_ptxn=`), the
  * Paddle.js stand-in (`/paddle.js`), and the `/__` test-control API. Events (a customer
  * created, a checkout paid) are delivered as signed webhooks to `webhook.url`.
@@ -16,6 +17,7 @@ import { handleApiRequest } from "./api.ts";
 import { handleCheckoutRequest, isCheckoutPath } from "./checkout_page.ts";
 import { addCustomer, handleControlRequest, isControlPath } from "./control.ts";
 import { type EntityBatch, parseEntityBatch } from "./entities.ts";
+import { EventLog } from "./events_api.ts";
 import { paddleError } from "./errors.ts";
 import { FaultQueue, faultResponse, withFaultHeaders } from "./faults.ts";
 import { CUSTOMER_ID } from "./ids.ts";
@@ -116,9 +118,12 @@ function start(options: PaddleSimulatorOptions): PaddleSimulator {
   const limits = options.rateLimit === false ? undefined : new RateLimits();
   const stopping = new AbortController();
   let baseUrl = "";
+  // Retention is measured on the account's clock, so moving it forward ages events as Paddle would.
+  const events = new EventLog({ now: () => store.clock.nowMs() });
   const webhooks = new WebhookDeliveries({
     target: options.webhook,
     retryDelaysMs: options.webhookRetryDelaysMs,
+    onEvent: (event) => events.append(event),
   });
   const notify = (eventType: string, data: unknown) => void webhooks.emit(eventType, data);
 
@@ -161,6 +166,7 @@ function start(options: PaddleSimulatorOptions): PaddleSimulator {
       baseUrl,
       checkoutPageUrl: `${baseUrl}/checkout`,
       notify,
+      events,
     });
     return fault?.headers ? withFaultHeaders(response, fault.headers) : response;
   };

@@ -53,11 +53,14 @@ export interface WebhookDeliveryOptions {
   target?: WebhookTarget;
   /** Waits before each retry; its length is the number of retries. */
   retryDelaysMs?: readonly number[];
+  /** Sees every event as it happens, held or not (the event log behind `GET /events`). */
+  onEvent?: (event: PaddleEvent<unknown>) => void;
 }
 
 export class WebhookDeliveries {
   readonly #target: WebhookTarget | undefined;
   readonly #retryDelays: readonly number[];
+  readonly #onEvent: ((event: PaddleEvent<unknown>) => void) | undefined;
   readonly #records: DeliveryRecord[] = [];
   readonly #queue: Queued[] = [];
   readonly #stopping = new AbortController();
@@ -68,6 +71,7 @@ export class WebhookDeliveries {
   constructor(options: WebhookDeliveryOptions = {}) {
     this.#target = options.target;
     this.#retryDelays = options.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS;
+    this.#onEvent = options.onEvent;
   }
 
   /** Records an event that happened now and delivers it when its turn comes. */
@@ -76,6 +80,7 @@ export class WebhookDeliveries {
     // the newest by occurred_at (then event id) sees `subscription.activated` after `created`.
     this.#lastOccurredMs = Math.max(Date.now(), this.#lastOccurredMs + 1);
     const event = paddleEvent(eventType, data, this.#lastOccurredMs);
+    this.#onEvent?.(event);
     const entityId = (data as { id?: unknown } | null)?.id;
     const record: DeliveryRecord = {
       event_id: event.event_id,

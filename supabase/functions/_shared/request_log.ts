@@ -39,6 +39,10 @@ export interface RequestLogEntry {
   sync_pages?: number;
   sync_records?: number;
   sync_written?: number;
+  /** paddle-sync `{"events": true}`: the catch-up, or the full sync it fell back to, and why. */
+  sync_mode?: "events" | "events_full_sync";
+  sync_fallback?: "no_cursor" | "cursor_expired";
+  sync_events?: number;
   /** Class name of an unexpected exception; its message may hold data, so it is not logged. */
   exception?: string;
 }

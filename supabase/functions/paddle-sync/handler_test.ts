@@ -43,6 +43,7 @@ function setup(result: SliceReport = report()) {
       calls.push(options);
       return Promise.resolve(result);
     },
+    catchUp: () => Promise.reject(new Error("a full-sync test never catches up")),
     log: (line) => logs.push(line),
     now: () => 0,
     requestId: () => "req-1",

@@ -23,12 +23,14 @@ export type OperatorErrorCode =
 
 export const OPERATOR_MESSAGES: Record<OperatorErrorCode, string> = {
   invalid_request:
-    'The body must be empty, {} or {"restart": true|false}; nothing else is accepted.',
+    'The body must be empty, {}, {"restart": true|false} or {"events": true}; nothing else is ' +
+    "accepted.",
   not_authenticated:
     "paddle-sync runs only for the project's service-role key or an sb_secret_ key, as " +
     "Authorization: Bearer or apikey.",
   method_not_allowed: "Use POST.",
-  payload_too_large: 'The body is too large: send nothing, {} or {"restart": true|false}.',
+  payload_too_large:
+    'The body is too large: send nothing, {}, {"restart": true|false} or {"events": true}.',
   misconfigured:
     "paddle-sync is not configured correctly: check its secrets (the Paddle API key and " +
     "environment, the Supabase keys) and its log line for the reason.",

@@ -21,7 +21,7 @@
  */
 import { createDeadline, raceWithTimeout } from "../deadline.ts";
 import type { EntityType } from "./entity_types.ts";
-import { classifyPaddleError, type OpenPages, type Page, type PageReader } from "./paddle_pages.ts";
+import { classifyPaddleError, type OpenPages, type Page } from "./paddle_pages.ts";
 import type { RequestPacer } from "./request_pacer.ts";
 import { type RunStatus, type SyncStore, SyncStoreError } from "./sync_store.ts";
 
@@ -99,12 +99,14 @@ export interface SliceOptions {
 // A retry after a 429 needs time for the request itself too.
 const MIN_REQUEST_MS = 1_000;
 
-type Fetched =
-  | { kind: "value"; value: Page }
+export type PacedFetch<T> =
+  | { kind: "value"; value: T }
   | { kind: "error"; error: unknown }
   | { kind: "timeout" }
   // The pacer's next turn comes after the slice's end: nothing was sent.
   | { kind: "deferred" };
+
+type Fetched = PacedFetch<Page>;
 
 export async function runSlice(deps: SliceDeps, options: SliceOptions = {}): Promise<SliceReport> {
   const now = deps.now ?? Date.now;
@@ -237,11 +239,11 @@ export async function runSlice(deps: SliceDeps, options: SliceOptions = {}): Pro
  * Takes the pacer's turn (when the turn comes within `withinMs`), then fetches. Never rejects, so
  * a prefetch nobody waits for any more cannot become an unhandled rejection.
  */
-async function fetchPaced(
-  reader: PageReader,
+export async function fetchPaced<T>(
+  reader: { next(): Promise<T> },
   pacer: RequestPacer | undefined,
   withinMs: number,
-): Promise<Fetched> {
+): Promise<PacedFetch<T>> {
   if (pacer) {
     try {
       if (!await pacer.turn(Math.max(0, withinMs))) return { kind: "deferred" };
@@ -250,8 +252,8 @@ async function fetchPaced(
     }
   }
   return await reader.next().then(
-    (value): Fetched => ({ kind: "value", value }),
-    (error: unknown): Fetched => ({ kind: "error", error }),
+    (value): PacedFetch<T> => ({ kind: "value", value }),
+    (error: unknown): PacedFetch<T> => ({ kind: "error", error }),
   );
 }
 
@@ -264,7 +266,7 @@ function sumWritten(result: Record<string, unknown>): number {
   return total;
 }
 
-function storeFailure(error: unknown): SyncError {
+export function storeFailure(error: unknown): SyncError {
   if (error instanceof SyncStoreError) {
     return error.kind === "invalid_entity"
       ? { code: "invalid_entity", detail: error.code }
