@@ -8,7 +8,7 @@ import { paddleEvent, paddleId } from "../local/paddle_webhooks/payloads.ts";
 import { deliverEvent } from "../local/paddle_webhooks/sign.ts";
 import { readPaddleAccount } from "../local/paddle_account.ts";
 import { startPaddleSimulator } from "../local/paddle_simulator/mod.ts";
-import { applyEntities, createUser, uniqueEmail, withClient } from "./_db.ts";
+import { linkedCustomer, withClient } from "./_db.ts";
 import { paddleRequests, resetPaddle } from "./_paddle.ts";
 import { entity, postEntities, syncToEnd } from "./_paddle_sync.ts";
 import { transactionJson } from "./_paddle_transactions.ts";
@@ -25,20 +25,8 @@ async function ownTransactions(token: string) {
 }
 
 async function linkedUser() {
-  const email = uniqueEmail("payments");
-  const customerId = paddleId("ctm");
-  const userId = await withClient(async (db) => {
-    const id = await createUser(db, email, true);
-    await applyEntities(db, "customer", [{
-      id: customerId,
-      email,
-      status: "active",
-      created_at: "2026-06-01T00:00:00.000000Z",
-      updated_at: "2026-06-01T00:00:00.000000Z",
-    }]);
-    return id;
-  });
-  return { email, customerId, userId, token: await userToken(userId) };
+  const user = await withClient((db) => linkedCustomer(db, "payments"));
+  return { ...user, token: await userToken(user.userId) };
 }
 
 Deno.test("a failed renewal, then its recovery, through the webhook: the owner reads both states", async () => {

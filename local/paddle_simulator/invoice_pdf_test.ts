@@ -1,25 +1,12 @@
 import { assert, assertEquals } from "@std/assert";
 import { formatAmount, invoiceLines, invoicePdf } from "./invoice_pdf.ts";
-import { payTransaction } from "./payment.ts";
-import { CATALOG, MONTHLY, PRODUCT } from "./selling_fixtures.ts";
-import { EntityStore } from "./store.ts";
-import { transactionEntity } from "./transactions.ts";
+import { catalogStore, MONTHLY, paidTransaction } from "./selling_fixtures.ts";
 
 function completed() {
-  const store = new EntityStore();
-  store.load(CATALOG);
-  const ready = transactionEntity({
-    customerId: "ctm_01jinvoicepdftest000000000",
-    items: [{ price: { ...MONTHLY, name: "Team (monthly)" }, product: PRODUCT, quantity: 2 }],
-    customData: null,
-    collectionMode: "automatic",
-    checkoutBase: "https://example.test/pay",
-    createdAt: "2026-03-01T10:00:00Z",
+  return paidTransaction(catalogStore(), "ctm_01jinvoicepdftest000000000", {
+    price: { ...MONTHLY, name: "Team (monthly)" },
+    quantity: 2,
   });
-  store.transactions.upsert(ready);
-  const paid = payTransaction(store, ready.id, new Date("2026-03-01T10:05:00Z"));
-  if (paid.outcome !== "paid") throw new Error(paid.outcome);
-  return paid.transaction;
 }
 
 Deno.test("amounts: minor units to decimals exactly, zero-decimal currencies whole", () => {
