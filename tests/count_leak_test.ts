@@ -13,7 +13,7 @@ import { withClient } from "./_db.ts";
 import { control, signedInClient, stackInfo } from "./_stack.ts";
 
 /** Tables holding per-user rows. */
-const PRIVATE = ["customers", "subscription_items", "subscriptions"];
+const PRIVATE = ["customers", "subscription_items", "subscriptions", "transactions"];
 /** The review's reproduction: a public table with private ones embedded. */
 const EMBEDDED = "prices?select=price_id,subscription_items!inner(subscriptions!inner(status))";
 const FOREIGN_CUSTOMER = "ctm_01jcountleak0000000000000z";
@@ -195,6 +195,7 @@ Deno.test("every spelling of the guarded paths and preferences is refused", asyn
     ["subscriptions/", { prefer: "count=planned" }],
     ["%73ubscriptions", { prefer: "count=planned" }],
     ["subscription_items", { prefer: "count=estimated" }],
+    ["transactions", { prefer: "count=planned" }],
     ["customers", { prefer: "count=planned", "accept-profile": "public" }],
   ];
   for (const [path, headers] of cases) {
@@ -328,6 +329,7 @@ Deno.test("planned and estimated counts are refused on every path: each relation
     // Every private table embedded in every readable relation it has a foreign key with.
     "products?select=product_id,prices(price_id,subscription_items(subscription_id))",
     "customers?select=customer_id,subscriptions(subscription_id)",
+    "customers?select=customer_id,transactions(transaction_id)",
     "subscriptions?select=subscription_id,customers(customer_id)",
     "subscription_items?select=price_id,subscriptions(subscription_id)",
     "rpc/has_active_subscription",

@@ -2,9 +2,10 @@
  * A local stand-in for the Paddle Billing API, for development and tests without network
  * access or a sandbox account. One port serves the API (`POST /customers/{id}/portal-sessions`,
  * `POST /customers`, `POST /transactions`, `GET /transactions/{id}`,
- * `GET /products|prices|customers|subscriptions[/{id}]` over the account in an EntityStore,
- * `GET /events`: every event emitted, events_api.ts), the
- * one-time portal pages its links point to, the checkout page (`/checkout?_ptxn=`), the
+ * `GET /products|prices|customers|subscriptions|transactions[/{id}]`,
+ * `GET /transactions/{id}/invoice` over the account in an EntityStore, `GET /events`: every event
+ * emitted, events_api.ts), the one-time portal pages its links point to, the invoice PDFs
+ * (`/invoices/<token>.pdf`), the checkout page (`/checkout?_ptxn=`), the
  * Paddle.js stand-in (`/paddle.js`), and the `/__` test-control API. Events (a customer
  * created, a checkout paid) are delivered as signed webhooks to `webhook.url`.
  *
@@ -23,6 +24,7 @@ import { FaultQueue, faultResponse, withFaultHeaders } from "./faults.ts";
 import { CUSTOMER_ID } from "./ids.ts";
 import { PortalLinks } from "./portal_links.ts";
 import { handlePortalPage, isPortalPath } from "./portal_page.ts";
+import { handleInvoicePdf, InvoiceLinks, isInvoicePdfPath } from "./transaction_invoices.ts";
 import { handlePaddleJs } from "./paddle_js.ts";
 import { type LatencyRange, waitLatency } from "./latency.ts";
 import { RateLimits } from "./rate_limits.ts";
@@ -116,6 +118,7 @@ function start(options: PaddleSimulatorOptions): PaddleSimulator {
   const faults = new FaultQueue();
   const links = new PortalLinks();
   const limits = options.rateLimit === false ? undefined : new RateLimits();
+  const invoices = new InvoiceLinks();
   const stopping = new AbortController();
   let baseUrl = "";
   // Retention is measured on the account's clock, so moving it forward ages events as Paddle would.
@@ -131,6 +134,7 @@ function start(options: PaddleSimulatorOptions): PaddleSimulator {
     const url = new URL(request.url);
     if (isPortalPath(url.pathname)) return handlePortalPage(request, url, links);
     if (url.pathname === "/paddle.js") return handlePaddleJs(request, baseUrl);
+    if (isInvoicePdfPath(url.pathname)) return handleInvoicePdf(request, url, { store, invoices });
     if (isCheckoutPath(url.pathname)) {
       return handleCheckoutRequest(request, url, {
         store,
@@ -163,6 +167,7 @@ function start(options: PaddleSimulatorOptions): PaddleSimulator {
       apiKey: options.apiKey,
       store,
       links,
+      invoices,
       baseUrl,
       checkoutPageUrl: `${baseUrl}/checkout`,
       notify,

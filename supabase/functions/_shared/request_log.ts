@@ -19,6 +19,8 @@ export interface RequestLogEntry {
   /** checkout: the price asked for (a public catalog id) and the quantity. */
   price_id?: string;
   quantity?: number;
+  /** transaction-invoice: the status of a transaction that has no invoice (never its `txn_` id). */
+  txn_status?: string;
   /** checkout: the buyer's customer was already linked, created now, or found by email in Paddle. */
   customer_source?: "linked" | "created" | "existing";
   /** Over the mint limit: seconds until the caller's next slot frees (`Retry-After`). */
