@@ -1,0 +1,21 @@
+import { assertEquals } from "@std/assert";
+import { partitionTestArgs } from "./run_tests.ts";
+
+Deno.test("run_tests: clock tests run on a stack of their own, the rest without them", () => {
+  assertEquals(partitionTestArgs([]), {
+    main: ["local", "supabase", "tests", "bench", "tools", "--ignore=tests/clock"],
+    clock: ["tests/clock"],
+  });
+  assertEquals(partitionTestArgs(["tests/rls_test.ts"]), {
+    main: ["tests/rls_test.ts"],
+    clock: [],
+  });
+  assertEquals(partitionTestArgs(["--fail-fast", "./tests/clock/renewal_test.ts"]), {
+    main: [],
+    clock: ["--fail-fast", "./tests/clock/renewal_test.ts"],
+  });
+  assertEquals(partitionTestArgs(["tests/rls_test.ts", "tests/clock"]), {
+    main: ["tests/rls_test.ts"],
+    clock: ["tests/clock"],
+  });
+});
