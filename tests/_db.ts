@@ -84,7 +84,7 @@ export interface EntitiesResult {
   customers_stubbed: number;
 }
 
-export type EntityType = "product" | "price" | "customer" | "subscription";
+export type EntityType = "product" | "price" | "customer" | "subscription" | "transaction";
 
 /** A page of API entities, as the sync's security definer function (run by the owner) applies it. */
 export async function applyEntities(

@@ -10,8 +10,8 @@ import { assert, assertEquals } from "@std/assert";
 import { withClient } from "./_db.ts";
 import { control, signedInClient, stackInfo } from "./_stack.ts";
 
-/** Tables holding per-user rows; issue 9's subscription_items is guarded before it exists. */
-const GUARDED = ["customers", "subscriptions", "subscription_items"];
+/** Tables holding per-user rows. */
+const GUARDED = ["customers", "subscriptions", "subscription_items", "transactions"];
 const FOREIGN_CUSTOMER = "ctm_01jcountleak0000000000000z";
 
 interface Answer {
@@ -179,6 +179,7 @@ Deno.test("every spelling of the guarded paths and preferences is refused", asyn
     ["subscriptions/", { prefer: "count=planned" }],
     ["%73ubscriptions", { prefer: "count=planned" }],
     ["subscription_items", { prefer: "count=estimated" }],
+    ["transactions", { prefer: "count=planned" }],
     ["customers", { prefer: "count=planned", "accept-profile": "public" }],
   ];
   for (const [path, headers] of cases) {
