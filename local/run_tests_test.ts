@@ -10,9 +10,9 @@ Deno.test("run_tests: clock tests run on a stack of their own, the rest without 
     main: ["tests/rls_test.ts"],
     clock: [],
   });
-  assertEquals(partitionTestArgs(["--fail-fast", "./tests/clock/renewal_test.ts"]), {
+  assertEquals(partitionTestArgs(["--fail-fast", "./tests/clock/billing_month_test.ts"]), {
     main: [],
-    clock: ["--fail-fast", "./tests/clock/renewal_test.ts"],
+    clock: ["--fail-fast", "./tests/clock/billing_month_test.ts"],
   });
   assertEquals(partitionTestArgs(["tests/rls_test.ts", "tests/clock"]), {
     main: ["tests/rls_test.ts"],

@@ -6,10 +6,11 @@
  * never goes back, and every seeded subscription falls due on the way.
  */
 import { assert, assertEquals } from "@std/assert";
-import { callFunction, signedInClient, stackInfo } from "../_stack.ts";
+import { callFunction, signedInClient } from "../_stack.ts";
 import { withClient } from "../_db.ts";
 import { resetPaddle } from "../_paddle.ts";
 import { waitForDeliveries } from "../_sales.ts";
+import { happeningOf, paddleClock, setCard } from "./_clock.ts";
 
 const ALICE_RENEWING = "sub_01jdemoalicesub10000000000";
 const ALICE_CANCELING = "sub_01jdemoalicesub20000000000";
@@ -48,30 +49,6 @@ async function transactionsOf(subscriptionId: string) {
   );
 }
 
-/** Runs the real CLI against this run's stack and returns its JSON answer. */
-async function paddleClock(...args: string[]) {
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", "local/paddle_clock.ts", ...args, "--json"],
-    env: { LOCAL_STACK_FILE: Deno.env.get("LOCAL_STACK_FILE")! },
-  }).output();
-  const stderr = new TextDecoder().decode(output.stderr);
-  assertEquals(output.code, 0, stderr);
-  return JSON.parse(new TextDecoder().decode(output.stdout)) as {
-    from: string;
-    now: string;
-    happened: { kind: string; subscription_id: string; transaction_id: string | null }[];
-  };
-}
-
-async function setCard(customerId: string, declines: boolean): Promise<void> {
-  const res = await fetch(`${stackInfo().paddle.controlUrl}/__cards`, {
-    method: "POST",
-    body: JSON.stringify({ customerId, declines }),
-  });
-  assertEquals(res.status, 200);
-  await res.body?.cancel();
-}
-
 Deno.test("clock: a month renews, fails a declined renewal and cancels on schedule, and the mirror follows; updating the card recovers", async () => {
   await resetPaddle();
   const ids = [ALICE_RENEWING, ALICE_CANCELING, DAVE_SUB];
@@ -80,10 +57,9 @@ Deno.test("clock: a month renews, fails a declined renewal and cancels on schedu
   await setCard(DAVE, true);
 
   const moved = await paddleClock("--advance", "P1M");
-  const kinds = new Map(moved.happened.map((h) => [h.subscription_id, h.kind]));
-  assertEquals(kinds.get(ALICE_RENEWING), "renewed");
-  assertEquals(kinds.get(ALICE_CANCELING), "canceled");
-  assertEquals(kinds.get(DAVE_SUB), "payment_failed");
+  assertEquals(happeningOf(moved, ALICE_RENEWING).kind, "renewed");
+  assertEquals(happeningOf(moved, ALICE_CANCELING).kind, "canceled");
+  assertEquals(happeningOf(moved, DAVE_SUB).kind, "payment_failed");
 
   // The CLI returned once every webhook was delivered: the mirror has moved.
   const after = await mirrored(ids);
@@ -96,12 +72,12 @@ Deno.test("clock: a month renews, fails a declined renewal and cancels on schedu
   assertEquals(after.get(ALICE_CANCELING)!.status, "canceled");
   assertEquals(after.get(DAVE_SUB)!.status, "past_due");
 
-  const aliceRenewal = moved.happened.find((h) => h.subscription_id === ALICE_RENEWING)!;
+  const aliceRenewal = happeningOf(moved, ALICE_RENEWING);
   const aliceRows = await transactionsOf(ALICE_RENEWING);
   const aliceRow = aliceRows.find((t) => t.transaction_id === aliceRenewal.transaction_id)!;
   assertEquals([aliceRow.status, aliceRow.origin], ["completed", "subscription_recurring"]);
   assert(aliceRow.invoice_number);
-  const daveRenewal = moved.happened.find((h) => h.subscription_id === DAVE_SUB)!;
+  const daveRenewal = happeningOf(moved, DAVE_SUB);
   const daveRow = (await transactionsOf(DAVE_SUB))
     .find((t) => t.transaction_id === daveRenewal.transaction_id)!;
   assertEquals([daveRow.status, daveRow.invoice_number], ["past_due", null]);
