@@ -1,18 +1,9 @@
 /** What the clock tests share: the paddle:clock CLI against this run's stack, and the card switch. */
 import { assertEquals } from "@std/assert";
 import { stackInfo } from "../_stack.ts";
+import type { ClockMove } from "../../local/paddle_clock.ts";
 
-export interface ClockAnswer {
-  from: string;
-  now: string;
-  happened: {
-    kind: string;
-    at: string;
-    subscription_id: string;
-    customer_id: string;
-    transaction_id: string | null;
-  }[];
-}
+export type ClockAnswer = ClockMove;
 
 /** Runs `local/paddle_clock.ts` (what `deno task paddle:clock` runs); it returns once delivered. */
 export async function paddleClock(...args: string[]): Promise<ClockAnswer> {
