@@ -84,12 +84,12 @@ export interface EntitiesResult {
   customers_stubbed: number;
 }
 
-export type EntityType = "product" | "price" | "customer" | "subscription" | "transaction";
+export type EntityType = "product" | "price" | "customer" | "subscription";
 
 /** A page of API entities, as the sync's security definer function (run by the owner) applies it. */
 export async function applyEntities(
   client: Client,
-  entityType: EntityType,
+  entityType: EntityType | "transaction",
   entities: unknown[],
 ): Promise<EntitiesResult> {
   const { rows } = await client.query("select public.apply_paddle_entities($1, $2::jsonb) as r", [

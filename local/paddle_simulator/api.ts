@@ -1,7 +1,8 @@
 /**
  * The Paddle API operations the product uses: create a customer portal session, sell (create a
- * customer or a transaction, get a transaction: selling_api.ts), and list or get products,
- * prices, customers and subscriptions (listing.ts). Checks run in the order Paddle
+ * customer or a transaction, get a transaction: selling_api.ts), list or get products,
+ * prices, customers, subscriptions and transactions (listing.ts), and a transaction's invoice
+ * PDF link (transaction_invoices.ts). Checks run in the order Paddle
  * applies them, so a request with several faults fails for the same reason it would in sandbox:
  * authentication, then the route, then the path id, then the body, then whether the customer
  * exists.
@@ -12,6 +13,7 @@ import { CUSTOMER_ID, newPaddleId, paddleTimestamp, SUBSCRIPTION_ID } from "./id
 import { handleListingRequest } from "./listing.ts";
 import type { PortalLinks } from "./portal_links.ts";
 import { handleSellingRequest, type SellingContext } from "./selling_api.ts";
+import { handleTransactionInvoiceRequest, type InvoiceLinks } from "./transaction_invoices.ts";
 
 /** Paddle's documented limit for `subscription_ids`. */
 export const MAX_SUBSCRIPTION_IDS = 25;
@@ -19,6 +21,7 @@ export const MAX_SUBSCRIPTION_IDS = 25;
 export interface ApiContext extends SellingContext {
   apiKey: string;
   links: PortalLinks;
+  invoices: InvoiceLinks;
   /** Where portal links and `meta.pagination.next` point: the simulator itself. */
   baseUrl: string;
 }
@@ -37,6 +40,7 @@ export function handleApiRequest(
   const route = PORTAL_SESSIONS_PATH.exec(url.pathname);
   if (!route) {
     return handleSellingRequest(request, url, bodyText, context) ??
+      handleTransactionInvoiceRequest(request, url, context) ??
       handleListingRequest(request, url, context) ??
       paddleError("not_found", { detail: `Path ${url.pathname} not found.` });
   }

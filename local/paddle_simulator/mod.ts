@@ -2,8 +2,9 @@
  * A local stand-in for the Paddle Billing API, for development and tests without network
  * access or a sandbox account. One port serves the API (`POST /customers/{id}/portal-sessions`,
  * `POST /customers`, `POST /transactions`, `GET /transactions/{id}`,
- * `GET /products|prices|customers|subscriptions[/{id}]` over the account in an EntityStore), the
- * one-time portal pages its links point to, the checkout page (`/checkout?_ptxn=`), the
+ * `GET /products|prices|customers|subscriptions|transactions[/{id}]`,
+ * `GET /transactions/{id}/invoice` over the account in an EntityStore), the one-time portal pages
+ * its links point to, the invoice PDFs (`/invoices/<token>.pdf`), the checkout page (`/checkout?_ptxn=`), the
  * Paddle.js stand-in (`/paddle.js`), and the `/__` test-control API. Events (a customer
  * created, a checkout paid) are delivered as signed webhooks to `webhook.url`.
  *
@@ -22,6 +23,7 @@ import { FaultQueue, faultResponse, withFaultHeaders } from "./faults.ts";
 import { CUSTOMER_ID } from "./ids.ts";
 import { PortalLinks } from "./portal_links.ts";
 import { handlePortalPage, isPortalPath } from "./portal_page.ts";
+import { handleInvoicePdf, InvoiceLinks, isInvoicePdfPath } from "./transaction_invoices.ts";
 import { handlePaddleJs } from "./paddle_js.ts";
 import { RequestRecorder } from "./recorder.ts";
 import { type EntityCounts, EntityStore } from "./store.ts";
@@ -102,6 +104,7 @@ function start(options: PaddleSimulatorOptions): PaddleSimulator {
   const recorder = new RequestRecorder();
   const faults = new FaultQueue();
   const links = new PortalLinks();
+  const invoices = new InvoiceLinks();
   const stopping = new AbortController();
   let baseUrl = "";
   const webhooks = new WebhookDeliveries({
@@ -121,6 +124,7 @@ function start(options: PaddleSimulatorOptions): PaddleSimulator {
       });
     }
     if (url.pathname === "/paddle.js") return handlePaddleJs(request, baseUrl);
+    if (isInvoicePdfPath(url.pathname)) return handleInvoicePdf(request, url, { store, invoices });
     if (isCheckoutPath(url.pathname)) {
       return handleCheckoutRequest(request, url, {
         store,
@@ -149,6 +153,7 @@ function start(options: PaddleSimulatorOptions): PaddleSimulator {
       apiKey: options.apiKey,
       store,
       links,
+      invoices,
       baseUrl,
       checkoutPageUrl: `${baseUrl}/checkout`,
       notify,

@@ -66,8 +66,10 @@ export function handleSellingRequest(
     return createCustomer(bodyText, context);
   }
   if (url.pathname === "/transactions") {
+    // Listing is listing.ts'.
+    if (request.method === "GET") return null;
     if (request.method !== "POST") {
-      return paddleError("method_not_allowed", { headers: { allow: "POST" } });
+      return paddleError("method_not_allowed", { headers: { allow: "GET, POST" } });
     }
     return createTransaction(bodyText, context);
   }

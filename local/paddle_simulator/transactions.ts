@@ -11,17 +11,17 @@ import { newPaddleId } from "./ids.ts";
 
 type JsonObject = Record<string, unknown>;
 
-export type TransactionStatus =
-  | "draft"
-  | "ready"
-  | "billed"
-  | "paid"
-  | "completed"
-  | "canceled"
-  | "past_due";
+export const TRANSACTION_STATUSES = [
+  "draft",
+  "ready",
+  "billed",
+  "paid",
+  "completed",
+  "canceled",
+  "past_due",
+] as const;
 
-/** Why Paddle created the transaction: a sale (`api`, `web`) or a subscription's own billing. */
-export type TransactionOrigin = "api" | "web" | "subscription_recurring";
+export type TransactionStatus = typeof TRANSACTION_STATUSES[number];
 
 export interface Totals {
   subtotal: string;
@@ -60,7 +60,8 @@ export interface PaddleTransaction {
   business_id: string | null;
   custom_data: JsonObject | null;
   currency_code: string;
-  origin: TransactionOrigin;
+  /** `api` for what `POST /transactions` creates; renewals are `subscription_recurring`. */
+  origin: string;
   subscription_id: string | null;
   invoice_id: string | null;
   invoice_number: string | null;

@@ -19,6 +19,12 @@ export interface RequestLogEntry {
   /** checkout: the price asked for (a public catalog id) and the quantity. */
   price_id?: string;
   quantity?: number;
+  /**
+   * transaction-invoice: the Paddle transaction asked for (`txn_...`, not the `X-Transaction-ID`
+   * below) and, when it has no invoice, its status.
+   */
+  txn_id?: string;
+  txn_status?: string;
   /** checkout: the buyer's customer was already linked, created now, or found by email in Paddle. */
   customer_source?: "linked" | "created" | "existing";
   /** Over the mint limit: seconds until the caller's next slot frees (`Retry-After`). */

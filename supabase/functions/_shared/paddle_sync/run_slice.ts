@@ -142,7 +142,7 @@ export async function runSlice(deps: SliceDeps, options: SliceOptions = {}): Pro
     if (entity.done) continue;
     if (deadline.expired()) return report(run, "time");
     const entityType = entity.entity_type;
-    const reader = deps.openPages(entityType, entity.cursor);
+    const reader = deps.openPages(entityType, entity.cursor, entity.updated_since);
     let after = entity.cursor;
     let fetching: Promise<Fetched> | undefined = fetchPage(reader);
 

@@ -154,7 +154,7 @@ function deps(store: MemoryStore, open: OpenPages, more: Partial<SliceDeps> = {}
   return { store, openPages: open, ...more };
 }
 
-const COUNTS = { product: 3, price: 4, customer: 5, subscription: 1 };
+const COUNTS = { product: 3, price: 4, customer: 5, subscription: 1, transaction: 3 };
 
 Deno.test("a first slice runs the whole account in entity order, one apply per page", async () => {
   const store = new MemoryStore();
@@ -162,8 +162,8 @@ Deno.test("a first slice runs the whole account in entity order, one apply per p
   const report = await runSlice(deps(store, paddle.open));
   assert.equal(report.status, "done");
   assert.equal(report.slice.stopped, "done");
-  assert.equal(report.slice.pages, 2 + 2 + 3 + 1);
-  assert.equal(report.slice.records, 13);
+  assert.equal(report.slice.pages, 2 + 2 + 3 + 1 + 2);
+  assert.equal(report.slice.records, 16);
   assert.deepEqual(
     store.applied.map((a) => `${a.entityType}:${a.after}`),
     [
@@ -175,6 +175,8 @@ Deno.test("a first slice runs the whole account in entity order, one apply per p
       "customer:customer_0001",
       "customer:customer_0003",
       "subscription:null",
+      "transaction:null",
+      "transaction:transaction_0001",
     ],
   );
   assert.equal(store.calls[0], "begin:false");
@@ -213,15 +215,15 @@ Deno.test("the time slice ends the slice after a committed page; the next slice 
   const first = await runSlice(deps(store, open, clock), { sliceMs: 1000 });
   assert.equal(first.status, "syncing");
   assert.equal(first.slice.stopped, "time");
-  assert.ok(first.slice.pages >= 2 && first.slice.pages < 8, String(first.slice.pages));
+  assert.ok(first.slice.pages >= 2 && first.slice.pages < 10, String(first.slice.pages));
   const committed = store.applied.length;
   const second = await runSlice(deps(store, paddle.open));
   assert.equal(second.status, "done");
   // Every page applied exactly once across both slices.
   const keys = store.applied.map((a) => `${a.entityType}:${a.after}`);
   assert.equal(new Set(keys).size, keys.length);
-  assert.equal(keys.length, 8);
-  assert.ok(committed < 8);
+  assert.equal(keys.length, 10);
+  assert.ok(committed < 10);
 });
 
 Deno.test("429 that fits in the slice: waits Retry-After and fetches the same page again", async () => {
@@ -368,6 +370,28 @@ Deno.test("progress is reported per committed page", async () => {
     "customer:2",
     "customer:1",
     "subscription:1",
+    "transaction:2",
+    "transaction:1",
+  ]);
+});
+
+Deno.test("a run that starts from a bound reads transactions updated since then only", async () => {
+  const store = new MemoryStore();
+  await store.begin(false);
+  store.rows.get("transaction")!.updated_since = "2026-07-01T09:00:00+00:00";
+  const opened: string[] = [];
+  const paddle = fakePaddle(COUNTS);
+  const open: OpenPages = (t, after, updatedSince) => {
+    opened.push(`${t}:${after}:${updatedSince ?? null}`);
+    return paddle.open(t, after);
+  };
+  assert.equal((await runSlice(deps(store, open))).status, "done");
+  assert.deepEqual(opened, [
+    "product:null:null",
+    "price:null:null",
+    "customer:null:null",
+    "subscription:null:null",
+    "transaction:null:2026-07-01T09:00:00+00:00",
   ]);
 });
 
@@ -389,5 +413,5 @@ Deno.test("the page budget ends a slice after that many committed pages; the nex
   assert.equal(first.status, "syncing");
   const second = await runSlice(deps(store, fakePaddle(COUNTS).open), { maxPages: 100 });
   assert.equal(second.status, "done");
-  assert.equal(first.slice.pages + second.slice.pages, 8);
+  assert.equal(first.slice.pages + second.slice.pages, 10);
 });

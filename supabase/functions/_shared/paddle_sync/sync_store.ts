@@ -16,6 +16,8 @@ export const EntityStatusSchema = z.object({
   entity_type: z.enum(ENTITY_TYPES),
   done: z.boolean(),
   cursor: z.string().nullable(),
+  /** Only entities updated at or after this are paged (transactions on a later run). */
+  updated_since: z.string().nullable(),
   pages: count,
   records: count,
   written: count,
