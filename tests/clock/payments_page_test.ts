@@ -82,7 +82,14 @@ Deno.test("payments page: a renewal, a failed renewal and its recovery through t
         assertEquals(newest[1], "paid");
         assert(newest[2].includes(DATE.format(new Date(aliceRenewal.at))), newest[2]);
         const row = page.locator(`#payments > li[data-transaction-id="${newest[0]}"]`);
-        await row.getByRole("button", { name: /^Invoice/ }).waitFor();
+        // "Invoice" asks transaction-invoice for the renewal's PDF and this tab goes there.
+        const pdf = page.waitForResponse((response) =>
+          new URL(response.url()).pathname.startsWith("/invoices/")
+        );
+        await row.getByRole("button", { name: /^Invoice/ }).click();
+        const response = await pdf;
+        assertEquals(response.status(), 200);
+        assertEquals(response.headers()["content-type"], "application/pdf");
       },
     );
 
