@@ -18,6 +18,7 @@ import { happeningOf, paddleClock, setCard } from "./_clock.ts";
 const ALICE_SUB = "sub_01jdemoalicesub10000000000";
 const DAVE = "ctm_01jdemodave000000000000000";
 const DAVE_SUB = "sub_01jdemodavesub100000000000";
+const ALICE = "ctm_01jdemoalice00000000000000";
 
 function paymentsSection(page: Page) {
   return page.getByRole("region", { name: "Payments" });
@@ -56,7 +57,6 @@ Deno.test("payments page: a renewal, a failed renewal and its recovery through t
     await step("alice sees her past payments, newest first, ten at a time", async ({ page }) => {
       await signInAndWait(page, "alice@example.com");
       const shown = await listedPayments(page);
-      const ALICE = "ctm_01jdemoalice00000000000000";
       const mirrored = await mirroredPayments(ALICE);
       assert(mirrored.length > 0, "the seed gives alice past payments");
       assertEquals(
@@ -129,6 +129,36 @@ Deno.test("payments page: a renewal, a failed renewal and its recovery through t
         assert(await alert.isHidden());
         const [paid] = await listedPayments(page);
         assertEquals([paid[0], paid[1]], [daveRenewal.transaction_id, "paid"]);
+      },
+    );
+
+    // Ten more months: alice has more than a page of payments.
+    await setCard(DAVE, false);
+    const year = await paddleClock("--advance", "P10M");
+    assertEquals(year.happened.filter((h) => h.subscription_id === ALICE_SUB).length, 10);
+
+    await step(
+      "Show more appends the next payments after the last one shown, until none are left",
+      async ({ page }) => {
+        await signInAndWait(page, "alice@example.com");
+        const mirrored = (await mirroredPayments(ALICE)).map((row) => row.transaction_id);
+        assert(mirrored.length > 10, `${mirrored.length} payments`);
+        assertEquals((await listedPayments(page)).map(([id]) => id), mirrored.slice(0, 10));
+        const more = page.getByRole("button", { name: "Show more", exact: true });
+        for (let shown = 10; shown < mirrored.length; shown += 10) {
+          await more.click();
+          await page.locator("#payments > li").nth(Math.min(shown + 10, mirrored.length) - 1)
+            .waitFor();
+          // Focus moves to the first new row.
+          assertEquals(
+            await page.evaluate(() =>
+              (globalThis as InPage).document.activeElement?.closest("li")?.dataset.transactionId
+            ),
+            mirrored[shown],
+          );
+        }
+        assertEquals((await listedPayments(page)).map(([id]) => id), mirrored);
+        await more.waitFor({ state: "hidden" });
       },
     );
   } finally {
