@@ -15,10 +15,28 @@ import { ensureTools } from "./tools.ts";
  */
 const CLOCK_TESTS = "tests/clock";
 const DEFAULT_PATHS = ["local", "supabase", "tests", "bench", "tools"];
+/** deno test's own pattern for a test module. */
+const TEST_FILE = /^(?:test|.+[._]test)\.(?:[cm]?[jt]sx?)$/;
 
-export function partitionTestArgs(args: string[]): { main: string[]; clock: string[] } {
+/**
+ * `main` and `clock`: the arguments of the two runs (an empty one is skipped). `testsEntries`
+ * lists `tests/` (folders end in `/`): without arguments the main run names each folder but
+ * `clock/` and each test file (deno test's `--ignore` does not apply below a path given on the
+ * command line, and a helper named on it would run as a test module).
+ */
+export function partitionTestArgs(
+  args: string[],
+  testsEntries: string[] = [],
+): { main: string[]; clock: string[] } {
   if (args.length === 0) {
-    return { main: [...DEFAULT_PATHS, `--ignore=${CLOCK_TESTS}`], clock: [CLOCK_TESTS] };
+    const tests = testsEntries
+      .filter((name) =>
+        name.endsWith("/") ? `tests/${name}` !== `${CLOCK_TESTS}/` : TEST_FILE.test(name)
+      )
+      .sort()
+      .map((name) => `tests/${name.replace(/\/$/, "")}`);
+    const main = DEFAULT_PATHS.flatMap((path) => path === "tests" ? tests : [path]);
+    return { main, clock: [CLOCK_TESTS] };
   }
   const isClock = (arg: string) => arg.replace(/^\.\//, "").startsWith(CLOCK_TESTS);
   const flags = args.filter((arg) => arg.startsWith("-"));
@@ -92,7 +110,9 @@ async function runOnFreshStack(testArgs: string[]): Promise<number> {
 if (import.meta.main) {
   // The CLI test needs the pinned Supabase CLI.
   await ensureTools();
-  const { main, clock } = partitionTestArgs(Deno.args);
+  const testsEntries = [...Deno.readDirSync(join(PROJECT_ROOT, "tests"))]
+    .map((entry) => entry.isDirectory ? `${entry.name}/` : entry.name);
+  const { main, clock } = partitionTestArgs(Deno.args, testsEntries);
   let code = 0;
   if (main.length > 0) code = await runOnFreshStack(main);
   if (clock.length > 0 && code === 0) code = await runOnFreshStack(clock);
