@@ -144,3 +144,23 @@ export function randomPaddleId(prefix: string): string {
   const bytes = crypto.getRandomValues(new Uint8Array(26));
   return `${prefix}_${Array.from(bytes, (b) => alphabet[b % alphabet.length]).join("")}`;
 }
+
+/** A Paddle customer the mirror knows (through the sync's write path), linked to a fresh user. */
+export async function linkedCustomer(
+  client: Client,
+  label = "linked",
+): Promise<{ userId: string; customerId: string; email: string }> {
+  const email = uniqueEmail(label);
+  const userId = await createUser(client, email, true);
+  const customerId = randomPaddleId("ctm");
+  await applyEntities(client, "customer", [{
+    id: customerId,
+    email,
+    name: null,
+    status: "active",
+    custom_data: null,
+    created_at: "2026-06-01T00:00:00.000000Z",
+    updated_at: "2026-06-01T00:00:00.000000Z",
+  }]);
+  return { userId, customerId, email };
+}

@@ -218,17 +218,3 @@ export function transactionJson(init: TransactionInit): JsonObject {
     revised_at: null,
   };
 }
-
-/** Every transaction event type Paddle sends, all of which the mirror applies. */
-export const TRANSACTION_EVENT_TYPES = [
-  "transaction.created",
-  "transaction.updated",
-  "transaction.ready",
-  "transaction.billed",
-  "transaction.paid",
-  "transaction.completed",
-  "transaction.past_due",
-  "transaction.payment_failed",
-  "transaction.canceled",
-  "transaction.revised",
-] as const;

@@ -57,7 +57,7 @@ Deno.test("paddle-sync with the service-role key runs slices to done; a continue
   assert.equal(restart.status, 200);
   const first = await restart.json();
   assert.equal(first.status, "done", "a small account fits in one 25 s slice");
-  assert.equal(first.entities.length, 4);
+  assert.equal(first.entities.length, 5);
   assert.ok(first.written >= 80, `new customers and subscriptions written (${first.written})`);
   const [{ n }] = await sql<{ n: number }>(
     "select count(*)::int as n from public.subscriptions where subscription_id = any($1)",
@@ -138,6 +138,7 @@ Deno.test("the sync state and functions: the service role reads, nobody else rea
     "price",
     "customer",
     "subscription",
+    "transaction",
   ]);
   const update = await admin.from("paddle_sync_state").update({ cursor: null }).eq(
     "entity_type",

@@ -13,11 +13,13 @@ import {
   type Client,
   createUser,
   inTransaction,
+  linkedCustomer,
   sqlState,
   uniqueEmail,
   withClient,
 } from "./_db.ts";
-import { LINES, TOTALS, TRANSACTION_EVENT_TYPES, transactionJson } from "./_paddle_transactions.ts";
+import { LINES, TOTALS, transactionJson } from "./_paddle_transactions.ts";
+import { TRANSACTION_EVENT_TYPES } from "../supabase/functions/paddle-webhook/events.ts";
 
 const T0 = Date.parse("2026-07-01T10:00:00.000Z");
 const MIN = 60_000;
@@ -37,23 +39,6 @@ async function row(client: Client, id: string) {
     [id],
   );
   return rows[0];
-}
-
-/** A customer the mirror knows, linked to a fresh confirmed user. */
-async function linkedCustomer(client: Client) {
-  const email = uniqueEmail("txn");
-  const userId = await createUser(client, email, true);
-  const customerId = paddleId("ctm", T0);
-  await applyEntities(client, "customer", [{
-    id: customerId,
-    email,
-    name: null,
-    status: "active",
-    custom_data: null,
-    created_at: "2026-06-01T00:00:00.000000Z",
-    updated_at: "2026-06-01T00:00:00.000000Z",
-  }]);
-  return { userId, customerId, email };
 }
 
 /** The rows a signed-in user reads through RLS. */

@@ -8,7 +8,7 @@ import { paddleEvent, paddleId } from "../local/paddle_webhooks/payloads.ts";
 import { deliverEvent } from "../local/paddle_webhooks/sign.ts";
 import { readPaddleAccount } from "../local/paddle_account.ts";
 import { startPaddleSimulator } from "../local/paddle_simulator/mod.ts";
-import { applyEntities, createUser, uniqueEmail, withClient } from "./_db.ts";
+import { linkedCustomer, withClient } from "./_db.ts";
 import { paddleRequests, resetPaddle } from "./_paddle.ts";
 import { entity, postEntities, syncToEnd } from "./_paddle_sync.ts";
 import { transactionJson } from "./_paddle_transactions.ts";
@@ -25,20 +25,8 @@ async function ownTransactions(token: string) {
 }
 
 async function linkedUser() {
-  const email = uniqueEmail("payments");
-  const customerId = paddleId("ctm");
-  const userId = await withClient(async (db) => {
-    const id = await createUser(db, email, true);
-    await applyEntities(db, "customer", [{
-      id: customerId,
-      email,
-      status: "active",
-      created_at: "2026-06-01T00:00:00.000000Z",
-      updated_at: "2026-06-01T00:00:00.000000Z",
-    }]);
-    return id;
-  });
-  return { email, customerId, userId, token: await userToken(userId) };
+  const user = await withClient((db) => linkedCustomer(db, "payments"));
+  return { ...user, token: await userToken(user.userId) };
 }
 
 Deno.test("a failed renewal, then its recovery, through the webhook: the owner reads both states", async () => {
@@ -140,6 +128,14 @@ Deno.test("the sync pages GET /transactions, 30 at a time; a later run asks only
     },
   }));
   await postEntities({ transactions: simulatorShape } as never);
+  // The bound this restart will use: none on a first run; after a finished run, its start less an
+  // hour (other tests may have run the sync before this one).
+  const previous = await withClient(async (db) =>
+    (await db.query(
+      `select case when done then started_at - interval '1 hour' else updated_since end as bound
+       from public.paddle_sync_state where entity_type = 'transaction'`,
+    )).rows[0]?.bound as Date | null | undefined
+  );
   const reports = await syncToEnd(true);
   const run = reports.at(-1)!.run;
   const tx = entity(run, "transaction");
@@ -149,7 +145,11 @@ Deno.test("the sync pages GET /transactions, 30 at a time; a later run asks only
     .filter((r) => r.path.startsWith("/transactions?"))
     .map((r) => new URL(r.path, "http://x").searchParams);
   assert(listed.length >= 2);
-  assert(listed.every((p) => p.get("per_page") === "30" && p.get("updated_at[GTE]") === null));
+  const bound = (since: string | null) => since === null ? null : Date.parse(since);
+  for (const params of listed) {
+    assertEquals(params.get("per_page"), "30");
+    assertEquals(bound(params.get("updated_at[GTE]")), previous ? previous.getTime() : null);
+  }
   const stored = await withClient(async (db) =>
     (await db.query(
       "select transaction_id from public.transactions where transaction_id = any($1)",

@@ -59,8 +59,8 @@ export function invoiceLines(transaction: PaddleTransaction): string[] {
   return lines;
 }
 
-/** The PDF document's bytes. */
-export function invoicePdf(transaction: PaddleTransaction): Uint8Array<ArrayBuffer> {
+/** The PDF document: ASCII only (non-ASCII names become ?), so its characters are its bytes. */
+export function invoicePdf(transaction: PaddleTransaction): string {
   const text = invoiceLines(transaction)
     .map((line, index) => `${index === 0 ? "" : "0 -18 Td "}(${pdfString(line)}) Tj`)
     .join("\n");
@@ -87,7 +87,7 @@ export function invoicePdf(transaction: PaddleTransaction): Uint8Array<ArrayBuff
   for (const offset of offsets) body += `${String(offset).padStart(10, "0")} 00000 n \n`;
   body += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R /Info 6 0 R >>\n` +
     `startxref\n${xref}\n%%EOF\n`;
-  return new TextEncoder().encode(body);
+  return body;
 }
 
 /** A PDF literal string: backslash, parentheses escaped; anything outside printable ASCII as ?. */

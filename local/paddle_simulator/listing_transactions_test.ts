@@ -1,11 +1,15 @@
 /** `GET /transactions`: Paddle's shapes, filters, the 30-per-page cap and cursor pagination. */
 import { assert, assertEquals } from "@std/assert";
 import { newPaddleId } from "./ids.ts";
-import { payTransaction } from "./payment.ts";
-import { CATALOG, MONTHLY, PRODUCT, YEARLY } from "./selling_fixtures.ts";
-import { EntityStore } from "./store.ts";
+import {
+  CATALOG,
+  catalogStore,
+  paidTransaction,
+  readyTransaction,
+  YEARLY,
+} from "./selling_fixtures.ts";
 import { apiGet, type ListBody, walkPages, withEntities } from "./test_support.ts";
-import { type PaddleTransaction, transactionEntity } from "./transactions.ts";
+import type { PaddleTransaction } from "./transactions.ts";
 
 const ALICE = newPaddleId("ctm");
 const BOB = newPaddleId("ctm");
@@ -14,29 +18,19 @@ const T0 = Date.parse("2026-03-01T10:00:00Z");
 
 /** 70 transactions: alternately alice's and bob's, a day apart; every third is still ready. */
 function account(): PaddleTransaction[] {
-  const store = new EntityStore();
-  store.load(CATALOG);
-  const out: PaddleTransaction[] = [];
-  for (let i = 0; i < 70; i++) {
+  const store = catalogStore();
+  return Array.from({ length: 70 }, (_, i) => {
     const at = new Date(T0 + i * DAY);
-    const ready = transactionEntity({
-      customerId: i % 2 === 0 ? ALICE : BOB,
-      items: [{ price: i % 5 === 0 ? YEARLY : MONTHLY, product: PRODUCT, quantity: 1 }],
-      customData: null,
-      collectionMode: "automatic",
-      checkoutBase: "https://example.test/pay",
+    const options = {
+      price: i % 5 === 0 ? YEARLY : undefined,
       createdAt: at.toISOString(),
-    });
-    store.transactions.upsert(ready);
-    if (i % 3 === 0) {
-      out.push(ready);
-      continue;
-    }
-    const paid = payTransaction(store, ready.id, at);
-    if (paid.outcome !== "paid") throw new Error(paid.outcome);
-    out.push(paid.transaction);
-  }
-  return out;
+      paidAt: at,
+    };
+    const customerId = i % 2 === 0 ? ALICE : BOB;
+    return i % 3 === 0
+      ? readyTransaction(store, customerId, options)
+      : paidTransaction(store, customerId, options);
+  });
 }
 
 const TRANSACTIONS = account();

@@ -5,8 +5,7 @@
  */
 import { assert, assertEquals, assertMatch } from "@std/assert";
 import { newPaddleId } from "./ids.ts";
-import { payTransaction } from "./payment.ts";
-import { CATALOG, MONTHLY, PRODUCT } from "./selling_fixtures.ts";
+import { CATALOG, catalogStore, paidTransaction, readyTransaction } from "./selling_fixtures.ts";
 import { EntityStore } from "./store.ts";
 import { API_KEY, apiGet, withEntities } from "./test_support.ts";
 import {
@@ -15,35 +14,24 @@ import {
   INVOICE_LINK_TTL_MS,
   InvoiceLinks,
 } from "./transaction_invoices.ts";
-import { type PaddleTransaction, transactionEntity } from "./transactions.ts";
+import type { PaddleTransaction } from "./transactions.ts";
 
 const CUSTOMER = newPaddleId("ctm");
 
 function transactions() {
-  const store = new EntityStore();
-  store.load(CATALOG);
-  const make = () => {
-    const ready = transactionEntity({
-      customerId: CUSTOMER,
-      items: [{ price: MONTHLY, product: PRODUCT, quantity: 3 }],
-      customData: null,
-      collectionMode: "automatic",
-      checkoutBase: "https://example.test/pay",
-      createdAt: "2026-03-01T10:00:00Z",
-    });
-    store.transactions.upsert(ready);
-    return ready;
-  };
-  const ready = make();
-  const paid = payTransaction(store, make().id, new Date("2026-03-01T10:05:00Z"));
-  if (paid.outcome !== "paid") throw new Error(paid.outcome);
+  const store = catalogStore();
+  const ready = readyTransaction(store, CUSTOMER, { quantity: 3 });
+  const paid = paidTransaction(store, CUSTOMER, {
+    quantity: 3,
+    paidAt: new Date("2026-03-01T10:05:00Z"),
+  });
   // Paddle's tax, as Paddle would have computed it: 3 × 12.50 + 20% VAT.
   const completed: PaddleTransaction = {
-    ...paid.transaction,
+    ...paid,
     details: {
-      ...paid.transaction.details,
+      ...paid.details,
       totals: {
-        ...paid.transaction.details.totals,
+        ...paid.details.totals,
         tax: "750",
         total: "4500",
         grand_total: "4500",

@@ -19,11 +19,7 @@ export interface RequestLogEntry {
   /** checkout: the price asked for (a public catalog id) and the quantity. */
   price_id?: string;
   quantity?: number;
-  /**
-   * transaction-invoice: the Paddle transaction asked for (`txn_...`, not the `X-Transaction-ID`
-   * below) and, when it has no invoice, its status.
-   */
-  txn_id?: string;
+  /** transaction-invoice: the status of a transaction that has no invoice (never its `txn_` id). */
   txn_status?: string;
   /** checkout: the buyer's customer was already linked, created now, or found by email in Paddle. */
   customer_source?: "linked" | "created" | "existing";

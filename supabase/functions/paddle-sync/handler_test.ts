@@ -70,7 +70,7 @@ Deno.test("the service-role key (Bearer or apikey) or a secret key runs one slic
     assert.equal(body.status, "syncing");
     assert.equal(body.run_id, RUN.run_id);
     assert.equal(body.records, 450);
-    assert.equal(body.entities.length, 4);
+    assert.equal(body.entities.length, 5);
     assert.equal(body.slice.pages, 2);
     assert.equal(res.headers.get("x-request-id"), "req-1");
     assert.equal(res.headers.get("access-control-allow-origin"), "*");
@@ -158,7 +158,7 @@ Deno.test("a slice stopped by a failure answers that failure's status and code, 
     const body = await res.json();
     assert.equal(body.error.code, code);
     assert.equal(body.status, "syncing");
-    assert.equal(body.entities.length, 4);
+    assert.equal(body.entities.length, 5);
     if (code === "rate_limited") assert.equal(res.headers.get("retry-after"), "30");
     const line = JSON.parse(logs[0]);
     assert.equal(line.fn, "paddle-sync");

@@ -38,8 +38,8 @@ async function route(
 ): Promise<Outcome> {
   const body = await readInvoiceRequest(request);
   if (!body.ok) return refuse(body.code);
+  // Not logged: like checkout's, a transaction id is kept out of logs (docs/security.md).
   const { transactionId } = body.value;
-  detail.txn_id = transactionId;
 
   const prepared = await deps.prepareInvoice({ token, transactionId });
   if (!prepared.ok) {

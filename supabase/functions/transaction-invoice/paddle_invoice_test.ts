@@ -1,33 +1,23 @@
 /** The invoice link through the real SDK against the Paddle simulator. */
 import assert from "node:assert/strict";
 import { startPaddleSimulator } from "../../../local/paddle_simulator/mod.ts";
-import { payTransaction } from "../../../local/paddle_simulator/payment.ts";
-import { CATALOG, MONTHLY, PRODUCT } from "../../../local/paddle_simulator/selling_fixtures.ts";
-import { EntityStore } from "../../../local/paddle_simulator/store.ts";
-import { transactionEntity } from "../../../local/paddle_simulator/transactions.ts";
+import {
+  CATALOG,
+  catalogStore,
+  paidTransaction,
+  readyTransaction,
+} from "../../../local/paddle_simulator/selling_fixtures.ts";
 import { createPaddleInvoice } from "./paddle_invoice.ts";
 
 const API_KEY = "pdl_sdbx_apikey_01jlocalsimulatortestkey000_testsecret";
 
 function account() {
-  const store = new EntityStore();
-  store.load(CATALOG);
-  const make = () => {
-    const t = transactionEntity({
-      customerId: "ctm_01jpaddleinvoicetest000000",
-      items: [{ price: MONTHLY, product: PRODUCT, quantity: 1 }],
-      customData: null,
-      collectionMode: "automatic",
-      checkoutBase: "https://example.test/pay",
-      createdAt: "2026-03-01T10:00:00Z",
-    });
-    store.transactions.upsert(t);
-    return t;
+  const store = catalogStore();
+  const customerId = "ctm_01jpaddleinvoicetest000000";
+  return {
+    ready: readyTransaction(store, customerId),
+    completed: paidTransaction(store, customerId),
   };
-  const ready = make();
-  const paid = payTransaction(store, make().id);
-  if (paid.outcome !== "paid") throw new Error(paid.outcome);
-  return { ready, completed: paid.transaction };
 }
 
 Deno.test("a completed transaction's invoice: one call, an inline PDF link", async () => {

@@ -3,9 +3,11 @@ import assert from "node:assert/strict";
 import { ApiError } from "@paddle/paddle-node-sdk";
 import { fakeAccount } from "../../../../local/paddle_simulator/fake_account.ts";
 import { startPaddleSimulator } from "../../../../local/paddle_simulator/mod.ts";
-import { CATALOG, MONTHLY, PRODUCT } from "../../../../local/paddle_simulator/selling_fixtures.ts";
-import { EntityStore } from "../../../../local/paddle_simulator/store.ts";
-import { transactionEntity } from "../../../../local/paddle_simulator/transactions.ts";
+import {
+  CATALOG,
+  catalogStore,
+  readyTransaction,
+} from "../../../../local/paddle_simulator/selling_fixtures.ts";
 import {
   classifyPaddleError,
   createPaddlePages,
@@ -137,15 +139,9 @@ Deno.test("a wrong API key is misconfigured; 5xx and network failures are paddle
 });
 
 Deno.test("transactions: pages of 30, every status, and updated_at[GTE] when a bound is given", async () => {
-  const store = new EntityStore();
-  store.load(CATALOG);
+  const store = catalogStore();
   const transactions = Array.from({ length: 65 }, (_, i) => {
-    const ready = transactionEntity({
-      customerId: "ctm_01jpaddlepagestest00000000",
-      items: [{ price: MONTHLY, product: PRODUCT, quantity: 1 }],
-      customData: null,
-      collectionMode: "automatic",
-      checkoutBase: "https://example.test/pay",
+    const ready = readyTransaction(store, "ctm_01jpaddlepagestest00000000", {
       createdAt: new Date(Date.parse("2026-03-01T00:00:00Z") + i * 86_400_000).toISOString(),
     });
     return { ...ready, updated_at: ready.created_at };
