@@ -61,10 +61,10 @@ export function handleApiRequest(
 
   return json(201, {
     data: {
-      id: newPaddleId("cpls"),
+      id: newPaddleId("cpls", context.store.clock.nowMs()),
       customer_id: customerId,
       urls: context.links.mintSession(context.baseUrl, customerId, parsed.subscriptionIds),
-      created_at: paddleTimestamp(),
+      created_at: paddleTimestamp(context.store.clock.now()),
     },
     meta: { request_id: crypto.randomUUID() },
   });

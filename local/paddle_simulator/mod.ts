@@ -16,6 +16,7 @@
 
 import { handleApiRequest } from "./api.ts";
 import { handleCheckoutRequest, isCheckoutPath } from "./checkout_page.ts";
+import { updatePaymentMethod } from "./dunning.ts";
 import { addCustomer, handleControlRequest, isControlPath } from "./control.ts";
 import { type EntityBatch, parseEntityBatch } from "./entities.ts";
 import { EventLog } from "./events_api.ts";
@@ -127,12 +128,19 @@ function start(options: PaddleSimulatorOptions): PaddleSimulator {
     target: options.webhook,
     retryDelaysMs: options.webhookRetryDelaysMs,
     onEvent: (event) => events.append(event),
+    now: () => store.clock.nowMs(),
   });
   const notify = (eventType: string, data: unknown) => void webhooks.emit(eventType, data);
 
   const handle = async (request: Request, clientAddress: string): Promise<Response> => {
     const url = new URL(request.url);
-    if (isPortalPath(url.pathname)) return handlePortalPage(request, url, links);
+    if (isPortalPath(url.pathname)) {
+      return handlePortalPage(request, url, links, (customerId, subscriptionId) => {
+        const recovered = updatePaymentMethod(store, customerId, subscriptionId);
+        for (const event of recovered?.events ?? []) notify(event.type, event.data);
+        return recovered !== null;
+      });
+    }
     if (url.pathname === "/paddle.js") return handlePaddleJs(request, baseUrl);
     if (isInvoicePdfPath(url.pathname)) return handleInvoicePdf(request, url, { store, invoices });
     if (isCheckoutPath(url.pathname)) {

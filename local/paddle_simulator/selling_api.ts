@@ -97,12 +97,12 @@ function createCustomer(bodyText: string, context: SellingContext): Response {
     });
   }
   const customer = customerEntity({
-    id: newPaddleId("ctm"),
+    id: newPaddleId("ctm", context.store.clock.nowMs()),
     email,
     name: parsed.data.name ?? null,
     customData: parsed.data.custom_data ?? null,
     locale: parsed.data.locale,
-    createdAt: paddleTimestamp(),
+    createdAt: paddleTimestamp(context.store.clock.now()),
   });
   context.store.customers.upsert(customer);
   context.notify("customer.created", customer);
@@ -186,7 +186,8 @@ function createTransaction(bodyText: string, context: SellingContext): Response 
     customData: body.custom_data ?? null,
     collectionMode: "automatic",
     checkoutBase: body.checkout?.url ?? context.checkoutPageUrl,
-    createdAt: paddleTimestamp(),
+    id: newPaddleId("txn", store.clock.nowMs()),
+    createdAt: paddleTimestamp(store.clock.now()),
   });
   store.transactions.upsert(transaction);
   return json(201, { data: transaction, meta: { request_id: crypto.randomUUID() } });

@@ -144,9 +144,13 @@ export class EntityStore {
   /** Created by `POST /transactions` (and loaded with an account); not counted with the four kinds. */
   readonly transactions = new EntityTable<PaddleTransaction>();
   /** Simulated time: what every timestamp and due date of this account reads. */
-  readonly clock = new SimulatedClock();
+  readonly clock: SimulatedClock;
   /** Whether each customer's card on file declines charges made without the buyer present. */
   readonly cards = new CardOutcomes();
+
+  constructor(clock: SimulatedClock = new SimulatedClock()) {
+    this.clock = clock;
+  }
 
   /** Upserts a validated batch; returns how many of each kind were new. */
   load(batch: EntityBatch): EntityCounts {

@@ -93,8 +93,8 @@ export interface TransactionInit {
   items: { price: PaddlePrice; product: PaddleProduct; quantity: number }[];
   customData: JsonObject | null;
   collectionMode: "automatic" | "manual";
-  /** The payment link without `_ptxn`; the transaction's id is appended. */
-  checkoutBase: string;
+  /** The payment link without `_ptxn`; the transaction's id is appended. Null: no link. */
+  checkoutBase: string | null;
   createdAt: string;
 }
 
@@ -150,7 +150,7 @@ export function transactionEntity(init: TransactionInit): PaddleTransaction {
       line_items: lineItems,
     },
     payments: [],
-    checkout: { url: paymentLink(init.checkoutBase, id) },
+    checkout: { url: init.checkoutBase === null ? null : paymentLink(init.checkoutBase, id) },
     created_at: init.createdAt,
     updated_at: init.createdAt,
     billed_at: null,
