@@ -179,3 +179,27 @@ Deno.test("the report renders every section it has data for", () => {
   assertStringIncludes(svg, "CPU &lt;x&gt;");
   assertStringIncludes(svg, "1.9×");
 });
+
+Deno.test("the report renders the webhook burst when it has one", () => {
+  const r = fixtureReport();
+  assert(!renderMarkdown(r, "chart.svg").includes("Webhook burst"), "no data, no section");
+  const latency = { n: 1999, min: 20, mean: 150, p50: 136.5, p95: 400.2, p99: 687.5, max: 716 };
+  const md = renderMarkdown({
+    ...r,
+    webhookBurst: {
+      plan: { customers: 1000, concurrency: 50 },
+      events: 2000,
+      elapsedMs: 6698,
+      eventsPerSecond: 298,
+      byStatus: { "200": 2000 },
+      outcomes: { applied: 1000, ignored: 1000 },
+      latency,
+      overPaddleDeadline: 0,
+      mirror: { subscriptions: 1000, equal: 1000, differences: [] },
+      met: true,
+    },
+  }, "chart.svg");
+  assertStringIncludes(md, "## 9. Webhook burst (renewal day)");
+  assertStringIncludes(md, "136.5 ms / 400.2 ms / 687.5 ms / 716 ms");
+  assertStringIncludes(md, "1000 of 1000 equal to the final state");
+});

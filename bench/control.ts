@@ -8,6 +8,8 @@ export interface Counters {
   web: number;
   /** Paddle API requests since the simulator started; `DELETE /counters` leaves it alone. */
   paddle: number;
+  /** Of those, answered 429 by the simulator's rate limit (off unless the stack turned it on). */
+  paddle_rate_limited: number;
 }
 
 export class Control {

@@ -246,24 +246,16 @@ export function describeMintLoad(r: MintLoadResult): string {
 }
 
 if (import.meta.main) {
-  const { startBenchStack, PROJECT_ROOT } = await import("./stack.ts");
+  const { runSectionAlone, PROJECT_ROOT } = await import("./stack.ts");
   const { Control } = await import("./control.ts");
-  const short = Deno.args.includes("--short");
-  const stack = await startBenchStack({
-    [MINT_LIMIT_FUNCTION]: `${PROJECT_ROOT}/bench/functions/${MINT_LIMIT_FUNCTION}/index.ts`,
+  await runSectionAlone({
+    functions: {
+      [MINT_LIMIT_FUNCTION]: `${PROJECT_ROOT}/bench/functions/${MINT_LIMIT_FUNCTION}/index.ts`,
+    },
+    run: (stack, short) =>
+      runMintLoad(stack.info, new Control(stack.info), short ? SHORT_MINT_PLAN : FULL_MINT_PLAN),
+    describe: describeMintLoad,
+    correct: (result) => result.met,
+    json: true,
   });
-  let code = 1;
-  try {
-    const result = await runMintLoad(
-      stack.info,
-      new Control(stack.info),
-      short ? SHORT_MINT_PLAN : FULL_MINT_PLAN,
-    );
-    console.log(describeMintLoad(result));
-    console.log(JSON.stringify(result));
-    code = result.met ? 0 : 1;
-  } finally {
-    await stack.stop();
-  }
-  Deno.exit(code);
 }

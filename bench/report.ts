@@ -4,6 +4,8 @@
  * must not pull dependencies into the project for a picture).
  */
 import type { MintLoadResult } from "./mint_limit_load.ts";
+import type { BurstResult } from "./webhook_burst.ts";
+import type { CatchUpResult } from "./catch_up.ts";
 import type { ColdStartReport } from "./cold_start.ts";
 import type { Correctness } from "./correctness.ts";
 import type { Machine } from "./machine.ts";
@@ -98,6 +100,10 @@ export interface Report {
   correctness: { ours: Correctness; bare: Correctness };
   /** The per-user mint limit under load (absent in reports from before it existed). */
   mintLimit?: MintLoadResult | null;
+  /** Renewal day's burst of webhooks (absent in reports from before it existed). */
+  webhookBurst?: BurstResult | null;
+  /** Catch-up from the event log (absent in reports from before it existed). */
+  catchUp?: CatchUpResult | null;
   goals: Goal[];
 }
 
@@ -427,6 +433,34 @@ export function renderMarkdown(r: Report, svgFile: string): string {
     );
     out.push("");
   }
+  if (r.webhookBurst) {
+    const w = r.webhookBurst, l = w.latency;
+    out.push("## 9. Webhook burst (renewal day)");
+    out.push("");
+    out.push(
+      `${w.plan.customers.toLocaleString("en-US")} customers with an active monthly subscription ` +
+        `in the mirror renew at once: ${w.events.toLocaleString("en-US")} signed events ` +
+        "(`transaction.completed`, answered `ignored`, and `subscription.updated` with the next " +
+        `period), shuffled, sent at concurrency ${w.plan.concurrency} through the gateway to the ` +
+        "real `paddle-webhook`. Paddle counts an answer after 5 s as failed and retries it. " +
+        "`deno task bench:burst` runs this section alone.",
+    );
+    out.push("");
+    out.push(
+      table(["events", "answers", "p50 / p95 / p99 / max", "over 5 s", "events/s", "mirror"], [[
+        w.events,
+        Object.entries(w.byStatus).map(([st, n]) => `${st}: ${n}`).join(", "),
+        `${ms(l.p50)} / ${ms(l.p95)} / ${ms(l.p99)} / ${ms(l.max)}`,
+        w.overPaddleDeadline,
+        w.eventsPerSecond,
+        `${w.mirror.equal} of ${w.mirror.subscriptions} equal to the final state`,
+      ]]),
+    );
+    out.push("");
+    out.push(w.met ? "Everything as promised." : "**Not as promised.**");
+    out.push("");
+  }
+  if (r.catchUp) out.push(...catchUpSection(r.catchUp));
   out.push("## Reproduce");
   out.push("");
   out.push(
@@ -435,6 +469,42 @@ export function renderMarkdown(r: Report, svgFile: string): string {
   );
   out.push("");
   return out.join("\n");
+}
+
+function catchUpSection(c: CatchUpResult): string[] {
+  return [
+    "## 10. Catch-up from the event log",
+    "",
+    `Webhooks held back at the simulator, ${c.plan.events.toLocaleString("en-US")} events happen ` +
+    "(sales: `customer.created`, `transaction.completed`, `subscription.created`, " +
+    '`subscription.activated`), then one `paddle-sync` call with `{"events": true}` through ' +
+    "the gateway reads `GET /events` and applies them; the mirror is then compared with the " +
+    "simulator for those customers. `deno task bench:catchup` runs this section alone.",
+    "",
+    table(
+      [
+        "round",
+        "events",
+        "Paddle requests",
+        "wall",
+        "in function",
+        "Paddle wait",
+        "database",
+        "mirror",
+      ],
+      c.rounds.map((x, i) => [
+        i + 1,
+        x.events,
+        x.paddleRequests,
+        ms(x.wallMs),
+        ms(x.functionMs),
+        ms(x.paddleWaitMs),
+        ms(x.databaseMs),
+        x.problems.length === 0 ? "equal" : `**${x.problems[0]}**`,
+      ]),
+    ),
+    "",
+  ];
 }
 
 export function renderTable(r: Report): string {

@@ -7,7 +7,8 @@
  *
  * `--short` is the CI smoke run: a few hundred requests, same code paths, never failing on
  * timings. Either mode exits non-zero only when a result is wrong rather than slow: a response
- * that is not the caller's own portal, a 5xx, or a round-trip count off its goal.
+ * that is not the caller's own portal, a 5xx, a round-trip count off its goal, or a webhook of the
+ * burst answered other than 2xx or leaving the mirror unlike Paddle's final state.
  */
 import { join } from "node:path";
 import { freePort } from "../local/ports.ts";
@@ -38,6 +39,19 @@ import {
   SHORT_MINT_PLAN,
 } from "./mint_limit_load.ts";
 import { measureMemory } from "./memory.ts";
+import {
+  describeWebhookBurst,
+  FULL_BURST_PLAN,
+  runWebhookBurst,
+  SHORT_BURST_PLAN,
+} from "./webhook_burst.ts";
+import {
+  CATCH_UP_GOAL,
+  describeCatchUp,
+  FULL_CATCH_UP_PLAN,
+  runCatchUpBench,
+  SHORT_CATCH_UP_PLAN,
+} from "./catch_up.ts";
 import { signIn } from "./callers.ts";
 import {
   findFunctionPid,
@@ -380,6 +394,13 @@ async function measure(stack: BenchStack): Promise<Report> {
   log(describeMintLoad(mintLimit));
   await control.clearPaddleRequests();
 
+  log("webhook burst");
+  const webhookBurst = await runWebhookBurst(
+    stack.info,
+    short ? SHORT_BURST_PLAN : FULL_BURST_PLAN,
+  );
+  log(describeWebhookBurst(webhookBurst));
+
   log("memory");
   const ourPid = await findFunctionPid(stack.ownerPid, stack.entries[OURS]);
   const functionEnv = reusableEnv(await readEnviron(ourPid));
@@ -397,6 +418,14 @@ async function measure(stack: BenchStack): Promise<Report> {
 
   log("cold start");
   const coldStart = await measureCold(stack, functionEnv, callers);
+
+  log("catch-up from the event log");
+  const catchUp = await runCatchUpBench(
+    stack.info,
+    short ? SHORT_CATCH_UP_PLAN : FULL_CATCH_UP_PLAN,
+    log,
+  );
+  log(describeCatchUp(catchUp));
 
   const report: Report = {
     meta: {
@@ -426,6 +455,8 @@ async function measure(stack: BenchStack): Promise<Report> {
     memory,
     correctness: { ours: correctOurs, bare: correctBare },
     mintLimit,
+    webhookBurst,
+    catchUp,
     goals: [],
   };
   report.goals = goals(report);
@@ -626,6 +657,47 @@ function goals(r: Report): Goal[] {
         `${m.flooder.ok} × 200, ${m.flooder.tooMany} × 429, ${m.flooder.paddleSessions} Paddle sessions`,
       met: m.met,
       timing: false,
+    });
+  }
+  if (r.webhookBurst) {
+    const w = r.webhookBurst, l = w.latency;
+    out.push({
+      id: "9",
+      goal: `webhook burst: ${w.events} signed events at concurrency ${w.plan.concurrency}, ` +
+        "every answer 2xx and the mirror equal to the final state",
+      value: `${JSON.stringify(w.byStatus)}; mirror ${w.mirror.equal} of ` +
+        `${w.mirror.subscriptions} equal`,
+      met: w.met,
+      timing: false,
+    });
+    out.push({
+      id: "10",
+      goal: "webhook burst: every answer inside Paddle's 5 s",
+      value: `p50 / p95 / p99 / max ${fmtMs(l.p50)} / ${fmtMs(l.p95)} / ${fmtMs(l.p99)} / ` +
+        `${fmtMs(l.max)}; ${w.overPaddleDeadline} over 5 s`,
+      met: w.overPaddleDeadline === 0,
+      timing: true,
+    });
+  }
+  if (r.catchUp) {
+    const c = r.catchUp;
+    out.push({
+      id: "11",
+      goal: `catch-up of ${c.plan.events} held-back events: mirror equal to Paddle, ` +
+        `≤ ${c.requestBound} Paddle requests`,
+      value: `${c.rounds.filter((x) => x.problems.length === 0).length} of ${c.rounds.length} ` +
+        `rounds equal; ${c.maxRequests} requests at most`,
+      met: c.correct,
+      timing: false,
+    });
+    out.push({
+      id: "12",
+      goal: `catch-up of 1,000 events within ${CATCH_UP_GOAL.ms / 1000} s ` +
+        `(≤ ${CATCH_UP_GOAL.requests} requests)`,
+      value: `median ${c.wallMs.median} ms, max ${c.wallMs.max} ms over ${c.rounds.length} ` +
+        `round(s) of ${c.plan.events} events`,
+      met: c.plan.events === 1000 ? c.wallMs.median <= CATCH_UP_GOAL.ms : null,
+      timing: true,
     });
   }
   return out;

@@ -10,6 +10,7 @@
  * SIGTERM, SIGINT, or when its stdin closes (the bench died without cleaning up).
  */
 import { join } from "node:path";
+import type { LatencyRange } from "../local/paddle_simulator/latency.ts";
 import type { StackInfo } from "../local/stack.ts";
 
 export interface BenchStack {
@@ -27,8 +28,41 @@ export const BENCH_STACK_MINT_LIMIT = 100_000;
 
 export const PROJECT_ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
 
+/** How the bench stack's Paddle simulator behaves: default as the test stack's (no limit, instant). */
+export interface BenchSimulator {
+  paddleRateLimit?: boolean;
+  paddleLatencyMs?: LatencyRange;
+}
+
+/**
+ * A section of `deno task bench` run alone (`deno task bench:<name> [--short]`): a stack of its
+ * own, the section's description on stdout (then its JSON when `json`), exit 1 on a wrong answer.
+ */
+export async function runSectionAlone<T>(section: {
+  functions?: Record<string, string>;
+  simulator?: BenchSimulator;
+  run: (stack: BenchStack, short: boolean) => Promise<T>;
+  describe: (result: T) => string;
+  correct: (result: T) => boolean;
+  json?: boolean;
+}): Promise<never> {
+  const short = Deno.args.includes("--short");
+  const stack = await startBenchStack(section.functions ?? {}, section.simulator);
+  let code = 1;
+  try {
+    const result = await section.run(stack, short);
+    console.log(section.describe(result));
+    if (section.json) console.log(JSON.stringify(result));
+    code = section.correct(result) ? 0 : 1;
+  } finally {
+    await stack.stop();
+  }
+  Deno.exit(code);
+}
+
 export async function startBenchStack(
   extraFunctions: Record<string, string>,
+  simulator: BenchSimulator = {},
 ): Promise<BenchStack> {
   const stateDir = await Deno.makeTempDir({ prefix: "paddle-portal-bench-" });
   const child = new Deno.Command(Deno.execPath(), {
@@ -39,6 +73,7 @@ export async function startBenchStack(
       new URL(import.meta.url).pathname,
       stateDir,
       JSON.stringify(extraFunctions),
+      JSON.stringify(simulator),
     ],
     cwd: PROJECT_ROOT,
     stdin: "piped",
@@ -94,10 +129,15 @@ export async function startBenchStack(
   };
 }
 
-async function runChild(stateDir: string, extraFunctions: Record<string, string>) {
+async function runChild(
+  stateDir: string,
+  extraFunctions: Record<string, string>,
+  simulator: BenchSimulator,
+) {
   const { startStack, throwawayStackOptions } = await import("../local/stack.ts");
   const stack = await startStack(throwawayStackOptions(stateDir, {
     extraFunctions,
+    ...simulator,
     // The throughput, latency and memory runs send thousands of calls a minute from three demo
     // users; the limit itself is measured through portal-mint-limit (bench/mint_limit_load.ts).
     functionEnv: { MINT_RATE_LIMIT_PER_MINUTE: String(BENCH_STACK_MINT_LIMIT) },
@@ -113,6 +153,6 @@ async function runChild(stateDir: string, extraFunctions: Record<string, string>
 }
 
 if (import.meta.main) {
-  const [stateDir, extra] = Deno.args;
-  await runChild(stateDir, JSON.parse(extra ?? "{}"));
+  const [stateDir, extra, simulator] = Deno.args;
+  await runChild(stateDir, JSON.parse(extra ?? "{}"), JSON.parse(simulator ?? "{}"));
 }

@@ -5,6 +5,8 @@
 import { join } from "node:path";
 import { PROJECT_ROOT } from "./database.ts";
 import { readEnvFile } from "./env_file.ts";
+import { parseLatencySetting } from "./paddle_simulator/latency.ts";
+import { parseRateLimitSetting } from "./paddle_simulator/rate_limits.ts";
 import { startStack } from "./stack.ts";
 
 const stateDir = join(PROJECT_ROOT, ".local");
@@ -23,6 +25,17 @@ if (Deno.args.includes("--reset")) {
   console.log("local database removed; it will be re-created and seeded");
 }
 
+let simulatorSettings;
+try {
+  simulatorSettings = {
+    paddleRateLimit: parseRateLimitSetting(setting("PADDLE_SIMULATOR_RATE_LIMIT")),
+    paddleLatencyMs: parseLatencySetting(setting("PADDLE_SIMULATOR_LATENCY_MS")),
+  };
+} catch (error) {
+  console.error((error as Error).message);
+  Deno.exit(2);
+}
+
 const started = performance.now();
 const stack = await startStack({
   stateDir,
@@ -35,6 +48,7 @@ const stack = await startStack({
   pgBinDir: setting("LOCAL_PG_BIN_DIR"),
   dbUrl: setting("LOCAL_DB_URL"),
   postgrestBin: setting("LOCAL_POSTGREST_BIN"),
+  ...simulatorSettings,
 });
 const { info } = stack;
 const users = info.demoUsers.map((u) =>
@@ -52,7 +66,13 @@ Local stack ready in ${
   Web page        ${info.apiUrl}/
   API (gateway)   ${info.apiUrl}   (/rest/v1, /auth/v1, /functions/v1/{${info.functions.join(",")}})
   Database        ${info.dbUrl}
-  Paddle (sim.)   ${info.paddle.apiUrl}   (/__requests, /__faults, /__webhooks)
+  Paddle (sim.)   ${info.paddle.apiUrl}   (/__requests, /__faults, /__webhooks; ${
+  simulatorSettings.paddleRateLimit ? "Paddle's rate limits on" : "rate limits off"
+}${
+  simulatorSettings.paddleLatencyMs
+    ? `, ${simulatorSettings.paddleLatencyMs.minMs}-${simulatorSettings.paddleLatencyMs.maxMs} ms latency`
+    : ""
+})
   Payment link    ${info.apiUrl}/checkout.html?_ptxn=txn_…   (webhooks to /functions/v1/paddle-webhook)
   Stack details   ${join(".local", "stack.json")}
   Anon key        ${info.anonKey}

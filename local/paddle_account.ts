@@ -1,6 +1,6 @@
 /**
  * Reads the database's Paddle mirror as the Paddle account the local simulator should hold:
- * every product, price, customer and subscription (with its items), mapped back to Paddle's API
+ * every product, price, customer, subscription (with its items) and transaction, mapped back to Paddle's API
  * JSON by paddle_simulator/mirror_rows.ts. The stack loads it into the simulator at start, so the
  * simulator and the seeded database tell the same story and a sync right away writes nothing.
  *
@@ -19,8 +19,42 @@ import {
   type SubscriptionItemRow,
   type SubscriptionRow,
 } from "./paddle_simulator/mirror_rows.ts";
+import type { TransactionRow } from "./paddle_simulator/mirror_transactions.ts";
 
 type Kind = "text" | "time" | "json" | "int" | "bool";
+
+const TRANSACTION_COLUMNS = {
+  transaction_id: "text",
+  customer_id: "text",
+  subscription_id: "text",
+  status: "text",
+  origin: "text",
+  collection_mode: "text",
+  currency_code: "text",
+  subtotal: "text",
+  discount: "text",
+  tax: "text",
+  total: "text",
+  grand_total: "text",
+  credit: "text",
+  balance: "text",
+  invoice_id: "text",
+  invoice_number: "text",
+  billed_at: "time",
+  billing_period_starts_at: "time",
+  billing_period_ends_at: "time",
+  line_items: "json",
+  payment_status: "text",
+  payment_error_code: "text",
+  payment_method_type: "text",
+  payment_card_brand: "text",
+  payment_card_last4: "text",
+  payment_attempted_at: "time",
+  custom_data: "json",
+  revised_at: "time",
+  created_at: "time",
+  updated_at: "time",
+} satisfies Record<keyof TransactionRow, Kind>;
 
 const PRODUCT_COLUMNS = {
   product_id: "text",
@@ -121,7 +155,8 @@ export async function readPaddleAccount(dbUrl: string): Promise<MirroredAccount>
     const { rows } = await client.query<{ table_name: string; column_name: string }>(
       `select table_name, column_name from information_schema.columns
         where table_schema = 'public'
-          and table_name in ('products', 'prices', 'customers', 'subscriptions', 'subscription_items')`,
+          and table_name in ('products', 'prices', 'customers', 'subscriptions', 'subscription_items',
+                             'transactions')`,
     );
     const present = new Set(rows.map((row) => `${row.table_name}.${row.column_name}`));
     const read = <T>(table: string, columns: Record<string, Kind>, orderBy: string) =>
@@ -139,6 +174,11 @@ export async function readPaddleAccount(dbUrl: string): Promise<MirroredAccount>
         "subscription_items",
         ITEM_COLUMNS,
         "subscription_id, price_id",
+      ),
+      transactions: await read<TransactionRow>(
+        "transactions",
+        TRANSACTION_COLUMNS,
+        "transaction_id",
       ),
     });
   });

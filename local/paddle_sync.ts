@@ -10,8 +10,14 @@
  * Paddle simulator. A `PADDLE_API_KEY` in `.env` without `PADDLE_API_URL` means Paddle itself
  * (`PADDLE_ENV`, e.g. sandbox), as it does for `deno task dev`.
  *
+ * It keeps the functions' pace with Paddle (`PADDLE_SYNC_REQUESTS_PER_MINUTE`, turns taken from the
+ * database), so running it beside the scheduled function does not spend more of Paddle's limit.
+ *
  * Exit 0 when the run is done; 2 with one line on bad configuration; 1 with one line when
  * `--max-stalled` slices in a row (default 3) commit no page (Paddle or the database failing).
+ *
+ * `--events` catches up from Paddle's event log instead (paddle_catch_up.ts), as the function's
+ * `{"events": true}` does.
  */
 import { parseArgs } from "node:util";
 import { join } from "node:path";
@@ -25,9 +31,10 @@ import {
   runSlice,
 } from "../supabase/functions/_shared/paddle_sync/run_slice.ts";
 import type { EntityStatus } from "../supabase/functions/_shared/paddle_sync/sync_store.ts";
+import { catchUpCli } from "./paddle_catch_up.ts";
 
 const USAGE =
-  "usage: deno task paddle:sync [--restart] [--slice-seconds N] [--max-stalled N] [--json]";
+  "usage: deno task paddle:sync [--restart | --events] [--slice-seconds N] [--max-stalled N] [--json]";
 
 /** Builds the functions' environment for this machine; `undefined` values are unset. */
 export async function syncEnv(processEnv: Env, root = PROJECT_ROOT): Promise<Env> {
@@ -71,6 +78,8 @@ export interface SyncCliOptions {
   restart: boolean;
   maxStalled: number;
   json: boolean;
+  /** Catch up from the event log; present only when asked for. */
+  events?: true;
 }
 
 export function parseCliArgs(args: string[]): { options: SyncCliOptions; sliceSeconds?: string } {
@@ -78,6 +87,7 @@ export function parseCliArgs(args: string[]): { options: SyncCliOptions; sliceSe
     args,
     options: {
       restart: { type: "boolean", default: false },
+      events: { type: "boolean", default: false },
       "slice-seconds": { type: "string" },
       "max-stalled": { type: "string", default: "3" },
       json: { type: "boolean", default: false },
@@ -86,12 +96,20 @@ export function parseCliArgs(args: string[]): { options: SyncCliOptions; sliceSe
     allowPositionals: true,
   });
   if (positionals.length > 0) throw new Error(`unexpected argument ${positionals[0]}`);
+  if (values.events && values.restart) {
+    throw new Error("--events reads the log; it has no --restart");
+  }
   const maxStalled = Number(values["max-stalled"]);
   if (!Number.isInteger(maxStalled) || maxStalled < 1 || maxStalled > 1000) {
     throw new Error("--max-stalled must be a whole number from 1 to 1000");
   }
   return {
-    options: { restart: values.restart, maxStalled, json: values.json },
+    options: {
+      restart: values.restart,
+      maxStalled,
+      json: values.json,
+      ...(values.events ? { events: true as const } : {}),
+    },
     sliceSeconds: values["slice-seconds"],
   };
 }
@@ -151,7 +169,8 @@ export async function main(args: string[]): Promise<number> {
   }
 
   const { options } = parsed;
-  const { store, openPages } = createSliceDeps(config);
+  if (options.events) return await catchUpCli(config, options, err);
+  const sliceDeps = createSliceDeps(config);
   const progress = createProgress(err, Deno.stderr.isTerminal());
   const started = performance.now();
   let stalled = 0;
@@ -162,7 +181,7 @@ export async function main(args: string[]): Promise<number> {
   let databaseMs = 0;
   while (true) {
     const report = await runSlice(
-      { store, openPages, onPage: (p) => progress.page(p) },
+      { ...sliceDeps, onPage: (p) => progress.page(p) },
       { restart, sliceMs: config.sliceMs, maxPages: config.maxPages },
     );
     restart = false;

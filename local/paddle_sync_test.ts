@@ -82,6 +82,13 @@ Deno.test("parseCliArgs: flags, defaults and refusals", () => {
       sliceSeconds: "5",
     },
   );
+  assert.deepEqual(parseCliArgs(["--events"]).options, {
+    restart: false,
+    maxStalled: 3,
+    json: false,
+    events: true,
+  });
+  assert.throws(() => parseCliArgs(["--events", "--restart"]));
   assert.throws(() => parseCliArgs(["--nope"]));
   assert.throws(() => parseCliArgs(["now"]));
   assert.throws(() => parseCliArgs(["--max-stalled", "0"]));

@@ -14,7 +14,7 @@ import { readEnvFile } from "./env_file.ts";
 import { discoverFunctions, type FunctionProcess, startFunction } from "./functions.ts";
 import { createGateway } from "./gateway.ts";
 import { apiKeys, loadOrCreateKeys, postgrestJwks } from "./keys.ts";
-import { startPaddleSimulator } from "./paddle_simulator/mod.ts";
+import { type LatencyRange, startPaddleSimulator } from "./paddle_simulator/mod.ts";
 import { freePort } from "./ports.ts";
 import { startPostgres } from "./postgres.ts";
 import { startPostgrest } from "./postgrest.ts";
@@ -45,6 +45,13 @@ export interface StackOptions {
    */
   dbUrl?: string;
   postgrestBin?: string;
+  /**
+   * Paddle's rate limits in the simulator (default on, as `deno task dev` runs;
+   * `PADDLE_SIMULATOR_RATE_LIMIT=off`).
+   */
+  paddleRateLimit?: boolean;
+  /** Simulated Paddle answer time (`PADDLE_SIMULATOR_LATENCY_MS`); default none. */
+  paddleLatencyMs?: LatencyRange;
   /** Read `.env` and `supabase/functions/.env` (dev: yes; tests: no, so they stay hermetic). */
   readEnvFiles?: boolean;
   /** Environment for the functions on top of the stack's own (tests: a short Paddle deadline). */
@@ -87,6 +94,11 @@ export function throwawayStackOptions(
     ephemeral: true,
     // Hermetic: a developer's .env must not change what tests and benchmarks measure.
     readEnvFiles: false,
+    // The suites burst on purpose (150 concurrent portal calls, thousands in a bench minute):
+    // one key and one address would be over Paddle's 240 a minute. The limit has its own tests
+    // (local/paddle_simulator/rate_limits_test.ts, tests/paddle_sync_pacing_test.ts), and
+    // bench:sync turns it on.
+    paddleRateLimit: false,
     pgBinDir: Deno.env.get("LOCAL_PG_BIN_DIR"),
     postgrestBin: Deno.env.get("LOCAL_POSTGREST_BIN"),
     dbUrl: undefined,
@@ -168,6 +180,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       webhook: { url: `${apiUrl}/functions/v1/paddle-webhook`, secret: keys.webhookSecret },
       // A checkout paid outside the payment-link page returns the buyer to the app.
       checkoutReturnUrl: `${apiUrl}/?checkout=complete`,
+      rateLimit: options.paddleRateLimit ?? true,
+      latencyMs: options.paddleLatencyMs,
     });
     for (const reason of paddleAccount.skipped) {
       console.warn(`Paddle simulator: mirrored subscription left out: ${reason}`);
@@ -271,7 +285,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
           return (await startRest(), new Response(null, { status: 204 }));
         }
         if (route === "GET /counters") {
-          return Response.json({ ...gateway.counters(), paddle: paddle.apiRequestCount() });
+          return Response.json({
+            ...gateway.counters(),
+            paddle: paddle.apiRequestCount(),
+            paddle_rate_limited: paddle.rateLimitedCount(),
+          });
         }
         if (route === "POST /upstream-delay") {
           gateway.setUpstreamDelay(Number(searchParams.get("ms") ?? 0));

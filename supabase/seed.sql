@@ -190,3 +190,101 @@ select public.apply_paddle_entities('subscription', (
     ) as v (id, customer_id, created_at, updated_at, change, items)
   ) s
 ));
+
+-- Past payments, as Paddle's API returns completed transactions: each subscription's first
+-- payment and every monthly renewal since, billed on its period's first day, with an invoice
+-- number (numbered account-wide in billing order, as Paddle numbers them) and a captured card
+-- payment. Through the same write path as the sync; the ids are fixed per (subscription, month),
+-- so the simulator, which builds its account from these rows, holds the same transactions.
+with billed as (
+  select s.subscription_id, s.customer_id, s.currency_code, s.started_at, c.name as customer_name,
+         g.n, g.starts_at, g.starts_at + interval '1 month' as ends_at,
+         'txn_' || substr(s.subscription_id, 5, 16) || lpad(g.n::text, 10, '0') as id,
+         'inv_' || substr(s.subscription_id, 5, 16) || lpad(g.n::text, 10, '0') as invoice_id,
+         a.amount
+  from public.subscriptions s
+  join public.customers c on c.customer_id = s.customer_id
+  cross join lateral (
+    select sum(p.unit_price_amount * i.quantity)::text as amount
+    from public.subscription_items i join public.prices p on p.price_id = i.price_id
+    where i.subscription_id = s.subscription_id
+  ) a
+  cross join lateral (
+    select n, s.current_period_starts_at - make_interval(months => n) as starts_at
+    from generate_series(0, 12) n
+  ) g
+  where s.customer_id in ('ctm_01jdemoalice00000000000000', 'ctm_01jdemodave000000000000000')
+    and g.starts_at >= s.started_at
+), t as (
+  select b.*,
+         'DEMO-' || lpad(row_number() over (order by b.starts_at, b.id)::text, 5, '0') as invoice_number,
+         jsonb_build_object('subtotal', b.amount, 'discount', '0', 'tax', '0', 'total', b.amount,
+                            'credit', '0', 'credit_to_balance', '0', 'balance', '0',
+                            'grand_total', b.amount, 'fee', '0', 'earnings', b.amount,
+                            'currency_code', b.currency_code) as totals
+  from billed b
+)
+select public.apply_paddle_entities('transaction', (
+  select jsonb_agg(jsonb_build_object(
+    'id', t.id, 'status', 'completed', 'customer_id', t.customer_id, 'address_id', null,
+    'business_id', null, 'custom_data', null, 'currency_code', t.currency_code,
+    'origin', case when t.starts_at = t.started_at then 'web' else 'subscription_recurring' end,
+    'subscription_id', t.subscription_id, 'invoice_id', t.invoice_id, 'invoice_number', t.invoice_number,
+    'collection_mode', 'automatic', 'discount_id', null, 'billing_details', null,
+    'billing_period', jsonb_build_object(
+      'starts_at', pg_temp.paddle_time(t.starts_at), 'ends_at', pg_temp.paddle_time(t.ends_at)),
+    'items', (
+      select jsonb_agg(jsonb_build_object(
+        'price', jsonb_build_object(
+          'id', p.price_id, 'product_id', p.product_id, 'type', p.type, 'description', p.description,
+          'name', p.name, 'tax_mode', p.tax_mode,
+          'billing_cycle', jsonb_build_object('interval', p.billing_cycle_interval, 'frequency', p.billing_cycle_frequency),
+          'trial_period', null,
+          'unit_price', jsonb_build_object('amount', p.unit_price_amount::text, 'currency_code', p.unit_price_currency),
+          'unit_price_overrides', '[]'::jsonb,
+          'quantity', jsonb_build_object('minimum', p.quantity_minimum, 'maximum', p.quantity_maximum),
+          'status', p.status, 'custom_data', p.custom_data, 'import_meta', p.import_meta,
+          'created_at', pg_temp.paddle_time(p.created_at), 'updated_at', pg_temp.paddle_time(p.updated_at)),
+        'quantity', i.quantity, 'proration', null
+      ) order by i.price_id collate "C")
+      from public.subscription_items i
+      join public.prices p on p.price_id = i.price_id
+      where i.subscription_id = t.subscription_id
+    ),
+    'details', jsonb_build_object(
+      'tax_rates_used', '[]'::jsonb,
+      'totals', t.totals, 'adjusted_totals', t.totals,
+      'payout_totals', null, 'adjusted_payout_totals', null,
+      'line_items', (
+        select jsonb_agg(jsonb_build_object(
+          'id', 'txnitm_' || substr(md5(t.id || i.price_id), 1, 26), 'price_id', i.price_id,
+          'quantity', i.quantity, 'proration', null, 'tax_rate', '0',
+          'unit_totals', jsonb_build_object('subtotal', p.unit_price_amount::text, 'discount', '0',
+                                            'tax', '0', 'total', p.unit_price_amount::text),
+          'totals', jsonb_build_object('subtotal', (p.unit_price_amount * i.quantity)::text, 'discount', '0',
+                                       'tax', '0', 'total', (p.unit_price_amount * i.quantity)::text),
+          'product', jsonb_build_object(
+            'id', pr.product_id, 'name', pr.name, 'type', pr.type, 'tax_category', pr.tax_category,
+            'description', pr.description, 'image_url', pr.image_url, 'custom_data', pr.custom_data,
+            'status', pr.status, 'import_meta', pr.import_meta,
+            'created_at', pg_temp.paddle_time(pr.created_at), 'updated_at', pg_temp.paddle_time(pr.updated_at))
+        ) order by i.price_id collate "C")
+        from public.subscription_items i
+        join public.prices p on p.price_id = i.price_id
+        join public.products pr on pr.product_id = p.product_id
+        where i.subscription_id = t.subscription_id
+      )),
+    'payments', jsonb_build_array(jsonb_build_object(
+      'payment_attempt_id', gen_random_uuid()::text, 'stored_payment_method_id', gen_random_uuid()::text,
+      'payment_method_id', 'paymtd_' || substr(md5(t.customer_id), 1, 26),
+      'amount', t.amount, 'status', 'captured', 'error_code', null,
+      'method_details', jsonb_build_object('type', 'card', 'card', jsonb_build_object(
+        'type', 'visa', 'last4', case when t.customer_id like '%alice%' then '4242' else '1881' end,
+        'expiry_month', 12, 'expiry_year', 2030, 'cardholder_name', t.customer_name)),
+      'created_at', pg_temp.paddle_time(t.starts_at), 'captured_at', pg_temp.paddle_time(t.starts_at))),
+    'checkout', jsonb_build_object('url', null),
+    'created_at', pg_temp.paddle_time(t.starts_at), 'updated_at', pg_temp.paddle_time(t.starts_at),
+    'billed_at', pg_temp.paddle_time(t.starts_at), 'revised_at', null
+  ) order by t.id)
+  from t
+));

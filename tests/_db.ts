@@ -89,7 +89,7 @@ export type EntityType = "product" | "price" | "customer" | "subscription";
 /** A page of API entities, as the sync's security definer function (run by the owner) applies it. */
 export async function applyEntities(
   client: Client,
-  entityType: EntityType,
+  entityType: EntityType | "transaction",
   entities: unknown[],
 ): Promise<EntitiesResult> {
   const { rows } = await client.query("select public.apply_paddle_entities($1, $2::jsonb) as r", [
@@ -143,4 +143,24 @@ export function randomPaddleId(prefix: string): string {
   const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
   const bytes = crypto.getRandomValues(new Uint8Array(26));
   return `${prefix}_${Array.from(bytes, (b) => alphabet[b % alphabet.length]).join("")}`;
+}
+
+/** A Paddle customer the mirror knows (through the sync's write path), linked to a fresh user. */
+export async function linkedCustomer(
+  client: Client,
+  label = "linked",
+): Promise<{ userId: string; customerId: string; email: string }> {
+  const email = uniqueEmail(label);
+  const userId = await createUser(client, email, true);
+  const customerId = randomPaddleId("ctm");
+  await applyEntities(client, "customer", [{
+    id: customerId,
+    email,
+    name: null,
+    status: "active",
+    custom_data: null,
+    created_at: "2026-06-01T00:00:00.000000Z",
+    updated_at: "2026-06-01T00:00:00.000000Z",
+  }]);
+  return { userId, customerId, email };
 }

@@ -715,15 +715,69 @@ Deno.test("link: conflict when the email is not the buyer's alone or not the buy
     await createUser(db, shared.toUpperCase(), true);
     const sharedCustomer = paddleCustomer(shared);
     assert.deepEqual(await link(db, buyer, sharedCustomer), { outcome: "conflict" });
-    assert.equal(await ownerOf(db, sharedCustomer.id), null, "stored, linked to nobody");
+    // A refusal writes nothing of ours: the customer's webhook mirrors it, as every customer.
+    assert.equal(await ownerOf(db, sharedCustomer.id), undefined, "not stored");
 
     const other = uniqueEmail("other");
-    const otherUser = await createUser(db, other, true);
+    await createUser(db, other, true);
     const buyer2 = await createUser(db, uniqueEmail("buyer2"), true);
     const othersCustomer = paddleCustomer(other);
     assert.deepEqual(await link(db, buyer2, othersCustomer), { outcome: "conflict" });
-    // Written by the webhook's rule: it belongs to the holder of its email, never to the caller.
-    assert.equal(await ownerOf(db, othersCustomer.id), otherUser);
+    // Never the caller's; and not even linked to its holder here: the whole write rolled back.
+    assert.equal(await ownerOf(db, othersCustomer.id), undefined, "not stored");
+  });
+});
+
+Deno.test("link: a refused link leaves an earlier state of the customer as it was", async () => {
+  await withClient(async (db) => {
+    const shared = uniqueEmail("kept");
+    const buyer = await createUser(db, shared, true);
+    await createUser(db, shared.toUpperCase(), true);
+    const stored = paddleCustomer(shared);
+    await applyEntities(db, "customer", [stored]);
+    const before = (await db.query("select * from public.customers where customer_id = $1", [
+      stored.id,
+    ])).rows;
+    const newer = { ...stored, name: "Newer", updated_at: "2026-03-01T00:00:00.000000Z" };
+    assert.deepEqual(await link(db, buyer, newer), { outcome: "conflict" });
+    const after = (await db.query("select * from public.customers where customer_id = $1", [
+      stored.id,
+    ])).rows;
+    assert.deepEqual(after, before);
+  });
+});
+
+Deno.test("prepare: customer_conflict before Paddle is asked, when linking would be refused", async () => {
+  await withClient(async (db) => {
+    const c = await catalog(db);
+    // Another user's customer holds the buyer's email.
+    const taken = uniqueEmail("prep-taken");
+    const owner = await createUser(db, uniqueEmail("prep-owner"), true);
+    const buyer = await createUser(db, taken, true);
+    await db.query(
+      "insert into public.customers (customer_id, user_id, email) values ($1, $2, $3)",
+      [randomPaddleId("ctm"), owner, taken.toUpperCase()],
+    );
+    assert.deepEqual(await prepare(db, buyer, c.recurring), { outcome: "customer_conflict" });
+    assert.equal(await mintRow(db, buyer), 0, "a refusal takes no mint slot");
+
+    // Another confirmed user holds the same email (in another case).
+    const shared = uniqueEmail("prep-shared");
+    const first = await createUser(db, shared, true);
+    const second = await createUser(db, shared.toUpperCase(), true);
+    for (const userId of [first, second]) {
+      assert.deepEqual(await prepare(db, userId, c.recurring), { outcome: "customer_conflict" });
+    }
+
+    // Not a conflict: the other holder is unconfirmed, or the email's customer is unlinked.
+    const alone = uniqueEmail("prep-alone");
+    const buyer3 = await createUser(db, alone, true);
+    await createUser(db, alone.toUpperCase(), false);
+    await db.query("insert into public.customers (customer_id, email) values ($1, $2)", [
+      randomPaddleId("ctm"),
+      alone,
+    ]);
+    assert.equal((await prepare(db, buyer3, c.recurring)).outcome, "ready");
   });
 });
 

@@ -162,7 +162,7 @@ Deno.test("a customer Paddle already holds for the email is used and linked", as
   assertEquals((txn.body.data as { customer_id: string }).customer_id, existing.id);
 });
 
-Deno.test("409 customer_conflict when that customer is linked to someone else; no transaction", async () => {
+Deno.test("409 customer_conflict when that customer is linked to someone else; no Paddle call", async () => {
   await resetPaddle();
   const buyer = await freshBuyer("conflict");
   const owner = await freshBuyer("owner");
@@ -180,12 +180,29 @@ Deno.test("409 customer_conflict when that customer is linked to someone else; n
     ])
   );
   assertRefused(await checkout(buyer.token, { priceId: PRO }), 409, "customer_conflict");
-  assertEquals(await sellingCalls(), ["POST /customers", "GET /customers"]);
+  assertEquals(await sellingCalls(), [], "refused before Paddle is asked");
   assertEquals(await linkedCustomer(buyer.userId), undefined);
   const { rows } = await withClient((db) =>
     db.query("select user_id from public.customers where customer_id = $1", [held.id])
   );
   assertEquals(rows[0].user_id, owner.userId, "a link never moves");
+});
+
+Deno.test("409 customer_conflict when another confirmed user shares the email: no Paddle customer, no row", async () => {
+  await resetPaddle();
+  const buyer = await freshBuyer("shared");
+  await withClient((db) => createUser(db, buyer.email.toUpperCase(), true));
+  assertRefused(await checkout(buyer.token, { priceId: PRO }), 409, "customer_conflict");
+  assertEquals(await sellingCalls(), [], "no Paddle customer created");
+  const listed = await paddleApi(`/customers?email=${encodeURIComponent(buyer.email)}`);
+  assertEquals(listed.body.data, []);
+  const { rows } = await withClient((db) =>
+    db.query("select customer_id from public.customers where lower(email) = lower($1)", [
+      buyer.email,
+    ])
+  );
+  assertEquals(rows, [], "no row of ours");
+  assertEquals(await linkedCustomer(buyer.userId), undefined);
 });
 
 Deno.test("refusals: no Paddle call, nothing written", async () => {

@@ -2,16 +2,20 @@
  * Estimated counts must not leak totals. PostgREST answers `Prefer: count=planned` (and
  * `count=estimated` on large tables) from the planner's estimate, computed from table statistics
  * before row-level security: with 5,000 subscriptions under a customer nobody owns and ANALYZE
- * run, a signed-in user with no rows read a Content-Range total of 501. The pre-request function
- * `billing_private.refuse_estimated_counts` refuses those modes on the per-user tables, so every
- * answer is the same with 5,000 foreign rows as with none.
+ * run, a signed-in user with no rows read a Content-Range total of 501. A private table embedded
+ * in a public one (`prices?select=...,subscription_items!inner(subscriptions!inner(status))`)
+ * leaked the same way. The pre-request function `billing_private.refuse_estimated_counts`
+ * refuses those modes to anon and authenticated on every path, so every answer is the same with
+ * 5,000 foreign rows as with none.
  */
 import { assert, assertEquals } from "@std/assert";
 import { withClient } from "./_db.ts";
 import { control, signedInClient, stackInfo } from "./_stack.ts";
 
-/** Tables holding per-user rows; issue 9's subscription_items is guarded before it exists. */
-const GUARDED = ["customers", "subscriptions", "subscription_items"];
+/** Tables holding per-user rows. */
+const PRIVATE = ["customers", "subscription_items", "subscriptions", "transactions"];
+/** The review's reproduction: a public table with private ones embedded. */
+const EMBEDDED = "prices?select=price_id,subscription_items!inner(subscriptions!inner(status))";
 const FOREIGN_CUSTOMER = "ctm_01jcountleak0000000000000z";
 
 interface Answer {
@@ -35,10 +39,14 @@ async function get(path: string, token: string | null, headers: Record<string, s
   };
 }
 
-/** Relations anon or authenticated may SELECT whose rows they cannot all see. */
-async function privateRelations(): Promise<string[]> {
+/**
+ * Relations anon or authenticated may SELECT in the API's schema; with `privateOnly`, those whose
+ * rows they cannot all see.
+ */
+async function readableRelations(privateOnly = false): Promise<string[]> {
   const { rows } = await withClient((db) =>
-    db.query(`
+    db.query(
+      `
       with public_catalog as (
         -- Public catalog tables: RLS on, and every SELECT policy is using (true).
         select c.oid
@@ -58,24 +66,32 @@ async function privateRelations(): Promise<string[]> {
         and c.relkind in ('r', 'p', 'v', 'm', 'f')
         and (has_table_privilege('anon', c.oid, 'select')
           or has_table_privilege('authenticated', c.oid, 'select'))
-        -- A table without RLS shows every row to whoever may select it: nothing to leak.
-        and (c.relkind <> 'r' and c.relkind <> 'p' or c.relrowsecurity)
-        and c.oid not in (select oid from public_catalog)
-        -- A view over public catalog tables only (catalog_prices) has no one's rows to hide.
-        and not (
-          c.relkind = 'v'
-          and not exists (
-            select 1
-            from pg_rewrite r
-            join pg_depend d on d.classid = 'pg_rewrite'::regclass and d.objid = r.oid
-              and d.refclassid = 'pg_class'::regclass
-            where r.ev_class = c.oid and d.refobjid <> c.oid
-              and d.refobjid not in (select oid from public_catalog)
+        and (not $1 or (
+          -- A table without RLS shows every row to whoever may select it: nothing to leak.
+          (c.relkind <> 'r' and c.relkind <> 'p' or c.relrowsecurity)
+          and c.oid not in (select oid from public_catalog)
+          -- A view over public catalog tables only (catalog_prices) has no one's rows to hide.
+          and not (
+            c.relkind = 'v'
+            and not exists (
+              select 1
+              from pg_rewrite r
+              join pg_depend d on d.classid = 'pg_rewrite'::regclass and d.objid = r.oid
+                and d.refclassid = 'pg_class'::regclass
+              where r.ev_class = c.oid and d.refobjid <> c.oid
+                and d.refobjid not in (select oid from public_catalog)
+            )
           )
-        )
-      order by 1`)
+        ))
+      order by 1`,
+      [privateOnly],
+    )
   );
   return rows.map((r) => r.relname as string);
+}
+
+function privateRelations(): Promise<string[]> {
+  return readableRelations(true);
 }
 
 async function answers(token: string | null, relations: string[]) {
@@ -194,6 +210,7 @@ Deno.test("every spelling of the guarded paths and preferences is refused", asyn
     ["subscriptions/", { prefer: "count=planned" }],
     ["%73ubscriptions", { prefer: "count=planned" }],
     ["subscription_items", { prefer: "count=estimated" }],
+    ["transactions", { prefer: "count=planned" }],
     ["customers", { prefer: "count=planned", "accept-profile": "public" }],
   ];
   for (const [path, headers] of cases) {
@@ -257,15 +274,90 @@ Deno.test("the service role is not affected by the guard", async () => {
 });
 
 Deno.test("every relation anon or authenticated can read but not wholly see is guarded", async () => {
-  // A new private table must be added to billing_private.refuse_estimated_counts, or this fails.
+  // The guard has no list to forget a table in; this proves each private one is refused anyway.
   const { accessToken } = await signedInClient("carol@example.com");
   const relations = await privateRelations();
+  assertEquals(relations, PRIVATE);
   for (const relation of relations) {
-    assert(GUARDED.includes(relation), `${relation} is readable but not in the guard list`);
     for (const token of [accessToken, null]) {
       const res = await get(`${relation}?select=*`, token, { prefer: "count=planned" });
       assertEquals(res.status, 400, `${relation}: ${res.status} ${res.body}`);
       assertEquals(JSON.parse(res.body).code, "count_estimate_refused");
+    }
+  }
+});
+
+/** A refusal: 400 count_estimate_refused (HEAD: no body), and no total anywhere. */
+function assertRefused(answer: Answer, method: string, label: string) {
+  assertEquals(answer.status, 400, `${label}: ${answer.status} ${answer.body}`);
+  assertEquals(answer.contentRange, null, label);
+  if (method === "GET") assertEquals(JSON.parse(answer.body).code, "count_estimate_refused", label);
+}
+
+async function request(path: string, method: string, token: string | null, mode: string) {
+  const res = await fetch(`${stackInfo().apiUrl}/rest/v1/${path}`, {
+    method,
+    headers: {
+      apikey: stackInfo().anonKey,
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      prefer: `count=${mode}`,
+    },
+  });
+  return {
+    status: res.status,
+    contentRange: res.headers.get("content-range"),
+    body: await res.text(),
+  };
+}
+
+Deno.test("private tables embedded in a public one: the review's request is refused, signed in and anon", async () => {
+  const { accessToken } = await signedInClient("carol@example.com");
+  try {
+    await addForeignRows(5000);
+    for (const [who, token] of [["carol", accessToken], ["anon", null]] as const) {
+      for (const mode of ["planned", "estimated"]) {
+        for (const method of ["GET", "HEAD"]) {
+          const label = `${method} ${who} count=${mode} ${EMBEDDED}`;
+          assertRefused(await request(EMBEDDED, method, token, mode), method, label);
+        }
+      }
+    }
+    // The same request with an exact count runs under RLS: carol sees none of the 5,000.
+    const exact = await get(EMBEDDED, accessToken, { prefer: "count=exact" });
+    assertEquals(exact.status, 200, exact.body);
+    assertEquals(exact.contentRange, "*/0");
+  } finally {
+    await removeForeignRows();
+  }
+});
+
+Deno.test("planned and estimated counts are refused on every path: each relation, embeds and RPCs", async () => {
+  const { accessToken } = await signedInClient("alice@example.com");
+  const relations = await readableRelations();
+  // Public catalog tables too: which of them embed a private one is in the query string, which
+  // the guard cannot see.
+  for (const table of ["products", "prices", ...PRIVATE]) {
+    assert(relations.includes(table), `${table} in ${relations}`);
+  }
+  const paths = [
+    ...relations.map((r) => `${r}?select=*`),
+    // Every private table embedded in every readable relation it has a foreign key with.
+    "products?select=product_id,prices(price_id,subscription_items(subscription_id))",
+    "customers?select=customer_id,subscriptions(subscription_id)",
+    "customers?select=customer_id,transactions(transaction_id)",
+    "subscriptions?select=subscription_id,customers(customer_id)",
+    "subscription_items?select=price_id,subscriptions(subscription_id)",
+    "rpc/has_active_subscription",
+  ];
+  for (const path of paths) {
+    for (const mode of ["planned", "estimated"]) {
+      for (const method of ["GET", "HEAD"]) {
+        const label = `${method} ${path} count=${mode}`;
+        assertRefused(await request(path, method, accessToken, mode), method, label);
+        if (!path.startsWith("rpc/")) {
+          assertRefused(await request(path, method, null, mode), method, `anon ${label}`);
+        }
+      }
     }
   }
 });

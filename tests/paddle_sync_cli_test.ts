@@ -24,6 +24,8 @@ async function cli(args: string[], env: Record<string, string> = {}) {
       PADDLE_API_KEY: STACK.paddle.apiKey,
       PADDLE_API_URL: STACK.paddle.apiUrl,
       PADDLE_SYNC_SLICE_SECONDS: "25",
+      // The test stack's simulator has no rate limit to keep under (see local/run_tests.ts).
+      PADDLE_SYNC_REQUESTS_PER_MINUTE: "60000",
       ...env,
     },
     stdout: "piped",

@@ -57,7 +57,7 @@ Deno.test("paddle-sync with the service-role key runs slices to done; a continue
   assert.equal(restart.status, 200);
   const first = await restart.json();
   assert.equal(first.status, "done", "a small account fits in one 25 s slice");
-  assert.equal(first.entities.length, 4);
+  assert.equal(first.entities.length, 5);
   assert.ok(first.written >= 80, `new customers and subscriptions written (${first.written})`);
   const [{ n }] = await sql<{ n: number }>(
     "select count(*)::int as n from public.subscriptions where subscription_id = any($1)",
@@ -138,6 +138,7 @@ Deno.test("the sync state and functions: the service role reads, nobody else rea
     "price",
     "customer",
     "subscription",
+    "transaction",
   ]);
   const update = await admin.from("paddle_sync_state").update({ cursor: null }).eq(
     "entity_type",
@@ -150,4 +151,41 @@ Deno.test("the sync state and functions: the service role reads, nobody else rea
   });
   assert.ok(bypass.error, "pages reach the mirror only through paddle_sync_apply_page");
   assert.equal(await stateSnapshot(), before);
+});
+
+Deno.test("eight concurrent restarts all answer 200, none 503: begin and pages lock in one order", async () => {
+  // Enough pages, and restarts spread out enough, that each begins while an earlier caller's
+  // page is being applied (all at once, they would only queue on begin's lock).
+  await loadAccount(2000);
+  const { serviceRoleKey } = stackInfo();
+  await resetPaddle();
+  const answers = await Promise.all(
+    Array.from({ length: 8 }, async (_, i) => {
+      await new Promise((r) => setTimeout(r, i * 150));
+      const res = await call({ authorization: `Bearer ${serviceRoleKey}` }, '{"restart":true}');
+      const body = await res.json();
+      return { status: res.status, error: body.error?.code, status_of_run: body.status };
+    }),
+  );
+  assert.deepEqual(
+    answers.map((a) => a.status),
+    Array(8).fill(200),
+    JSON.stringify(answers),
+  );
+  // The run the last restart began carries on to the end.
+  const rest = await syncToEnd(false);
+  assert.equal(rest.at(-1)?.status, "done", JSON.stringify(rest.at(-1)?.error));
+  const [state] = await sql<{ errors: number }>(
+    "select sum(errors)::int as errors from public.paddle_sync_state",
+  );
+  assert.equal(state.errors, 0);
+});
+
+Deno.test("a refused caller is told what an operator needs, not to sign in", async () => {
+  const res = await call({ apikey: stackInfo().anonKey }, "{}");
+  assert.equal(res.status, 401);
+  const { error } = await res.json();
+  assert.equal(error.code, "not_authenticated");
+  assert.doesNotMatch(error.message, /sign in|subscription/i);
+  assert.match(error.message, /service-role key|sb_secret_/);
 });

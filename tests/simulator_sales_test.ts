@@ -81,7 +81,22 @@ Deno.test("sale: signed webhooks are applied, the subscription is the buyer's, a
     { event_type: "customer.created", outcome: "applied" },
     { event_type: "subscription.activated", outcome: "applied" },
     { event_type: "subscription.created", outcome: "applied" },
+    { event_type: "transaction.completed", outcome: "applied" },
   ]);
+  // The payment is mirrored too, with Paddle's invoice number, for the buyer's payments list.
+  const payment = await withClient(async (db) =>
+    (await db.query(
+      `select customer_id, subscription_id, status, invoice_number is not null as invoiced
+       from public.transactions where transaction_id = $1`,
+      [transaction.id],
+    )).rows
+  );
+  assertEquals(payment, [{
+    customer_id: customer.id,
+    subscription_id: subscriptionId,
+    status: "completed",
+    invoiced: true,
+  }]);
 
   assertEquals(written(await syncToEnd(true)), 0, "the sync found nothing the webhooks missed");
 });

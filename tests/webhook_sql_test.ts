@@ -673,7 +673,11 @@ Deno.test({
           event_id: paddleId("evt"),
           occurred_at: "2026-01-01T00:00:00",
         }],
-        ["unmirrored type", { ...good, event_id: paddleId("evt"), event_type: "transaction.paid" }],
+        ["unmirrored type", {
+          ...good,
+          event_id: paddleId("evt"),
+          event_type: "adjustment.created",
+        }],
         ["bad customer id", {
           ...good,
           event_id: paddleId("evt"),

@@ -10,11 +10,12 @@ import { presentFailure } from "./failures.js";
 import { invokeForUrl } from "./invoke.js";
 import { setStatus } from "./status.js";
 
-const ACTION_BUTTONS = "button[data-portal-target], button[data-price-id]";
+const ACTION_BUTTONS =
+  "button[data-portal-target], button[data-price-id], button[data-invoice-for]";
 
 /**
  * @typedef {object} Action
- * @property {"customer-portal" | "checkout"} name the function
+ * @property {"customer-portal" | "checkout" | "transaction-invoice"} name the function
  * @property {Record<string, unknown>} body
  * @property {string} selector finds the same button again after a re-render
  */
@@ -28,6 +29,16 @@ const ACTION_BUTTONS = "button[data-portal-target], button[data-price-id]";
  * @property {() => boolean} plansAvailable
  * @property {() => HTMLElement} fallbackFocus where focus goes after a reload
  */
+
+/** What the live region says while each function answers, then while the browser leaves. */
+const PROGRESS_WORDS = {
+  "checkout": ["Starting your checkout…", "Redirecting to the checkout…"],
+  "customer-portal": [
+    "Opening Paddle's customer portal…",
+    "Redirecting to Paddle's customer portal…",
+  ],
+  "transaction-invoice": ["Getting your invoice…", "Opening your invoice…"],
+};
 
 /** @type {ActionHandlers} */
 let handlers;
@@ -82,6 +93,14 @@ function onClick(event) {
  * @returns {Action | undefined}
  */
 function actionFor(element) {
+  const transactionId = element.dataset.invoiceFor;
+  if (transactionId) {
+    return {
+      name: "transaction-invoice",
+      body: { transactionId },
+      selector: `button[data-invoice-for="${CSS.escape(transactionId)}"]`,
+    };
+  }
   const priceId = element.dataset.priceId;
   if (priceId) {
     // The add-on quantities on the same plan card; none chosen keeps the body as it always was.
@@ -129,18 +148,13 @@ async function run(element, action) {
   setButtonsDisabled(true);
   element.setAttribute("aria-busy", "true");
   const checkout = action.name === "checkout";
-  setStatus(
-    checkout ? "Starting your checkout…" : "Opening Paddle's customer portal…",
-    "progress",
-  );
+  const words = PROGRESS_WORDS[action.name];
+  setStatus(words[0], "progress");
   const result = await invokeForUrl(handlers.client(), action.name, action.body);
   if (!busy) return; // signed out meanwhile
 
   if ("url" in result) {
-    setStatus(
-      checkout ? "Redirecting to the checkout…" : "Redirecting to Paddle's customer portal…",
-      "progress",
-    );
+    setStatus(words[1], "progress");
     // Same tab, and the buttons stay disabled while the browser leaves the page.
     location.assign(result.url);
     return;

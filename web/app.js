@@ -30,6 +30,7 @@ import {
   showSubscriptions,
 } from "./views/billing.js";
 import { portalEntryFocus, showPortalEntry } from "./views/portal_entry.js";
+import { clearPayments, showPayments } from "./views/payments.js";
 
 const views = {
   loading: byId("view-loading"),
@@ -97,6 +98,7 @@ async function start() {
       generation++;
       waiting?.abort();
       clearBilling();
+      clearPayments();
       showPortalEntry(false);
       finishAction();
       showView("signedOut");
@@ -117,6 +119,8 @@ async function start() {
 async function loadBilling(options = {}) {
   const mine = ++generation;
   showLoading();
+  // Every load reads the payments again: a checkout's or a plan change's charge shows up with it.
+  void showPayments(supabase);
   // Unknown until the reads answer: then the portal function says if there is nothing to manage.
   let portal = true;
   try {

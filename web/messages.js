@@ -177,6 +177,17 @@ export function describeFailure(failure, context = {}) {
       };
     case "not_authenticated":
       return { message: "Your session has ended. Please sign in again.", action: "sign-in" };
+    case "transaction_not_found":
+      return {
+        message: "That payment is no longer on your account. The list has been refreshed.",
+        action: "reload-list",
+      };
+    case "invoice_not_available":
+      return {
+        message:
+          "Paddle has no invoice for that payment yet: it is issued once the payment is billed. Try again later.",
+        action: "none",
+      };
     case "subscription_not_found":
       return {
         message: "That subscription is no longer on your account. The list has been refreshed.",

@@ -1,17 +1,20 @@
 /**
  * The Paddle API operations the product uses: create a customer portal session, sell (create a
- * customer or a transaction, get a transaction: selling_api.ts), and list or get products,
- * prices, customers and subscriptions (listing.ts). Checks run in the order Paddle
+ * customer or a transaction, get a transaction: selling_api.ts), list or get products,
+ * prices, customers, subscriptions and transactions (listing.ts), and a transaction's invoice
+ * PDF link (transaction_invoices.ts). Checks run in the order Paddle
  * applies them, so a request with several faults fails for the same reason it would in sandbox:
  * authentication, then the route, then the path id, then the body, then whether the customer
  * exists.
  */
 
 import { type FieldError, paddleError } from "./errors.ts";
+import { type EventLog, handleEventsRequest } from "./events_api.ts";
 import { CUSTOMER_ID, newPaddleId, paddleTimestamp, SUBSCRIPTION_ID } from "./ids.ts";
 import { handleListingRequest } from "./listing.ts";
 import type { PortalLinks } from "./portal_links.ts";
 import { handleSellingRequest, type SellingContext } from "./selling_api.ts";
+import { handleTransactionInvoiceRequest, type InvoiceLinks } from "./transaction_invoices.ts";
 
 /** Paddle's documented limit for `subscription_ids`. */
 export const MAX_SUBSCRIPTION_IDS = 25;
@@ -19,8 +22,10 @@ export const MAX_SUBSCRIPTION_IDS = 25;
 export interface ApiContext extends SellingContext {
   apiKey: string;
   links: PortalLinks;
+  invoices: InvoiceLinks;
   /** Where portal links and `meta.pagination.next` point: the simulator itself. */
   baseUrl: string;
+  events: EventLog;
 }
 
 const PORTAL_SESSIONS_PATH = /^\/customers\/([^/]*)\/portal-sessions$/;
@@ -37,7 +42,9 @@ export function handleApiRequest(
   const route = PORTAL_SESSIONS_PATH.exec(url.pathname);
   if (!route) {
     return handleSellingRequest(request, url, bodyText, context) ??
+      handleTransactionInvoiceRequest(request, url, context) ??
       handleListingRequest(request, url, context) ??
+      handleEventsRequest(request, url, context) ??
       paddleError("not_found", { detail: `Path ${url.pathname} not found.` });
   }
   if (request.method !== "POST") {
@@ -54,10 +61,10 @@ export function handleApiRequest(
 
   return json(201, {
     data: {
-      id: newPaddleId("cpls"),
+      id: newPaddleId("cpls", context.store.clock.nowMs()),
       customer_id: customerId,
       urls: context.links.mintSession(context.baseUrl, customerId, parsed.subscriptionIds),
-      created_at: paddleTimestamp(),
+      created_at: paddleTimestamp(context.store.clock.now()),
     },
     meta: { request_id: crypto.randomUUID() },
   });

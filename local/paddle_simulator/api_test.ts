@@ -246,8 +246,9 @@ Deno.test("api: unknown paths answer 404 and other methods 405, as JSON envelope
     const replace = await callApi(simulator, { path: "/customers", method: "PUT" });
     assertEquals(replace.headers.get("allow"), "GET, POST");
     await expectError(replace, 405, "method_not_allowed");
-    const transactions = await callApi(simulator, { path: "/transactions", method: "GET" });
-    assertEquals(transactions.headers.get("allow"), "POST");
+    // /transactions lists (GET) and creates (POST), as Paddle's API does.
+    const transactions = await callApi(simulator, { path: "/transactions", method: "DELETE" });
+    assertEquals(transactions.headers.get("allow"), "GET, POST");
     await expectError(transactions, 405, "method_not_allowed");
     await expectError(
       await callApi(simulator, { path: `/customers/${CUSTOMER}/portal-sessions/x` }),

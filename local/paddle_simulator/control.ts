@@ -4,6 +4,8 @@
  */
 
 import { z } from "zod";
+import { advanceClock } from "./billing_clock.ts";
+import { parseIsoDuration } from "./durations.ts";
 import { parseEntityBatch } from "./entities.ts";
 import { customerEntity } from "./entity_builders.ts";
 import { type FaultQueue, faultSpecSchema } from "./faults.ts";
@@ -23,6 +25,17 @@ const cardSchema = z.strictObject({
   customerId: z.string().regex(CUSTOMER_ID),
   declines: z.boolean(),
 });
+
+const clockSchema = z
+  .strictObject({
+    advance: z.string().refine((text) => parseIsoDuration(text) !== null, {
+      message: "must be an ISO-8601 duration like P1M, P14D or PT36H",
+    }).optional(),
+    to: z.iso.datetime({ offset: true }).or(z.iso.date()).optional(),
+  })
+  .refine((body) => (body.advance === undefined) !== (body.to === undefined), {
+    message: 'give exactly one of "advance" and "to"',
+  });
 
 const customerSchema = z.strictObject({
   customerId: z.string().regex(CUSTOMER_ID),
@@ -88,7 +101,8 @@ export function handleControlRequest(
         const clock = context.store.clock;
         return json(200, { now: paddleTimestamp(clock.now()), offsetMs: clock.offsetMs });
       }
-      return methodNotAllowed("GET");
+      if (method === "POST") return moveClock(bodyText, context);
+      return methodNotAllowed("GET, POST");
 
     case "/__webhooks":
       if (method === "GET") {
@@ -124,8 +138,42 @@ export function addCustomer(store: EntityStore, customerId: string, email?: stri
   store.customers.upsert(customerEntity({
     id: customerId,
     email: email ?? `${customerId.slice(4)}@customers.example.com`,
-    createdAt: paddleTimestamp(),
+    createdAt: paddleTimestamp(store.clock.now()),
   }));
+}
+
+/**
+ * `POST /__clock {"advance": "P1M"}` or `{"to": "<ISO date>"}`: runs everything due on the way
+ * (billing_clock.ts), sends its webhooks, and answers with what happened and each event's id.
+ */
+function moveClock(bodyText: string, context: ControlContext): Response {
+  const parsed = parseJson(bodyText, clockSchema);
+  if (!parsed.success) return json(400, { error: parsed.error });
+  const target = parsed.data.advance !== undefined
+    ? { advance: parseIsoDuration(parsed.data.advance)! }
+    : { to: new Date(parsed.data.to!) };
+  const ids: string[] = [];
+  let moved;
+  try {
+    moved = advanceClock(
+      context.store,
+      target,
+      (event) => ids.push(context.webhooks.emit(event.type, event.data).event_id),
+    );
+  } catch (error) {
+    if (error instanceof RangeError) return json(409, { error: error.message });
+    throw error;
+  }
+  let next = 0;
+  return json(200, {
+    from: moved.from,
+    now: moved.to,
+    offsetMs: context.store.clock.offsetMs,
+    happened: moved.happened.map(({ events, ...happening }) => ({
+      ...happening,
+      events: events.map((event) => ({ type: event.type, event_id: ids[next++] })),
+    })),
+  });
 }
 
 /** Validates the whole batch before storing any of it: a bad entity leaves the account as it was. */

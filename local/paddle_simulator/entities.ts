@@ -14,7 +14,9 @@ import {
   PRICE_ID,
   PRODUCT_ID,
   SUBSCRIPTION_ID,
+  TRANSACTION_ID,
 } from "./ids.ts";
+import { type PaddleTransaction, TRANSACTION_STATUSES } from "./transactions.ts";
 
 /** Paddle writes UTC with up to microseconds: `2024-04-12T10:18:49.621022Z`. */
 export const PADDLE_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/;
@@ -156,15 +158,58 @@ export type PaddleCustomer = z.infer<typeof customerSchema>;
 export type PaddleSubscription = z.infer<typeof subscriptionSchema>;
 export type PaddleSubscriptionItem = PaddleSubscription["items"][number];
 
+const amount = z.string().regex(/^-?\d+$/, "must be a string of digits (lowest denomination)");
+const lineTotals = z.looseObject({
+  subtotal: amount,
+  discount: amount,
+  tax: amount,
+  total: amount,
+});
+
+/**
+ * A transaction as `GET /transactions/{id}` returns it (transactions.ts builds them): what the
+ * list, the invoice PDF and the mirror read is checked; the rest passes through.
+ */
+export const transactionSchema = z.looseObject({
+  id: id(TRANSACTION_ID),
+  status: z.enum(TRANSACTION_STATUSES),
+  customer_id: id(CUSTOMER_ID).nullable(),
+  subscription_id: id(SUBSCRIPTION_ID).nullable(),
+  currency_code: z.string().regex(/^[A-Z]{3}$/, "must be an ISO 4217 code like USD"),
+  origin: z.string().min(1),
+  collection_mode: z.enum(["automatic", "manual"]),
+  invoice_number: z.string().nullable(),
+  billing_period: period.nullable(),
+  items: z.array(z.looseObject({ price: priceSchema, quantity: z.number().int().min(1) })),
+  details: z.looseObject({
+    totals: lineTotals.extend({ grand_total: amount }),
+    line_items: z.array(z.looseObject({
+      price_id: id(PRICE_ID),
+      quantity: z.number().int().min(1),
+      totals: lineTotals,
+      product: productSchema,
+    })),
+  }),
+  payments: z.array(z.looseObject({ status: z.string(), created_at: timestamp })),
+  created_at: timestamp,
+  updated_at: timestamp,
+  billed_at: timestamp.nullable(),
+});
+
 /** What `POST /__entities` takes and `startPaddleSimulator({ entities })` loads. */
 export const entityBatchSchema = z.strictObject({
   products: z.array(productSchema).optional(),
   prices: z.array(priceSchema).optional(),
   customers: z.array(customerSchema).optional(),
   subscriptions: z.array(subscriptionSchema).optional(),
+  /** Kept and listed, but not counted with the four kinds (EntityCounts). */
+  transactions: z.array(transactionSchema).optional(),
 });
 
-export type EntityBatch = z.infer<typeof entityBatchSchema>;
+/** The transactions are the simulator's own shape (transactions.ts), which the schema checks. */
+export type EntityBatch = Omit<z.infer<typeof entityBatchSchema>, "transactions"> & {
+  transactions?: PaddleTransaction[];
+};
 
 export const ENTITY_KINDS = ["products", "prices", "customers", "subscriptions"] as const;
 export type EntityKind = typeof ENTITY_KINDS[number];
@@ -194,7 +239,7 @@ export function parseEntityBatch(
   maxIssues = 20,
 ): { success: true; data: EntityBatch } | { success: false; error: string } {
   const result = entityBatchSchema.safeParse(value);
-  if (result.success) return { success: true, data: result.data };
+  if (result.success) return { success: true, data: result.data as EntityBatch };
   const issues = result.error.issues;
   const lines = issues.slice(0, maxIssues).map((issue) =>
     `${formatPath(issue.path)}: ${issue.message}`

@@ -160,7 +160,7 @@ export function fakeAccount(options: FakeAccountOptions): FakeAccount {
       customData: i % 5 === 0 ? { plan_source: "checkout" } : null,
     }));
   }
-  return { products, prices, customers, subscriptions };
+  return { products, prices, customers, subscriptions, transactions: [] };
 }
 
 /**

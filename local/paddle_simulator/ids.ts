@@ -57,7 +57,10 @@ export function newPortalToken(): string {
   return `pga_${base64.replaceAll("+", "-").replaceAll("/", "_").replaceAll("=", "")}`;
 }
 
-/** Paddle's timestamps are RFC 3339 in UTC without fractional seconds. */
-export function paddleTimestamp(date: Date = new Date()): string {
+/**
+ * Paddle's timestamps are RFC 3339 in UTC without fractional seconds. No default: the simulator
+ * stamps from its clock (`store.clock.now()`), never the wall clock.
+ */
+export function paddleTimestamp(date: Date): string {
   return date.toISOString().replace(/\.\d{3}Z$/, "Z");
 }

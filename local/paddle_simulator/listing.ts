@@ -1,10 +1,14 @@
 /**
  * Paddle's list and get operations for the simulated account: `GET /products|prices|customers|
- * subscriptions` and `GET /<entity>/{id}`, with Paddle's query parameters, default scopes,
- * cursor pagination and envelopes (https://developer.paddle.com/api-reference/about/pagination):
+ * subscriptions|transactions` and `GET /<entity>/{id}` (a transaction's get is selling_api.ts'),
+ * with Paddle's query parameters, default scopes, cursor pagination and envelopes
+ * (https://developer.paddle.com/api-reference/about/pagination):
  *
  * - `per_page` defaults to 50; above 200 Paddle returns 200 (and says so in
- *   `meta.pagination.per_page`); below 1 or not an integer is `invalid_field`.
+ *   `meta.pagination.per_page`); below 1 or not an integer is `invalid_field`. Transactions
+ *   default to 30 and answer at most 30, as Paddle's reference says.
+ * - Transactions also take `billed_at`, `created_at` and `updated_at`, exact or with `[LT]`,
+ *   `[LTE]`, `[GT]`, `[GTE]` (RFC 3339), and `subscription_id=null` for those without one.
  * - `order_by` defaults to `id[DESC]`; the simulator orders by `id` only (Paddle also sorts
  *   products and prices by other fields: asking for those is a clear `invalid_field`).
  * - Products, prices and customers list only `active` entities unless `status` says otherwise;
@@ -17,11 +21,21 @@
 import type { EntityKind } from "./entities.ts";
 import { ID_SHAPES, STATUSES } from "./entities.ts";
 import { type FieldError, paddleError } from "./errors.ts";
-import { ADDRESS_ID, CUSTOMER_ID, PRICE_ID, PRODUCT_ID } from "./ids.ts";
+import {
+  ADDRESS_ID,
+  CUSTOMER_ID,
+  PRICE_ID,
+  PRODUCT_ID,
+  SUBSCRIPTION_ID,
+  TRANSACTION_ID,
+} from "./ids.ts";
 import type { EntityStore, EntityTable } from "./store.ts";
+import { TRANSACTION_STATUSES } from "./transactions.ts";
 
 export const DEFAULT_PER_PAGE = 50;
 export const MAX_PER_PAGE = 200;
+/** `GET /transactions`: Paddle's default and maximum page size are both 30. */
+export const TRANSACTION_PER_PAGE = 30;
 /** Paddle stops counting there and answers 100001. */
 export const ESTIMATED_TOTAL_CAP = 100_000;
 
@@ -43,8 +57,15 @@ const oneOf = (allowed: readonly string[]) => (value: string) =>
   allowed.includes(value) ? null : `${value} is not one of ${allowed.join(", ")}`;
 const field = (name: string) => (entity: Entity) => [entity[name] as string | null];
 
+type ListedKind = EntityKind | "transactions";
+
 interface Resource {
-  kind: EntityKind;
+  kind: ListedKind;
+  shape: RegExp;
+  statuses: readonly string[];
+  perPage: { default: number; max: number };
+  /** Timestamp fields filterable exactly or with [LT], [LTE], [GT], [GTE]. */
+  timeFilters: readonly string[];
   /** Entities only `active` unless asked: Paddle's default scope. */
   defaultStatus: readonly string[] | null;
   filters: Record<string, Filter>;
@@ -54,9 +75,15 @@ interface Resource {
   orderFields: readonly string[];
 }
 
-const RESOURCES: Record<EntityKind, Resource> = {
+const PAGE_SIZES = { default: DEFAULT_PER_PAGE, max: MAX_PER_PAGE };
+
+const RESOURCES: Record<ListedKind, Resource> = {
   products: {
     kind: "products",
+    shape: ID_SHAPES.products,
+    statuses: STATUSES.products,
+    perPage: PAGE_SIZES,
+    timeFilters: [],
     defaultStatus: ["active"],
     filters: {
       tax_category: { check: () => null, values: field("tax_category") },
@@ -77,6 +104,10 @@ const RESOURCES: Record<EntityKind, Resource> = {
   },
   prices: {
     kind: "prices",
+    shape: ID_SHAPES.prices,
+    statuses: STATUSES.prices,
+    perPage: PAGE_SIZES,
+    timeFilters: [],
     defaultStatus: ["active"],
     filters: {
       product_id: { check: idList(PRODUCT_ID), values: field("product_id") },
@@ -102,6 +133,10 @@ const RESOURCES: Record<EntityKind, Resource> = {
   },
   customers: {
     kind: "customers",
+    shape: ID_SHAPES.customers,
+    statuses: STATUSES.customers,
+    perPage: PAGE_SIZES,
+    timeFilters: [],
     defaultStatus: ["active"],
     filters: {
       email: {
@@ -116,6 +151,10 @@ const RESOURCES: Record<EntityKind, Resource> = {
   },
   subscriptions: {
     kind: "subscriptions",
+    shape: ID_SHAPES.subscriptions,
+    statuses: STATUSES.subscriptions,
+    perPage: PAGE_SIZES,
+    timeFilters: [],
     defaultStatus: null,
     filters: {
       customer_id: { check: idList(CUSTOMER_ID), values: field("customer_id") },
@@ -136,9 +175,33 @@ const RESOURCES: Record<EntityKind, Resource> = {
     unsupported: [],
     orderFields: ["id"],
   },
+  transactions: {
+    kind: "transactions",
+    shape: TRANSACTION_ID,
+    statuses: TRANSACTION_STATUSES,
+    perPage: { default: TRANSACTION_PER_PAGE, max: TRANSACTION_PER_PAGE },
+    timeFilters: ["billed_at", "created_at", "updated_at"],
+    defaultStatus: null,
+    filters: {
+      customer_id: { check: idList(CUSTOMER_ID), values: field("customer_id") },
+      // "null" lists the transactions that belong to no subscription.
+      subscription_id: {
+        check: (value) => value === "null" ? null : idList(SUBSCRIPTION_ID)(value),
+        values: (txn) => [(txn.subscription_id as string | null) ?? "null"],
+      },
+      invoice_number: { check: () => null, values: field("invoice_number") },
+      origin: { check: () => null, values: field("origin") },
+      collection_mode: {
+        check: oneOf(["automatic", "manual"]),
+        values: field("collection_mode"),
+      },
+    },
+    unsupported: ["include"],
+    orderFields: ["billed_at", "created_at", "id", "updated_at"],
+  },
 };
 
-const LIST_PATH = /^\/(products|prices|customers|subscriptions)$/;
+const LIST_PATH = /^\/(products|prices|customers|subscriptions|transactions)$/;
 const GET_PATH = /^\/(products|prices|customers|subscriptions)\/([^/]*)$/;
 
 export interface ListingContext {
@@ -159,7 +222,7 @@ export function handleListingRequest(
   if (request.method !== "GET") {
     return paddleError("method_not_allowed", { headers: { allow: "GET" } });
   }
-  const resource = RESOURCES[(list ?? get)![1] as EntityKind];
+  const resource = RESOURCES[(list ?? get)![1] as ListedKind];
   const table = context.store[resource.kind] as EntityTable<Entity>;
   if (get) return getEntity(table, resource, decodeSegment(get[2]), url);
   return listEntities(request, url, table, resource, context.baseUrl);
@@ -168,7 +231,7 @@ export function handleListingRequest(
 function getEntity(table: EntityTable<Entity>, resource: Resource, id: string, url: URL) {
   const unsupported = unsupportedParams(url, resource);
   if (unsupported.length > 0) return paddleError("invalid_field", { errors: unsupported });
-  const entity = ID_SHAPES[resource.kind].test(id) ? table.get(id) : undefined;
+  const entity = resource.shape.test(id) ? table.get(id) : undefined;
   if (!entity) return paddleError("not_found", { detail: `Entity ${id} not found` });
   return json({ data: entity, meta: { request_id: crypto.randomUUID() } });
 }
@@ -233,18 +296,10 @@ function parseListQuery(
 ): { query: ListQuery } | { errors: FieldError[] } {
   const params = url.searchParams;
   const errors: FieldError[] = unsupportedParams(url, resource);
-  const shape = ID_SHAPES[resource.kind];
-  const query: ListQuery = { descending: true, perPage: DEFAULT_PER_PAGE };
+  const shape = resource.shape;
+  const query: ListQuery = { descending: true, perPage: resource.perPage.default };
 
-  const perPage = nonEmpty(params.get("per_page"));
-  if (perPage !== undefined) {
-    const number = /^\d+$/.test(perPage) ? Number(perPage) : NaN;
-    if (!Number.isSafeInteger(number) || number < 1) {
-      errors.push({ field: "per_page", message: "must be an integer of at least 1" });
-    } else {
-      query.perPage = Math.min(number, MAX_PER_PAGE);
-    }
-  }
+  query.perPage = readPerPage(params, errors, resource.perPage.max) ?? query.perPage;
 
   const orderBy = nonEmpty(params.get("order_by"));
   if (orderBy !== undefined) {
@@ -284,15 +339,15 @@ function parseListQuery(
   const tests: ((entity: Entity) => boolean)[] = [];
   const statuses = commaList(params.get("status")) ?? resource.defaultStatus;
   if (statuses) {
-    const bad = statuses.filter((status) => !STATUSES[resource.kind].includes(status));
+    const bad = statuses.filter((status) => !resource.statuses.includes(status));
     if (bad.length > 0) {
       errors.push({
         field: "status",
-        message: `${bad.join(", ")} is not one of ${STATUSES[resource.kind].join(", ")}`,
+        message: `${bad.join(", ")} is not one of ${resource.statuses.join(", ")}`,
       });
     }
     // Filtering by every status there is filters nothing: keep `estimated_total` a size.
-    if (!STATUSES[resource.kind].every((status) => statuses.includes(status))) {
+    if (!resource.statuses.every((status) => statuses.includes(status))) {
       const wanted = new Set(statuses);
       tests.push((entity) => wanted.has(entity.status as string));
     }
@@ -313,9 +368,58 @@ function parseListQuery(
     );
   }
 
+  for (const name of resource.timeFilters) {
+    tests.push(...timeTests(params, name, errors));
+  }
+
   if (errors.length > 0) return { errors };
   if (tests.length > 0) query.match = (entity) => tests.every((test) => test(entity));
   return { query };
+}
+
+/**
+ * `per_page` as every Paddle list reads it: above the list's maximum (200, transactions 30) is
+ * that maximum, below 1 or not a number is refused.
+ */
+export function readPerPage(
+  params: URLSearchParams,
+  errors: FieldError[],
+  max: number = MAX_PER_PAGE,
+): number | undefined {
+  const perPage = nonEmpty(params.get("per_page"));
+  if (perPage === undefined) return undefined;
+  const number = /^\d+$/.test(perPage) ? Number(perPage) : NaN;
+  if (Number.isSafeInteger(number) && number >= 1) return Math.min(number, max);
+  errors.push({ field: "per_page", message: "must be an integer of at least 1" });
+  return undefined;
+}
+
+const TIME_OPERATORS: Record<string, (a: number, b: number) => boolean> = {
+  "": (a, b) => a === b,
+  "[LT]": (a, b) => a < b,
+  "[LTE]": (a, b) => a <= b,
+  "[GT]": (a, b) => a > b,
+  "[GTE]": (a, b) => a >= b,
+};
+const RFC3339 = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/;
+
+/** `updated_at[GTE]=...` and its kin; an entity without the time (not yet billed) never matches. */
+function timeTests(params: URLSearchParams, name: string, errors: FieldError[]) {
+  const tests: ((entity: Entity) => boolean)[] = [];
+  for (const [suffix, compare] of Object.entries(TIME_OPERATORS)) {
+    const value = nonEmpty(params.get(`${name}${suffix}`));
+    if (value === undefined) continue;
+    if (!RFC3339.test(value) || Number.isNaN(Date.parse(value))) {
+      errors.push({ field: `${name}${suffix}`, message: "must be an RFC 3339 date-time" });
+      continue;
+    }
+    const bound = Date.parse(value);
+    tests.push((entity) => {
+      const at = entity[name];
+      return typeof at === "string" && compare(Date.parse(at), bound);
+    });
+  }
+  return tests;
 }
 
 function unsupportedParams(url: URL, resource: Resource): FieldError[] {
@@ -334,7 +438,7 @@ function commaList(value: string | null): string[] | undefined {
   return value.split(",").map((item) => item.trim());
 }
 
-function decodeSegment(segment: string): string {
+export function decodeSegment(segment: string): string {
   try {
     return decodeURIComponent(segment);
   } catch {

@@ -1,6 +1,6 @@
 /**
  * Turns the database's Paddle mirror (rows of `products`, `prices`, `customers`,
- * `subscriptions`, `subscription_items`) back into the Paddle API JSON it was made from, so the
+ * `subscriptions`, `subscription_items`, and `transactions` through mirror_transactions.ts) back into the Paddle API JSON it was made from, so the
  * simulator can serve the very account the seeded database mirrors and a sync right after
  * `deno task dev` finds nothing newer. Pure: the rows come from local/paddle_account.ts.
  *
@@ -26,6 +26,8 @@ import {
   subscriptionEntity,
   subscriptionItem,
 } from "./entity_builders.ts";
+import { transactionFromRow, type TransactionRow } from "./mirror_transactions.ts";
+import type { PaddleTransaction } from "./transactions.ts";
 
 type Json = Record<string, unknown> | null;
 /** Timestamps arrive as Paddle-format text (`2024-04-12T10:18:49.621022Z`) or null. */
@@ -136,6 +138,8 @@ export interface MirrorRows {
   customers: CustomerRow[];
   subscriptions: SubscriptionRow[];
   items: SubscriptionItemRow[];
+  /** Absent on a database migrated before the transactions mirror. */
+  transactions?: TransactionRow[];
 }
 
 export interface MirroredAccount {
@@ -323,12 +327,19 @@ export function accountFromMirror(rows: MirrorRows): MirroredAccount {
     if (typeof built === "string") skipped.push(built);
     else subscriptions.push(built);
   }
+  const transactions: PaddleTransaction[] = [];
+  for (const row of rows.transactions ?? []) {
+    const built = transactionFromRow(row, priceById, productById);
+    if (typeof built === "string") skipped.push(built);
+    else transactions.push(built);
+  }
   return {
     entities: {
       products,
       prices,
       customers: rows.customers.map(customerFromRow),
       subscriptions,
+      transactions,
     },
     skipped,
   };

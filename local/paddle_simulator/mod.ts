@@ -2,26 +2,33 @@
  * A local stand-in for the Paddle Billing API, for development and tests without network
  * access or a sandbox account. One port serves the API (`POST /customers/{id}/portal-sessions`,
  * `POST /customers`, `POST /transactions`, `GET /transactions/{id}`,
- * `GET /products|prices|customers|subscriptions[/{id}]` over the account in an EntityStore), the
- * one-time portal pages its links point to, the checkout page (`/checkout?_ptxn=`), the
+ * `GET /products|prices|customers|subscriptions|transactions[/{id}]`,
+ * `GET /transactions/{id}/invoice` over the account in an EntityStore, `GET /events`: every event
+ * emitted, events_api.ts), the one-time portal pages its links point to, the invoice PDFs
+ * (`/invoices/<token>.pdf`), the checkout page (`/checkout?_ptxn=`), the
  * Paddle.js stand-in (`/paddle.js`), and the `/__` test-control API. Events (a customer
  * created, a checkout paid) are delivered as signed webhooks to `webhook.url`.
  *
- * Only API requests are recorded, counted and faulted: portal visits, checkouts and control
- * calls are the buyer's or the test's own traffic, and faulting them would make tests fail for
- * the wrong reason.
+ * Only API requests are recorded, counted, rate-limited, slowed and faulted: portal visits,
+ * checkouts and control calls are the buyer's or the test's own traffic, and faulting them would
+ * make tests fail for the wrong reason.
  */
 
 import { handleApiRequest } from "./api.ts";
 import { handleCheckoutRequest, isCheckoutPath } from "./checkout_page.ts";
+import { updatePaymentMethod } from "./dunning.ts";
 import { addCustomer, handleControlRequest, isControlPath } from "./control.ts";
 import { type EntityBatch, parseEntityBatch } from "./entities.ts";
+import { EventLog } from "./events_api.ts";
 import { paddleError } from "./errors.ts";
 import { FaultQueue, faultResponse, withFaultHeaders } from "./faults.ts";
 import { CUSTOMER_ID } from "./ids.ts";
 import { PortalLinks } from "./portal_links.ts";
 import { handlePortalPage, isPortalPath } from "./portal_page.ts";
+import { handleInvoicePdf, InvoiceLinks, isInvoicePdfPath } from "./transaction_invoices.ts";
 import { handlePaddleJs } from "./paddle_js.ts";
+import { type LatencyRange, waitLatency } from "./latency.ts";
+import { RateLimits } from "./rate_limits.ts";
 import { RequestRecorder } from "./recorder.ts";
 import { type EntityCounts, EntityStore } from "./store.ts";
 import { sleep, untilAborted } from "./waits.ts";
@@ -32,6 +39,7 @@ export type { FaultSpec } from "./faults.ts";
 export type { EntityBatch } from "./entities.ts";
 export type { EntityCounts } from "./store.ts";
 export type { DeliveryRecord, WebhookTarget } from "./webhook_delivery.ts";
+export type { LatencyRange } from "./latency.ts";
 
 export interface PaddleSimulatorOptions {
   /** Default "127.0.0.1". */
@@ -48,6 +56,13 @@ export interface PaddleSimulatorOptions {
   webhook?: WebhookTarget;
   /** Waits before each webhook retry (default DEFAULT_RETRY_DELAYS_MS). */
   webhookRetryDelaysMs?: readonly number[];
+  /**
+   * Paddle's rate limits (rate_limits.ts), per API key and client address. Default on, as
+   * Paddle; off for callers that need bursts Paddle would refuse (the test suite).
+   */
+  rateLimit?: boolean;
+  /** Time each API answer takes (latency.ts); default none. */
+  latencyMs?: LatencyRange;
   /** Where a standalone checkout page sends the buyer after paying (the app). */
   checkoutReturnUrl?: string;
   /** The simulator prints nothing; callers decide what to print. */
@@ -67,6 +82,8 @@ export interface PaddleSimulator {
   webhooksIdle(): Promise<void>;
   /** API requests received since start (not reset by `DELETE /__requests`). */
   apiRequestCount(): number;
+  /** API requests answered 429 by the rate limit since start (faults not included). */
+  rateLimitedCount(): number;
   /** Closes the listener, ends hung and delayed requests, resolves once fully closed. */
   stop(): Promise<void>;
 }
@@ -101,18 +118,31 @@ function start(options: PaddleSimulatorOptions): PaddleSimulator {
   const recorder = new RequestRecorder();
   const faults = new FaultQueue();
   const links = new PortalLinks();
+  const limits = options.rateLimit === false ? undefined : new RateLimits();
+  const invoices = new InvoiceLinks();
   const stopping = new AbortController();
   let baseUrl = "";
+  // Retention is measured on the account's clock, so moving it forward ages events as Paddle would.
+  const events = new EventLog({ now: () => store.clock.nowMs() });
   const webhooks = new WebhookDeliveries({
     target: options.webhook,
     retryDelaysMs: options.webhookRetryDelaysMs,
+    onEvent: (event) => events.append(event),
+    now: () => store.clock.nowMs(),
   });
   const notify = (eventType: string, data: unknown) => void webhooks.emit(eventType, data);
 
-  const handle = async (request: Request): Promise<Response> => {
+  const handle = async (request: Request, clientAddress: string): Promise<Response> => {
     const url = new URL(request.url);
-    if (isPortalPath(url.pathname)) return handlePortalPage(request, url, links);
+    if (isPortalPath(url.pathname)) {
+      return handlePortalPage(request, url, links, (customerId, subscriptionId) => {
+        const recovered = updatePaymentMethod(store, customerId, subscriptionId);
+        for (const event of recovered?.events ?? []) notify(event.type, event.data);
+        return recovered !== null;
+      });
+    }
     if (url.pathname === "/paddle.js") return handlePaddleJs(request, baseUrl);
+    if (isInvoicePdfPath(url.pathname)) return handleInvoicePdf(request, url, { store, invoices });
     if (isCheckoutPath(url.pathname)) {
       return handleCheckoutRequest(request, url, {
         store,
@@ -128,6 +158,10 @@ function start(options: PaddleSimulatorOptions): PaddleSimulator {
 
     // Recorded before any fault applies, so hung and faulted requests show up in the log.
     recorder.record(request, url, bodyText);
+    // Paddle counts a request when it arrives; its answer, a 429 included, takes the latency.
+    const limited = limits?.take(request, url, clientAddress);
+    await waitLatency(options.latencyMs, stopping.signal);
+    if (limited) return limited;
     const fault = faults.take();
     if (fault?.hang || fault?.delayMs) {
       await (fault.hang
@@ -141,9 +175,11 @@ function start(options: PaddleSimulatorOptions): PaddleSimulator {
       apiKey: options.apiKey,
       store,
       links,
+      invoices,
       baseUrl,
       checkoutPageUrl: `${baseUrl}/checkout`,
       notify,
+      events,
     });
     return fault?.headers ? withFaultHeaders(response, fault.headers) : response;
   };
@@ -154,9 +190,9 @@ function start(options: PaddleSimulatorOptions): PaddleSimulator {
     onListen: () => {},
     // Never let one bad request crash the simulator or print a stack trace into test output.
     onError: () => paddleError("internal_error"),
-  }, async (request) => {
+  }, async (request, info) => {
     try {
-      return await handle(request);
+      return await handle(request, info.remoteAddr.hostname);
     } catch {
       return paddleError("internal_error");
     }
@@ -172,6 +208,7 @@ function start(options: PaddleSimulatorOptions): PaddleSimulator {
     webhookDeliveries: () => webhooks.list(),
     webhooksIdle: () => webhooks.idle(),
     apiRequestCount: () => recorder.total,
+    rateLimitedCount: () => limits?.rejected ?? 0,
     stop: () => {
       stopped ??= (async () => {
         stopping.abort();

@@ -10,7 +10,9 @@
 
 import type { PaddleSubscription } from "./entities.ts";
 import { type Duration, subscriptionEntity, subscriptionItem } from "./entity_builders.ts";
+import { completedTransaction, paidTransaction } from "./collection.ts";
 import { newPaddleId, paddleTimestamp } from "./ids.ts";
+import { addMonths } from "./durations.ts";
 import type { EntityStore } from "./store.ts";
 import type { PaddleTransaction } from "./transactions.ts";
 
@@ -22,7 +24,7 @@ export type PaymentOutcome =
 export function payTransaction(
   store: EntityStore,
   transactionId: string,
-  now: Date = new Date(),
+  now: Date = store.clock.now(),
 ): PaymentOutcome {
   const transaction = store.transactions.get(transactionId);
   if (!transaction) return { outcome: "not_found" };
@@ -50,7 +52,7 @@ export function payTransaction(
       transaction.details.line_items.map((line) => [line.price_id, line.product]),
     );
     subscription = subscriptionEntity({
-      id: newPaddleId("sub"),
+      id: newPaddleId("sub", now.getTime()),
       customerId: transaction.customer_id!,
       status: "active",
       currencyCode: transaction.currency_code,
@@ -78,35 +80,14 @@ export function payTransaction(
     store.subscriptions.upsert(subscription);
   }
 
-  const completed: PaddleTransaction = {
-    ...transaction,
-    status: "completed",
-    subscription_id: subscription?.id ?? null,
-    billing_period: period,
-    invoice_id: newPaddleId("inv"),
-    invoice_number: `LOCAL-${transaction.id.slice(-8)}`,
-    details: {
-      ...transaction.details,
-      totals: {
-        ...transaction.details.totals,
-        fee: "0",
-        earnings: transaction.details.totals.total,
-      },
-    },
-    payments: [{
-      payment_attempt_id: crypto.randomUUID(),
-      stored_payment_method_id: crypto.randomUUID(),
-      payment_method_id: newPaddleId("paymtd"),
-      amount: transaction.details.totals.grand_total,
-      status: "captured",
-      error_code: null,
-      method_details: { type: "card", card: null },
-      created_at: paidAt,
-      captured_at: paidAt,
-    }],
-    billed_at: paidAt,
-    updated_at: paidAt,
-  };
+  const completed = completedTransaction(
+    paidTransaction({
+      ...transaction,
+      subscription_id: subscription?.id ?? null,
+      billing_period: period,
+    }, paidAt),
+    paidAt,
+  );
   store.transactions.upsert(completed);
   return { outcome: "paid", transaction: completed, subscription };
 }
@@ -126,15 +107,4 @@ export function addCycle(from: Date, cycle: Duration): Date {
     case "year":
       return addMonths(from, 12 * cycle.frequency);
   }
-}
-
-function addMonths(from: Date, months: number): Date {
-  const date = new Date(from.getTime());
-  const day = date.getUTCDate();
-  date.setUTCDate(1);
-  date.setUTCMonth(date.getUTCMonth() + months);
-  const lastDay = new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + 1, 0))
-    .getUTCDate();
-  date.setUTCDate(Math.min(day, lastDay));
-  return date;
 }

@@ -41,6 +41,8 @@ interface StoredLink extends PortalLink {
 
 export class PortalLinks {
   readonly #links = new Map<string, StoredLink>();
+  /** Which stored tokens are form tokens, so a link token never works as one (or back). */
+  readonly #forms = new Set<string>();
   readonly #capacity: number;
 
   constructor(capacity: number = DEFAULT_LINK_CAPACITY) {
@@ -84,7 +86,7 @@ export class PortalLinks {
   ): Redemption {
     const link = token === null ? undefined : this.#links.get(token);
     if (
-      !link || link.portalId !== portalId || link.action !== action ||
+      !link || this.#forms.has(token!) || link.portalId !== portalId || link.action !== action ||
       link.subscriptionId !== subscriptionId
     ) {
       return { outcome: "invalid" };
@@ -95,11 +97,34 @@ export class PortalLinks {
     return { outcome: "opened", link: opened };
   }
 
+  /**
+   * A one-time token for the form an opened "Update payment method" page posts: the page's own
+   * link is used up by the visit, so the submission carries this instead.
+   */
+  mintForm(link: PortalLink): string {
+    const token = newPortalToken();
+    this.#store(token, { ...link, action: "update_subscription_payment_method", used: false });
+    this.#forms.add(token);
+    return token;
+  }
+
+  /** The link a form token was minted for, once; undefined if unknown, used or another portal's. */
+  redeemForm(portalId: string, token: string | null): PortalLink | undefined {
+    const link = token === null ? undefined : this.#links.get(token);
+    if (!link || !this.#forms.has(token!) || link.portalId !== portalId || link.used) return;
+    link.used = true;
+    const { used: _used, ...opened } = link;
+    return opened;
+  }
+
   #store(token: string, link: StoredLink): void {
     this.#links.set(token, link);
     if (this.#links.size > this.#capacity) {
       const oldest = this.#links.keys().next().value;
-      if (oldest !== undefined) this.#links.delete(oldest);
+      if (oldest !== undefined) {
+        this.#links.delete(oldest);
+        this.#forms.delete(oldest);
+      }
     }
   }
 }

@@ -67,8 +67,10 @@ export function handleSellingRequest(
     return createCustomer(bodyText, context);
   }
   if (url.pathname === "/transactions") {
+    // Listing is listing.ts'.
+    if (request.method === "GET") return null;
     if (request.method !== "POST") {
-      return paddleError("method_not_allowed", { headers: { allow: "POST" } });
+      return paddleError("method_not_allowed", { headers: { allow: "GET, POST" } });
     }
     return createTransaction(bodyText, context);
   }
@@ -147,12 +149,12 @@ function createCustomer(bodyText: string, context: SellingContext): Response {
     });
   }
   const customer = customerEntity({
-    id: newPaddleId("ctm"),
+    id: newPaddleId("ctm", context.store.clock.nowMs()),
     email,
     name: parsed.data.name ?? null,
     customData: parsed.data.custom_data ?? null,
     locale: parsed.data.locale,
-    createdAt: paddleTimestamp(),
+    createdAt: paddleTimestamp(context.store.clock.now()),
   });
   context.store.customers.upsert(customer);
   context.notify("customer.created", customer);
@@ -236,7 +238,8 @@ function createTransaction(bodyText: string, context: SellingContext): Response 
     customData: body.custom_data ?? null,
     collectionMode: "automatic",
     checkoutBase: body.checkout?.url ?? context.checkoutPageUrl,
-    createdAt: paddleTimestamp(),
+    id: newPaddleId("txn", store.clock.nowMs()),
+    createdAt: paddleTimestamp(store.clock.now()),
   });
   store.transactions.upsert(transaction);
   return json(201, { data: transaction, meta: { request_id: crypto.randomUUID() } });

@@ -207,7 +207,7 @@ Deno.test("selling: transactions refuse unknown or archived prices, bad quantiti
     }
     const missing = await call(simulator, "GET", `/transactions/${newPaddleId("txn")}`);
     assertEquals(missing.status, 404);
-    const wrongMethod = await call(simulator, "GET", "/transactions");
+    const wrongMethod = await call(simulator, "PUT", "/transactions");
     assertEquals(wrongMethod.status, 405);
   });
 });

@@ -1,8 +1,11 @@
 /** A small catalog for the selling tests: what a transaction may and may not be built from. */
 
-import type { EntityBatch } from "./entities.ts";
+import type { EntityBatch, PaddlePrice } from "./entities.ts";
 import { priceEntity, productEntity } from "./entity_builders.ts";
 import { newPaddleId } from "./ids.ts";
+import { payTransaction } from "./payment.ts";
+import { EntityStore } from "./store.ts";
+import { type PaddleTransaction, transactionEntity } from "./transactions.ts";
 
 const CREATED = "2026-01-05T09:00:00Z";
 
@@ -65,3 +68,49 @@ export const CATALOG: EntityBatch = {
   products: [PRODUCT, ARCHIVED_PRODUCT],
   prices: [MONTHLY, YEARLY, ARCHIVED_PRICE, ORPHAN_PRICE, EURO_PRICE],
 };
+
+export interface TransactionOptions {
+  price?: PaddlePrice;
+  quantity?: number;
+  createdAt?: string;
+}
+
+/** A ready transaction for `customerId` from this catalog, stored in `store` (which holds it). */
+export function readyTransaction(
+  store: EntityStore,
+  customerId: string,
+  options: TransactionOptions = {},
+): PaddleTransaction {
+  const transaction = transactionEntity({
+    customerId,
+    items: [{ price: options.price ?? MONTHLY, product: PRODUCT, quantity: options.quantity ?? 1 }],
+    customData: null,
+    collectionMode: "automatic",
+    checkoutBase: "https://example.test/pay",
+    createdAt: options.createdAt ?? "2026-03-01T10:00:00Z",
+  });
+  store.transactions.upsert(transaction);
+  return transaction;
+}
+
+/** The same, paid at checkout (`paidAt`, default now): completed, billed, with an invoice number. */
+export function paidTransaction(
+  store: EntityStore,
+  customerId: string,
+  options: TransactionOptions & { paidAt?: Date } = {},
+): PaddleTransaction {
+  const paid = payTransaction(
+    store,
+    readyTransaction(store, customerId, options).id,
+    options.paidAt,
+  );
+  if (paid.outcome !== "paid") throw new Error(`not paid: ${paid.outcome}`);
+  return paid.transaction;
+}
+
+/** A store holding this catalog, to build transactions in. */
+export function catalogStore(): EntityStore {
+  const store = new EntityStore();
+  store.load(CATALOG);
+  return store;
+}

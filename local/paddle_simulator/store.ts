@@ -141,12 +141,16 @@ export class EntityStore {
   readonly prices = new EntityTable<PaddlePrice>();
   readonly customers = new EntityTable<PaddleCustomer>();
   readonly subscriptions = new EntityTable<PaddleSubscription>();
-  /** Created by `POST /transactions`; not listed, loaded or counted like the four kinds. */
+  /** Created by `POST /transactions` (and loaded with an account); not counted with the four kinds. */
   readonly transactions = new EntityTable<PaddleTransaction>();
   /** Simulated time: what every timestamp and due date of this account reads. */
-  readonly clock = new SimulatedClock();
+  readonly clock: SimulatedClock;
   /** Whether each customer's card on file declines charges made without the buyer present. */
   readonly cards = new CardOutcomes();
+
+  constructor(clock: SimulatedClock = new SimulatedClock()) {
+    this.clock = clock;
+  }
 
   /** Upserts a validated batch; returns how many of each kind were new. */
   load(batch: EntityBatch): EntityCounts {
@@ -160,6 +164,9 @@ export class EntityStore {
     }
     for (const subscription of batch.subscriptions ?? []) {
       if (this.subscriptions.upsert(subscription)) inserted.subscriptions++;
+    }
+    for (const transaction of batch.transactions ?? []) {
+      this.transactions.upsert(transaction);
     }
     return inserted;
   }

@@ -11,7 +11,17 @@ import { newPaddleId } from "./ids.ts";
 
 type JsonObject = Record<string, unknown>;
 
-export type TransactionStatus = "draft" | "ready" | "billed" | "paid" | "completed" | "canceled";
+export const TRANSACTION_STATUSES = [
+  "draft",
+  "ready",
+  "billed",
+  "paid",
+  "completed",
+  "canceled",
+  "past_due",
+] as const;
+
+export type TransactionStatus = typeof TRANSACTION_STATUSES[number];
 
 export interface Totals {
   subtotal: string;
@@ -50,7 +60,8 @@ export interface PaddleTransaction {
   business_id: string | null;
   custom_data: JsonObject | null;
   currency_code: string;
-  origin: "api";
+  /** `api` for what `POST /transactions` creates; renewals are `subscription_recurring`. */
+  origin: string;
   subscription_id: string | null;
   invoice_id: string | null;
   invoice_number: string | null;
@@ -82,8 +93,8 @@ export interface TransactionInit {
   items: { price: PaddlePrice; product: PaddleProduct; quantity: number }[];
   customData: JsonObject | null;
   collectionMode: "automatic" | "manual";
-  /** The payment link without `_ptxn`; the transaction's id is appended. */
-  checkoutBase: string;
+  /** The payment link without `_ptxn`; the transaction's id is appended. Null: no link. */
+  checkoutBase: string | null;
   createdAt: string;
 }
 
@@ -139,7 +150,7 @@ export function transactionEntity(init: TransactionInit): PaddleTransaction {
       line_items: lineItems,
     },
     payments: [],
-    checkout: { url: paymentLink(init.checkoutBase, id) },
+    checkout: { url: init.checkoutBase === null ? null : paymentLink(init.checkoutBase, id) },
     created_at: init.createdAt,
     updated_at: init.createdAt,
     billed_at: null,

@@ -53,11 +53,17 @@ export interface WebhookDeliveryOptions {
   target?: WebhookTarget;
   /** Waits before each retry; its length is the number of retries. */
   retryDelaysMs?: readonly number[];
+  /** Sees every event as it happens, held or not (the event log behind `GET /events`). */
+  onEvent?: (event: PaddleEvent<unknown>) => void;
+  /** Simulated time in ms (the store's clock), which `occurred_at` reads; default the wall clock. */
+  now?: () => number;
 }
 
 export class WebhookDeliveries {
   readonly #target: WebhookTarget | undefined;
   readonly #retryDelays: readonly number[];
+  readonly #onEvent: ((event: PaddleEvent<unknown>) => void) | undefined;
+  readonly #now: () => number;
   readonly #records: DeliveryRecord[] = [];
   readonly #queue: Queued[] = [];
   readonly #stopping = new AbortController();
@@ -68,14 +74,17 @@ export class WebhookDeliveries {
   constructor(options: WebhookDeliveryOptions = {}) {
     this.#target = options.target;
     this.#retryDelays = options.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS;
+    this.#onEvent = options.onEvent;
+    this.#now = options.now ?? Date.now;
   }
 
   /** Records an event that happened now and delivers it when its turn comes. */
   emit(eventType: string, data: unknown): DeliveryRecord {
     // Events of one sale happen in order: never two in one millisecond, so a receiver that keeps
     // the newest by occurred_at (then event id) sees `subscription.activated` after `created`.
-    this.#lastOccurredMs = Math.max(Date.now(), this.#lastOccurredMs + 1);
+    this.#lastOccurredMs = Math.max(this.#now(), this.#lastOccurredMs + 1);
     const event = paddleEvent(eventType, data, this.#lastOccurredMs);
+    this.#onEvent?.(event);
     const entityId = (data as { id?: unknown } | null)?.id;
     const record: DeliveryRecord = {
       event_id: event.event_id,

@@ -32,7 +32,7 @@ Deno.test("webhooks: each event is Paddle's notification JSON, signed so the SDK
   await withReceiver([], async (url, received) => {
     const deliveries = new WebhookDeliveries({ target: { url, secret: SECRET } });
     const customer = (email: string) =>
-      customerEntity({ id: newPaddleId("ctm"), email, createdAt: paddleTimestamp() });
+      customerEntity({ id: newPaddleId("ctm"), email, createdAt: paddleTimestamp(new Date()) });
     const first = customer("a@example.com");
     const second = customer("b@example.com");
     deliveries.emit("customer.created", first);

@@ -247,7 +247,8 @@ $$;
 revoke all on function billing_private.claim_checkout(text) from public, anon, authenticated, service_role;
 grant execute on function billing_private.claim_checkout(text) to authenticated;
 
--- Replaces checkout_prepare(text, integer, text[], integer) of 20261125000400: the seller's list
+-- Replaces checkout_prepare(text, integer, text[], integer) of 20261125000400 and 20261206000100
+-- (whose customer_conflict refusal it keeps): the seller's list
 -- (PADDLE_CHECKOUT_PRICE_IDS) is gone, what is for sale is public.catalog_prices, and the items
 -- are a plan's price plus add-ons the plan suggests. p_addons: [{"price_id", "quantity"}, ...].
 -- Security invoker, as before: the reads run as the caller. Returns one of
@@ -256,6 +257,7 @@ grant execute on function billing_private.claim_checkout(text) to authenticated;
 --                                                another billing cycle or currency
 --   {"outcome": "invalid_quantity", "price_id", "minimum", "maximum"}
 --   {"outcome": "already_subscribed"} | {"outcome": "email_not_confirmed"}
+--   {"outcome": "customer_conflict"}             the linking rule would not link the email to them
 --   {"outcome": "ready", "user_id", "customer_id", "email", "mint": {...},
 --    "items": [{"price_id", "quantity"}, ...] (plan first), "items_key",
 --    "checkout": <billing_private.claim_checkout's answer, only when the mint slot was taken>}
@@ -365,11 +367,15 @@ begin
     return jsonb_build_object('outcome', 'already_subscribed');
   end if;
 
-  -- Without a linked customer, the only thing we may give Paddle is an email Auth has confirmed.
+  -- Without a linked customer, the only thing we may give Paddle is an email Auth has confirmed,
+  -- and only one the linking rule would link to the caller (20261206000100).
   if v_customer_id is null then
     v_email := billing_private.caller_confirmed_email();
     if v_email is null then
       return jsonb_build_object('outcome', 'email_not_confirmed');
+    end if;
+    if billing_private.caller_email_conflict() then
+      return jsonb_build_object('outcome', 'customer_conflict');
     end if;
   end if;
 

@@ -87,6 +87,13 @@ async function subscribeAndPay(page: Page): Promise<string> {
   return transactionId;
 }
 
+/** The sale's payment is listed as paid, with no reload: the wait read the payments too. */
+async function paymentListed(page: Page, transactionId: string) {
+  const payment = page.locator(`#payments > li[data-transaction-id="${transactionId}"]`);
+  await payment.waitFor();
+  assertEquals(await payment.getAttribute("data-outcome"), "paid");
+}
+
 /** The buyer signs in, subscribes, pays, returns and opens the portal of their new customer. */
 async function buyerSubscribes(page: Page, buyer: { userId: string; email: string }) {
   await signInAndWait(page, buyer.email);
@@ -108,6 +115,7 @@ async function buyerSubscribes(page: Page, buyer: { userId: string; email: strin
   const card = subscriptionCard(page, row.subscription_id ?? "?");
   assertEquals(await cardItems(card), [["Pro monthly", "$30.00 per month"]]);
   assertEquals(await page.locator("#plans-section").isVisible(), false);
+  await paymentListed(page, transactionId);
   await screenshot(page, "21-subscribed");
 
   const transaction = await (await fetch(
@@ -156,8 +164,9 @@ Deno.test({
           await signInAndWait(page, user.email);
           assertEquals(await manageButton(page).count(), 0, "no customer yet");
           await holdWebhooks();
+          let transactionId = "";
           try {
-            await subscribeAndPay(page);
+            transactionId = await subscribeAndPay(page);
             await status(page).filter({ hasText: "Setting up your subscription…" }).waitFor();
             // Several reads of the mirror come and go; nothing has arrived, so nothing shows.
             await page.waitForTimeout(4_000);
@@ -174,6 +183,7 @@ Deno.test({
           const [row] = await mirrorOf(user.userId);
           assert(row?.subscription_id, "the released webhooks wrote the subscription");
           await subscriptionCard(page, row.subscription_id ?? "?").waitFor();
+          await paymentListed(page, transactionId);
         },
       );
     } finally {

@@ -72,6 +72,8 @@ Deno.test("every code of the contract has its own outcome", () => {
     customer_conflict: "none",
     not_authenticated: "sign-in",
     subscription_not_found: "reload-list",
+    transaction_not_found: "reload-list",
+    invoice_not_available: "none",
     rate_limited: "retry-later",
     too_many_requests: "retry-later",
     paddle_unavailable: "retry",

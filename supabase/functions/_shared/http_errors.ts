@@ -38,6 +38,10 @@ export const HTTP_ERRORS = {
     status: 404,
     message: "That plan is not for sale.",
   },
+  transaction_not_found: {
+    status: 404,
+    message: "That payment was not found for this user.",
+  },
   method_not_allowed: {
     status: 405,
     message: "Use POST.",
@@ -53,6 +57,10 @@ export const HTTP_ERRORS = {
   customer_conflict: {
     status: 409,
     message: "Your email address belongs to another billing account. Please contact support.",
+  },
+  invoice_not_available: {
+    status: 409,
+    message: "There is no invoice for this payment yet.",
   },
   payload_too_large: {
     status: 413,

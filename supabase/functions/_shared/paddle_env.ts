@@ -36,11 +36,18 @@ export type PaddleFailureKind =
   | "network"
   | "unknown";
 
+/**
+ * The longest wait we pass on. Paddle's limits are per minute, so a longer `Retry-After` is a
+ * fault upstream (or on the path to it); passed through, 99999 would tell browsers and pg_cron to
+ * stay away for a day.
+ */
+export const MAX_RETRY_AFTER_SECONDS = 60;
+
 export interface PaddleFailure {
   kind: PaddleFailureKind;
   /** Paddle's error code, or the failure class for a non-ApiError. */
   code: string;
-  /** From `Retry-After`, for `rate_limited`. */
+  /** From `Retry-After`, for `rate_limited`: whole seconds, at most MAX_RETRY_AFTER_SECONDS. */
   retryAfterSeconds?: number;
 }
 
@@ -58,7 +65,7 @@ export function classifyPaddleFailure(error: unknown): PaddleFailure {
         kind: "rate_limited",
         code,
         ...(error.retryAfter !== null && Number.isFinite(seconds) && seconds >= 0
-          ? { retryAfterSeconds: Math.ceil(seconds) }
+          ? { retryAfterSeconds: Math.min(Math.ceil(seconds), MAX_RETRY_AFTER_SECONDS) }
           : {}),
       };
     }

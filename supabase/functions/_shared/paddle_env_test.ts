@@ -14,6 +14,16 @@ Deno.test("paddleEnvironment: the override URL wins, else Paddle's environment",
   );
 });
 
+Deno.test("classifyPaddleFailure caps Retry-After at 60 s, whatever Paddle says", () => {
+  for (const [given, passed] of [[60, 60], [60.2, 60], [61, 60], [99999, 60], [1e300, 60]]) {
+    assert.deepEqual(classifyPaddleFailure(apiError("request_error", "too_many_requests", given)), {
+      kind: "rate_limited",
+      code: "too_many_requests",
+      retryAfterSeconds: passed,
+    }, `Retry-After ${given}`);
+  }
+});
+
 Deno.test("classifyPaddleFailure reads the SDK's errors", () => {
   assert.deepEqual(classifyPaddleFailure(apiError("request_error", "too_many_requests", 2.5)), {
     kind: "rate_limited",

@@ -31,11 +31,16 @@ export function refuse(code: ErrorCode, headers?: HeadersInit): Outcome {
   return { response: errorResponse(code, headers), outcome: code };
 }
 
+/**
+ * `exceptionResponse` answers a thrown exception; a function whose callers are not signed-in
+ * users (paddle-sync) words it for its own callers.
+ */
 export async function framed(
   functionName: string,
   request: Request,
   deps: FrameDeps,
   route: (detail: LogDetail) => Promise<Outcome>,
+  exceptionResponse: () => Response = () => errorResponse("internal_error"),
 ): Promise<Response> {
   const started = deps.now();
   const requestId = deps.requestId();
@@ -49,7 +54,7 @@ export async function framed(
     // A bug must still answer with CORS and a stable code, or the browser shows a bare network
     // error and support has nothing to go on.
     detail.exception = error instanceof Error ? error.name : typeof error;
-    result = { response: errorResponse("internal_error"), outcome: "internal_error" };
+    result = { response: exceptionResponse(), outcome: "internal_error" };
   }
 
   const response = withCors(result.response, cors);

@@ -26,6 +26,8 @@ export interface RequestLogEntry {
    * or the request waited for another one of the same user's and gave up.
    */
   open_checkout?: "reused" | "replaced" | "created" | "busy" | "lost";
+  /** transaction-invoice: the status of a transaction that has no invoice (never its `txn_` id). */
+  txn_status?: string;
   /** checkout: the buyer's customer was already linked, created now, or found by email in Paddle. */
   customer_source?: "linked" | "created" | "existing";
   /** Over the mint limit: seconds until the caller's next slot frees (`Retry-After`). */
@@ -46,6 +48,10 @@ export interface RequestLogEntry {
   sync_pages?: number;
   sync_records?: number;
   sync_written?: number;
+  /** paddle-sync `{"events": true}`: the catch-up, or the full sync it fell back to, and why. */
+  sync_mode?: "events" | "events_full_sync";
+  sync_fallback?: "no_cursor" | "cursor_expired";
+  sync_events?: number;
   /** Class name of an unexpected exception; its message may hold data, so it is not logged. */
   exception?: string;
 }

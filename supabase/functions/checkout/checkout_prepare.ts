@@ -2,11 +2,11 @@
  * The checkout's first database round trip: `rpc/checkout_prepare`, through PostgREST with the
  * caller's own token. It answers every refusal the database can decide (a plan's price and the
  * add-ons it suggests, from `public.catalog_prices`; quantities; an existing subscription; an
- * email we may not give Paddle), and otherwise the caller's customer or confirmed email, one mint
- * slot (`_shared/mint_limit.ts`) and what to do about the caller's one open checkout
- * (`open_checkout.ts`). Security invoker, so RLS is
- * the second wall behind its explicit `auth.uid()`; the user id it answers for is compared with
- * the verified token's again on arrival.
+ * email we may not give Paddle; an email the linking rule would refuse to link to the caller),
+ * and otherwise the caller's customer or confirmed email, one mint slot (`_shared/mint_limit.ts`)
+ * and what to do about the caller's one open checkout (`open_checkout.ts`). Security invoker, so
+ * RLS is the second wall behind its explicit `auth.uid()`; the user id it answers for is compared
+ * with the verified token's again on arrival.
  */
 import { z } from "zod";
 import { type MintSlot, mintSlotSchema } from "../_shared/mint_limit.ts";
@@ -30,7 +30,8 @@ export type Refusal =
   | "invalid_items"
   | "invalid_quantity"
   | "already_subscribed"
-  | "email_not_confirmed";
+  | "email_not_confirmed"
+  | "customer_conflict";
 
 export type PrepareResult =
   | { ok: true; outcome: Refusal }
@@ -66,6 +67,7 @@ const answerSchema = z.discriminatedUnion("outcome", [
       "invalid_quantity",
       "already_subscribed",
       "email_not_confirmed",
+      "customer_conflict",
     ]),
   }),
   z.object({

@@ -122,6 +122,7 @@ Deno.test("each refusal passes through", async () => {
       "invalid_quantity",
       "already_subscribed",
       "email_not_confirmed",
+      "customer_conflict",
     ]
   ) {
     const body = outcome === "invalid_quantity" ? { outcome, minimum: 1, maximum: 5 } : { outcome };

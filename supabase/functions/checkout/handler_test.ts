@@ -335,6 +335,7 @@ for (
     ["invalid_quantity", 400],
     ["already_subscribed", 409],
     ["email_not_confirmed", 403],
+    ["customer_conflict", 409],
   ] as const
 ) {
   Deno.test(`${status} ${outcome} from the RPC: no Paddle call, no link`, async () => {

@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { type AllowedOrigins, parseAllowedOrigins } from "../_shared/cors.ts";
 import { type PaddleEnv, paddleKeyProblem } from "../_shared/paddle_key.ts";
+import { DEFAULT_SYNC_REQUESTS_PER_MINUTE } from "../_shared/paddle_sync/request_pacer.ts";
 import { parseSecretKeys, serverKeys } from "../_shared/secret_keys.ts";
 
 export { parseSecretKeys };
@@ -15,6 +16,11 @@ export type Env = Record<string, string | undefined>;
 export const DEFAULT_SLICE_SECONDS = 25;
 /** ~10 ms of CPU per page (bench:sync): 100 pages stay well inside the hosted 2 s CPU limit. */
 export const DEFAULT_MAX_PAGES = 100;
+/**
+ * Above Paddle's 240 only makes sense against the local simulator with its limit off (the test
+ * suite); against Paddle it would cause the 429s the pace exists to prevent.
+ */
+export const MAX_REQUESTS_PER_MINUTE = 60_000;
 
 export interface SyncConfig {
   supabaseUrl: string;
@@ -27,6 +33,8 @@ export interface SyncConfig {
   paddleApiUrl?: string;
   sliceMs: number;
   maxPages: number;
+  /** Paddle requests the sync sends per minute at most, evenly spaced (request_pacer.ts). */
+  requestsPerMinute: number;
   allowedOrigins: AllowedOrigins;
 }
 
@@ -56,6 +64,11 @@ const schema = z.object({
   PADDLE_API_URL: httpUrl.optional(),
   PADDLE_SYNC_SLICE_SECONDS: wholeNumber(DEFAULT_SLICE_SECONDS, 300, "seconds"),
   PADDLE_SYNC_MAX_PAGES: wholeNumber(DEFAULT_MAX_PAGES, 100_000, "pages"),
+  PADDLE_SYNC_REQUESTS_PER_MINUTE: wholeNumber(
+    DEFAULT_SYNC_REQUESTS_PER_MINUTE,
+    MAX_REQUESTS_PER_MINUTE,
+    "requests",
+  ),
   ALLOWED_ORIGINS: z.string().optional(),
 });
 
@@ -91,6 +104,7 @@ export function loadConfig(env: Env): SyncConfig {
     paddleApiUrl: c.PADDLE_API_URL?.replace(/\/+$/, ""),
     sliceMs: c.PADDLE_SYNC_SLICE_SECONDS * 1000,
     maxPages: c.PADDLE_SYNC_MAX_PAGES,
+    requestsPerMinute: c.PADDLE_SYNC_REQUESTS_PER_MINUTE,
     allowedOrigins: origins.value,
   };
 }

@@ -18,6 +18,8 @@ Deno.test("defaults: 25 s slices, Paddle's own API, the service-role key for the
   const c = loadConfig(BASE);
   assert.equal(c.sliceMs, DEFAULT_SLICE_SECONDS * 1000);
   assert.equal(c.maxPages, DEFAULT_MAX_PAGES);
+  // Half of Paddle's 240 a minute: the other half stays with users' portal and checkout calls.
+  assert.equal(c.requestsPerMinute, 120);
   assert.equal(c.supabaseUrl, "https://abc.supabase.co");
   assert.equal(c.databaseKey, "service-role-jwt");
   assert.deepEqual(c.callerKeys, ["service-role-jwt"]);
@@ -30,8 +32,10 @@ Deno.test("PADDLE_SYNC_SLICE_SECONDS and PADDLE_API_URL are read", () => {
     ...BASE,
     PADDLE_SYNC_SLICE_SECONDS: "5",
     PADDLE_SYNC_MAX_PAGES: "40",
+    PADDLE_SYNC_REQUESTS_PER_MINUTE: "60",
     PADDLE_API_URL: "http://127.0.0.1:54325/",
   });
+  assert.equal(c.requestsPerMinute, 60);
   assert.equal(c.sliceMs, 5000);
   assert.equal(c.maxPages, 40);
   assert.equal(c.paddleApiUrl, "http://127.0.0.1:54325");
@@ -64,6 +68,9 @@ Deno.test("every bad variable is named, never its value", () => {
     [{ ...BASE, PADDLE_SYNC_SLICE_SECONDS: "2.5" }, /PADDLE_SYNC_SLICE_SECONDS must be a whole/],
     [{ ...BASE, PADDLE_SYNC_SLICE_SECONDS: "301" }, /at most 300/],
     [{ ...BASE, PADDLE_SYNC_MAX_PAGES: "0" }, /PADDLE_SYNC_MAX_PAGES must be at least 1/],
+    [{ ...BASE, PADDLE_SYNC_REQUESTS_PER_MINUTE: "0" }, /PER_MINUTE must be at least 1/],
+    [{ ...BASE, PADDLE_SYNC_REQUESTS_PER_MINUTE: "1.5" }, /PER_MINUTE must be a whole number/],
+    [{ ...BASE, PADDLE_SYNC_REQUESTS_PER_MINUTE: "60001" }, /PER_MINUTE must be at most 60000/],
     [{ ...BASE, SUPABASE_SECRET_KEYS: "{nope" }, /SUPABASE_SECRET_KEYS is not valid JSON/],
     [{ ...BASE, SUPABASE_SECRET_KEY: "sb_publishable_x" }, /SUPABASE_SECRET_KEY must be/],
     [{ ...BASE, ALLOWED_ORIGINS: "https://a.com/app" }, /ALLOWED_ORIGINS/],

@@ -9,15 +9,24 @@
  * and stable code (`rate_limited` with Retry-After, `paddle_unavailable`, `paddle_timeout`,
  * `database_unavailable`, `misconfigured`) with the same report beside it; the error is also
  * recorded in the sync state, and the next call resumes after the last committed page.
+ * `{"events": true}` runs the catch-up from Paddle's event log instead (catch_up_outcome.ts).
  */
 import { declaredTooLarge } from "../_shared/bounded_body.ts";
 import type { AllowedOrigins } from "../_shared/cors.ts";
-import { errorBody, type ErrorCode, errorStatus } from "../_shared/http_errors.ts";
+import { errorStatus } from "../_shared/http_errors.ts";
 import { jsonResponse, retryAfterHeaders } from "../_shared/json_response.ts";
 import type { LogSink } from "../_shared/request_log.ts";
-import { framed, type LogDetail, type Outcome, refuse } from "../_shared/request_frame.ts";
-import type { SliceReport, SyncErrorCode } from "../_shared/paddle_sync/run_slice.ts";
+import { framed, type LogDetail, type Outcome } from "../_shared/request_frame.ts";
+import type { SliceReport } from "../_shared/paddle_sync/run_slice.ts";
+import type { CatchUpReport } from "../_shared/paddle_sync/catch_up.ts";
 import { type KeyCheck, presentedKeys } from "./caller_key.ts";
+import { catchUpOutcome } from "./catch_up_outcome.ts";
+import { HTTP_CODE } from "./error_codes.ts";
+import {
+  operatorErrorBody,
+  operatorErrorResponse,
+  refuseOperator as refuse,
+} from "./operator_errors.ts";
 import { MAX_BODY_BYTES, readSyncRequest } from "./request_body.ts";
 
 export const FUNCTION_NAME = "paddle-sync";
@@ -30,23 +39,22 @@ export interface SyncDeps {
   startupError?: string;
   checkKey: KeyCheck;
   runSlice: RunSlice;
+  /** `{"events": true}`: catch-up from Paddle's event log (catch_up.ts). */
+  catchUp: () => Promise<CatchUpReport>;
   log: LogSink;
   now: () => number;
   requestId: () => string;
 }
 
-const HTTP_CODE: Record<SyncErrorCode, ErrorCode> = {
-  rate_limited: "rate_limited",
-  paddle_unavailable: "paddle_unavailable",
-  paddle_timeout: "paddle_timeout",
-  misconfigured: "misconfigured",
-  database_unavailable: "database_unavailable",
-  // Paddle sent an entity the mirror refuses: its answer is not one we can store.
-  invalid_entity: "paddle_unavailable",
-};
-
 export function createHandler(deps: SyncDeps): (request: Request) => Promise<Response> {
-  return (request) => framed(FUNCTION_NAME, request, deps, (d) => route(request, deps, d));
+  return (request) =>
+    framed(
+      FUNCTION_NAME,
+      request,
+      deps,
+      (d) => route(request, deps, d),
+      () => operatorErrorResponse("internal_error"),
+    );
 }
 
 async function route(request: Request, deps: SyncDeps, detail: LogDetail): Promise<Outcome> {
@@ -69,6 +77,7 @@ async function route(request: Request, deps: SyncDeps, detail: LogDetail): Promi
   if (declaredTooLarge(request, MAX_BODY_BYTES)) return refuse("payload_too_large");
   const body = await readSyncRequest(request);
   if (!body.ok) return refuse(body.code);
+  if (body.value.events) return catchUpOutcome(await deps.catchUp(), detail);
   detail.sync_restart = body.value.restart;
 
   const report = await deps.runSlice({ restart: body.value.restart });
@@ -92,7 +101,7 @@ async function route(request: Request, deps: SyncDeps, detail: LogDetail): Promi
   const retryAfter = report.error.retry_after_seconds;
   return {
     response: jsonResponse(
-      { ...summary, ...errorBody(code) },
+      { ...summary, ...operatorErrorBody(code) },
       errorStatus(code),
       retryAfterHeaders(retryAfter),
     ),

@@ -5,6 +5,7 @@ import { runStatus } from "../_shared/paddle_sync/test_fixtures.ts";
 import { createKeyCheck } from "./caller_key.ts";
 import { misconfiguredDeps } from "./deps.ts";
 import { createHandler, type SyncDeps } from "./handler.ts";
+import { OPERATOR_MESSAGES } from "./operator_errors.ts";
 
 const SERVICE_KEY = "eyJhbGciOiJIUzI1NiJ9.eyJyb2xlIjoic2VydmljZV9yb2xlIn0.c2ln";
 const SECRET_KEY = "sb_secret_abcdefghijklmnop";
@@ -42,11 +43,12 @@ function setup(result: SliceReport = report()) {
       calls.push(options);
       return Promise.resolve(result);
     },
+    catchUp: () => Promise.reject(new Error("a full-sync test never catches up")),
     log: (line) => logs.push(line),
     now: () => 0,
     requestId: () => "req-1",
   };
-  return { handler: createHandler(deps), calls, logs };
+  return { handler: createHandler(deps), calls, logs, deps };
 }
 
 function post(headers: HeadersInit = {}, body?: string) {
@@ -70,7 +72,7 @@ Deno.test("the service-role key (Bearer or apikey) or a secret key runs one slic
     assert.equal(body.status, "syncing");
     assert.equal(body.run_id, RUN.run_id);
     assert.equal(body.records, 450);
-    assert.equal(body.entities.length, 4);
+    assert.equal(body.entities.length, 5);
     assert.equal(body.slice.pages, 2);
     assert.equal(res.headers.get("x-request-id"), "req-1");
     assert.equal(res.headers.get("access-control-allow-origin"), "*");
@@ -91,7 +93,7 @@ Deno.test("anyone else: 401 not_authenticated, no slice, CORS and a request id",
     const res = await handler(post(headers, '{"restart":true}'));
     assert.equal(res.status, 401, JSON.stringify(headers));
     assert.deepEqual(await res.json(), {
-      error: { code: "not_authenticated", message: "Sign in to manage your subscription." },
+      error: { code: "not_authenticated", message: OPERATOR_MESSAGES.not_authenticated },
     });
     assert.equal(calls.length, 0);
     assert.equal(res.headers.get("access-control-allow-origin"), "*");
@@ -158,7 +160,7 @@ Deno.test("a slice stopped by a failure answers that failure's status and code, 
     const body = await res.json();
     assert.equal(body.error.code, code);
     assert.equal(body.status, "syncing");
-    assert.equal(body.entities.length, 4);
+    assert.equal(body.entities.length, 5);
     if (code === "rate_limited") assert.equal(res.headers.get("retry-after"), "30");
     const line = JSON.parse(logs[0]);
     assert.equal(line.fn, "paddle-sync");
@@ -209,4 +211,54 @@ Deno.test("misconfigured: every POST answers 500 misconfigured, with CORS", asyn
   assert.equal(res.status, 500);
   assert.equal((await res.json()).error.code, "misconfigured");
   assert.equal(res.headers.get("access-control-allow-origin"), "*");
+});
+
+Deno.test("every refusal is worded for the operator who runs the sync, not for a signed-in user", async () => {
+  const bodies: { code: string; message: string }[] = [];
+  const read = async (res: Response) => bodies.push((await res.json()).error);
+  const { handler } = setup();
+  await read(await handler(post()));
+  await read(await handler(new Request(URL_, { method: "GET" })));
+  await read(await handler(post({ apikey: SECRET_KEY }, '{"cursor":"ctm_x"}')));
+  await read(
+    await handler(post({ apikey: SECRET_KEY, "content-length": "5000" }, "{}".padEnd(5000))),
+  );
+  await read(await createHandler(misconfiguredDeps("no key"))(post({ apikey: SECRET_KEY })));
+  for (
+    const code of [
+      "rate_limited",
+      "paddle_unavailable",
+      "paddle_timeout",
+      "database_unavailable",
+      "invalid_entity",
+    ] as const
+  ) {
+    const { handler } = setup(report({ error: { code, entity_type: "customer" } }));
+    await read(await handler(post({ apikey: SECRET_KEY })));
+  }
+  const throwing = createHandler({
+    ...setup().deps,
+    runSlice: () => Promise.reject(new Error("boom")),
+  });
+  await read(await throwing(post({ apikey: SECRET_KEY })));
+
+  assert.deepEqual(
+    [...new Set(bodies.map((b) => b.code))].sort(),
+    [
+      "database_unavailable",
+      "internal_error",
+      "invalid_request",
+      "method_not_allowed",
+      "misconfigured",
+      "not_authenticated",
+      "paddle_timeout",
+      "paddle_unavailable",
+      "payload_too_large",
+      "rate_limited",
+    ],
+  );
+  for (const { code, message } of bodies) {
+    assert.equal(message, OPERATOR_MESSAGES[code as keyof typeof OPERATOR_MESSAGES], code);
+    assert.doesNotMatch(message, /sign in|subscription|contact support|please try again/i, code);
+  }
 });

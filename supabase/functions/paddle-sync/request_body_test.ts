@@ -8,6 +8,17 @@ Deno.test("empty body and {} continue; restart true/false is read", () => {
   assert.deepEqual(parseSyncRequest('{"restart":false}'), { ok: true, value: { restart: false } });
 });
 
+Deno.test("events true asks for the catch-up; events false is the full sync", () => {
+  assert.deepEqual(parseSyncRequest('{"events":true}'), {
+    ok: true,
+    value: { restart: false, events: true },
+  });
+  assert.deepEqual(parseSyncRequest('{"events":false}'), { ok: true, value: { restart: false } });
+  for (const body of ['{"events":true,"restart":true}', '{"events":"yes"}', '{"events":1}']) {
+    assert.deepEqual(parseSyncRequest(body), { ok: false, code: "invalid_request" }, body);
+  }
+});
+
 Deno.test("anything else is invalid_request", () => {
   for (
     const body of [

@@ -32,11 +32,24 @@ export const PRODUCT_EVENT_TYPES = [
   "product.imported",
 ] as const;
 export const PRICE_EVENT_TYPES = ["price.created", "price.updated", "price.imported"] as const;
+export const TRANSACTION_EVENT_TYPES = [
+  "transaction.created",
+  "transaction.updated",
+  "transaction.ready",
+  "transaction.billed",
+  "transaction.paid",
+  "transaction.completed",
+  "transaction.past_due",
+  "transaction.payment_failed",
+  "transaction.canceled",
+  "transaction.revised",
+] as const;
 export const MIRRORED_EVENT_TYPES: readonly string[] = [
   ...CUSTOMER_EVENT_TYPES,
   ...SUBSCRIPTION_EVENT_TYPES,
   ...PRODUCT_EVENT_TYPES,
   ...PRICE_EVENT_TYPES,
+  ...TRANSACTION_EVENT_TYPES,
 ];
 
 const paddleId = (prefix: string) => z.string().regex(new RegExp(`^${prefix}_[a-z\\d]{26}$`));
@@ -153,6 +166,72 @@ export const SubscriptionSchema = z.object({
   updated_at: timestamp.optional(),
 });
 
+// Lowest denomination as a string ("65215" = $652.15), negative for credits: kept exact.
+const amount = z.string().regex(/^-?\d+(\.\d+)?$/);
+const optionalAmount = amount.nullable().optional();
+const LineTotalsSchema = z.object({
+  subtotal: optionalAmount,
+  discount: optionalAmount,
+  tax: optionalAmount,
+  total: optionalAmount,
+});
+
+/**
+ * What the mirror keeps of a transaction: totals and line items as Paddle computed them, each
+ * item's price (for its name), and the payment attempts (the newest is kept). A price embedded
+ * in a transaction may lack `type` and its times, and a line item's product its `updated_at`.
+ */
+export const TransactionSchema = z.object({
+  id: paddleId("txn"),
+  status: z.enum(["draft", "ready", "billed", "paid", "completed", "canceled", "past_due"]),
+  customer_id: paddleId("ctm").nullable().optional(),
+  subscription_id: paddleId("sub").nullable().optional(),
+  origin: optionalText,
+  collection_mode: z.enum(["automatic", "manual"]).optional(),
+  currency_code: optionalText,
+  invoice_id: optionalText,
+  invoice_number: optionalText,
+  billed_at: optionalTimestamp,
+  revised_at: optionalTimestamp,
+  billing_period: z.object({ starts_at: optionalTimestamp, ends_at: optionalTimestamp })
+    .nullable().optional(),
+  items: z.array(z.object({
+    price: z.object({
+      id: paddleId("pri"),
+      product_id: paddleId("pro").optional(),
+      name: optionalText,
+      description: optionalText,
+    }).nullable().optional(),
+    quantity: integer.optional(),
+  })).optional(),
+  details: z.object({
+    totals: LineTotalsSchema.extend({
+      grand_total: optionalAmount,
+      credit: optionalAmount,
+      balance: optionalAmount,
+    }).nullable().optional(),
+    line_items: z.array(z.object({
+      price_id: paddleId("pri"),
+      quantity: integer.optional(),
+      tax_rate: optionalText,
+      totals: LineTotalsSchema.nullable().optional(),
+      product: z.object({ id: paddleId("pro"), name: optionalText }).nullable().optional(),
+    })).optional(),
+  }).nullable().optional(),
+  payments: z.array(z.object({
+    status: optionalText,
+    error_code: optionalText,
+    created_at: optionalTimestamp,
+    method_details: z.object({
+      type: optionalText,
+      card: z.object({ type: optionalText, last4: optionalText }).nullable().optional(),
+    }).nullable().optional(),
+  })).optional(),
+  custom_data: customData,
+  created_at: optionalTimestamp,
+  updated_at: timestamp.optional(),
+});
+
 const base = {
   event_id: paddleId("evt"),
   notification_id: paddleId("ntf").optional(),
@@ -183,17 +262,25 @@ export const PriceEventSchema = z.object({
   data: PriceSchema,
 });
 
+export const TransactionEventSchema = z.object({
+  ...base,
+  event_type: z.enum(TRANSACTION_EVENT_TYPES),
+  data: TransactionSchema,
+});
+
 export const MirroredEventSchema = z.union([
   CustomerEventSchema,
   SubscriptionEventSchema,
   ProductEventSchema,
   PriceEventSchema,
+  TransactionEventSchema,
 ]);
 
 export type CustomerEvent = z.infer<typeof CustomerEventSchema>;
 export type SubscriptionEvent = z.infer<typeof SubscriptionEventSchema>;
 export type ProductEvent = z.infer<typeof ProductEventSchema>;
 export type PriceEvent = z.infer<typeof PriceEventSchema>;
+export type TransactionEvent = z.infer<typeof TransactionEventSchema>;
 export type MirroredEvent = z.infer<typeof MirroredEventSchema>;
 
 const SCHEMA_BY_ENTITY = {
@@ -201,6 +288,7 @@ const SCHEMA_BY_ENTITY = {
   subscription: SubscriptionEventSchema,
   product: ProductEventSchema,
   price: PriceEventSchema,
+  transaction: TransactionEventSchema,
 } as const;
 
 export type ParsedNotification =

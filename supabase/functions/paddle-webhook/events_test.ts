@@ -14,7 +14,9 @@ import {
   PRICE_EVENT_TYPES,
   PRODUCT_EVENT_TYPES,
   SUBSCRIPTION_EVENT_TYPES,
+  TRANSACTION_EVENT_TYPES,
 } from "./events.ts";
+import { transactionJson } from "../../../tests/_paddle_transactions.ts";
 
 const T = Date.parse("2026-01-02T03:04:05.678Z");
 const customerId = paddleId("ctm", T);
@@ -79,7 +81,9 @@ Deno.test("subscription fields the SQL reads survive parsing", () => {
     custom_data: { user_id: "u" },
   }));
   assert.equal(parsed.kind, "mirrored");
-  if (parsed.kind !== "mirrored" || !("items" in parsed.event.data)) throw new Error("not a sub");
+  if (parsed.kind !== "mirrored" || !("current_billing_period" in parsed.event.data)) {
+    throw new Error("not a sub");
+  }
   const data = parsed.event.data;
   assert.equal(data.items[0].price.id, PLANS.pro.priceId);
   assert.equal(data.items[0].price.product_id, PLANS.pro.productId);
@@ -90,7 +94,7 @@ Deno.test("subscription fields the SQL reads survive parsing", () => {
 Deno.test("event types that are not mirrored are ignored, not rejected", () => {
   const parsed = parseNotification({
     event_id: paddleId("evt"),
-    event_type: "transaction.completed",
+    event_type: "adjustment.created",
     occurred_at: "2026-01-01T00:00:00Z",
     data: { whatever: true },
   });
@@ -177,6 +181,7 @@ Deno.test("every mirrored event type has a schema; imported, product and price e
       ...SUBSCRIPTION_EVENT_TYPES,
       ...PRODUCT_EVENT_TYPES,
       ...PRICE_EVENT_TYPES,
+      ...TRANSACTION_EVENT_TYPES,
     ].sort(),
   );
   for (const type of ["customer.imported", "subscription.imported"]) {
@@ -257,7 +262,9 @@ Deno.test("a subscription keeps every item with its price, product and dates", (
   };
   const parsed = parseNotification(event);
   assert.equal(parsed.kind, "mirrored");
-  if (parsed.kind !== "mirrored" || !("items" in parsed.event.data)) throw new Error("not a sub");
+  if (parsed.kind !== "mirrored" || !("current_billing_period" in parsed.event.data)) {
+    throw new Error("not a sub");
+  }
   const sub = parsed.event.data;
   assert.equal(sub.items.length, 2);
   assert.equal(sub.items[1].quantity, 4);
@@ -315,5 +322,75 @@ Deno.test("catalog events the database would refuse are invalid here", () => {
   for (const [label, input] of cases) {
     const parsed = parseNotification(JSON.parse(JSON.stringify(input)));
     assert.equal(parsed.kind, "invalid", label);
+  }
+});
+
+Deno.test("every transaction event Paddle sends is mirrored, and what the SQL reads survives", () => {
+  assert.equal(TRANSACTION_EVENT_TYPES.length, 10);
+  const data = transactionJson({
+    customerId,
+    subscriptionId,
+    createdAtMs: T,
+    invoiceNumber: "325-10566",
+    period: { startsAtMs: T, endsAtMs: T + 30 * 86_400_000 },
+  });
+  for (const type of TRANSACTION_EVENT_TYPES) {
+    const parsed = parseNotification(paddleEvent(type, data, T));
+    assert.equal(parsed.kind, "mirrored", type);
+  }
+  const parsed = parseNotification(paddleEvent("transaction.completed", data, T));
+  assert.ok(parsed.kind === "mirrored");
+  const kept = parsed.event.data as Record<string, unknown>;
+  const sent = data as Record<string, unknown>;
+  for (
+    const key of [
+      "id",
+      "status",
+      "customer_id",
+      "subscription_id",
+      "origin",
+      "collection_mode",
+      "currency_code",
+      "invoice_id",
+      "invoice_number",
+      "billed_at",
+      "billing_period",
+      "custom_data",
+      "created_at",
+      "updated_at",
+    ]
+  ) {
+    assert.deepEqual(kept[key], sent[key], key);
+  }
+  const details = kept.details as {
+    totals: Record<string, string>;
+    line_items: { price_id: string; tax_rate: string; totals: unknown; product: unknown }[];
+  };
+  const sentDetails = sent.details as typeof details;
+  assert.equal(details.totals.grand_total, "65215");
+  assert.equal(details.totals.tax, "5315");
+  assert.deepEqual(
+    details.line_items.map((l) => [l.price_id, l.tax_rate, l.totals]),
+    sentDetails.line_items.map((l) => [l.price_id, l.tax_rate, l.totals]),
+  );
+  assert.deepEqual(details.line_items[0].product, {
+    id: "pro_01gsz4t5hdjse780zja8vvr7jg",
+    name: "ChatApp Pro",
+  });
+  const payments = kept.payments as { status: string; method_details: { card: unknown } }[];
+  assert.deepEqual(payments.map((p) => p.status), ["captured", "error"]);
+  assert.deepEqual(payments[0].method_details.card, { type: "visa", last4: "4242" });
+  // What the mirror does not keep is stripped, not forwarded.
+  assert.equal("checkout" in kept, false);
+  assert.equal("payout_totals" in (kept.details as object), false);
+});
+
+Deno.test("a transaction with a float amount or an unknown status is invalid, not applied", () => {
+  const data = transactionJson({ customerId, createdAtMs: T });
+  const float = structuredClone(data);
+  (float.details as { totals: Record<string, unknown> }).totals.total = 652.15;
+  const unknown = { ...data, status: "refunded" };
+  for (const bad of [float, unknown]) {
+    assert.equal(parseNotification(paddleEvent("transaction.updated", bad, T)).kind, "invalid");
   }
 });

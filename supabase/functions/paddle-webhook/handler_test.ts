@@ -22,7 +22,7 @@ function resultFor(event: MirroredEvent, outcome: ApplyResult["outcome"]): Apply
     event_id: event.event_id,
     entity: event.event_type.slice(0, event.event_type.indexOf(".")) as ApplyResult["entity"],
     entity_id: event.data.id,
-    customer_id: "customer_id" in event.data ? event.data.customer_id : event.data.id,
+    customer_id: ("customer_id" in event.data ? event.data.customer_id : null) ?? event.data.id,
     customer_linked: false,
     linked_now: false,
     customer_stub_created: false,
@@ -253,17 +253,17 @@ Deno.test("other methods: 405", async () => {
 Deno.test("event types not mirrored: 200, logged, not applied", async () => {
   const h = harness();
   const body = JSON.stringify({
-    event_id: "evt_01jtransaction0000000000000",
-    event_type: "transaction.completed",
+    event_id: "evt_01jadjustment00000000000000",
+    event_type: "adjustment.created",
     occurred_at: "2026-01-01T00:00:00.000000Z",
-    notification_id: "ntf_01jtransaction0000000000000",
-    data: { id: "txn_01jtransaction0000000000000" },
+    notification_id: "ntf_01jadjustment00000000000000",
+    data: { id: "adj_01jadjustment00000000000000" },
   });
   const response = await handleWebhook(await signedRequest(body), h.deps);
   assert.equal(response.status, 200);
   assert.equal((await response.json()).outcome, "ignored");
   assert.equal(h.applied.length, 0);
-  assert.equal(h.logs[0].event_type, "transaction.completed");
+  assert.equal(h.logs[0].event_type, "adjustment.created");
 });
 
 Deno.test("signed but unparseable or misshapen: 400, not applied", async () => {

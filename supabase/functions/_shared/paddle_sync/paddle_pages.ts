@@ -1,6 +1,7 @@
 /**
  * Pages of one entity type from Paddle's list APIs, through the SDK's collections:
- * `per_page=200` (Paddle's maximum), `order_by=id[ASC]` (so the cursor is the last id seen and a
+ * `per_page=200` (Paddle's maximum; 30 for transactions, whose list answers no more, and which
+ * take `updated_at[GTE]` on a later run), `order_by=id[ASC]` (so the cursor is the last id seen and a
  * resumed run continues exactly after it), `after=<stored cursor>`, then `next()` follows
  * `meta.pagination.next`. Each page is turned into Paddle's API JSON at once, so only one page
  * is ever held.
@@ -9,13 +10,20 @@
  * into a stable code (and Paddle's Retry-After for a 429). After a failed `next()` the SDK still
  * points at the same page, so calling it again retries that page.
  */
-import { Paddle, type Status, type SubscriptionStatus } from "@paddle/paddle-node-sdk";
+import {
+  Paddle,
+  type Status,
+  type SubscriptionStatus,
+  type TransactionStatus,
+} from "@paddle/paddle-node-sdk";
 import { classifyPaddleFailure, paddleEnvironment } from "../paddle_env.ts";
 import type { PaddleEnv } from "../paddle_key.ts";
 import type { EntityType } from "./entity_types.ts";
 import { type ApiJson, type SdkEntity, toApiJson } from "./to_api_json.ts";
 
 export const PAGE_SIZE = 200;
+/** `GET /transactions` answers at most 30 per page (Paddle's API reference). */
+export const TRANSACTION_PAGE_SIZE = 30;
 
 export interface Page {
   /** The page's entities as Paddle's API JSON. */
@@ -31,7 +39,15 @@ export interface PageReader {
   next(): Promise<Page>;
 }
 
-export type OpenPages = (entityType: EntityType, after: string | null) => PageReader;
+/**
+ * `updatedSince` (transactions only): the page holds only entities updated at or after it, so a
+ * later run does not re-read every past payment.
+ */
+export type OpenPages = (
+  entityType: EntityType,
+  after: string | null,
+  updatedSince?: string | null,
+) => PageReader;
 
 export interface PaddlePagesOptions {
   apiKey: string;
@@ -50,12 +66,21 @@ const ALL_SUBSCRIPTION_STATUSES: SubscriptionStatus[] = [
   "paused",
   "trialing",
 ];
+const ALL_TRANSACTION_STATUSES: TransactionStatus[] = [
+  "draft",
+  "ready",
+  "billed",
+  "paid",
+  "completed",
+  "canceled",
+  "past_due",
+];
 
 export function createPaddlePages(options: PaddlePagesOptions): OpenPages {
   const paddle = new Paddle(options.apiKey, {
     environment: paddleEnvironment(options),
   });
-  return (entityType, after) => {
+  return (entityType, after, updatedSince = null) => {
     const query = {
       perPage: PAGE_SIZE,
       orderBy: "id[ASC]",
@@ -80,11 +105,22 @@ export function createPaddlePages(options: PaddlePagesOptions): OpenPages {
           after,
           paddle.customers.list({ ...query, status: ALL_CATALOG_STATUSES }),
         );
-      default:
+      case "subscription":
         return reader(
           entityType,
           after,
           paddle.subscriptions.list({ ...query, status: ALL_SUBSCRIPTION_STATUSES }),
+        );
+      default:
+        return reader(
+          entityType,
+          after,
+          paddle.transactions.list({
+            ...query,
+            perPage: TRANSACTION_PAGE_SIZE,
+            status: ALL_TRANSACTION_STATUSES,
+            ...(updatedSince === null ? {} : { "updatedAt[GTE]": updatedSince }),
+          }),
         );
     }
   };

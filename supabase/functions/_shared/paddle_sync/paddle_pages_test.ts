@@ -3,7 +3,17 @@ import assert from "node:assert/strict";
 import { ApiError } from "@paddle/paddle-node-sdk";
 import { fakeAccount } from "../../../../local/paddle_simulator/fake_account.ts";
 import { startPaddleSimulator } from "../../../../local/paddle_simulator/mod.ts";
-import { classifyPaddleError, createPaddlePages, PAGE_SIZE } from "./paddle_pages.ts";
+import {
+  CATALOG,
+  catalogStore,
+  readyTransaction,
+} from "../../../../local/paddle_simulator/selling_fixtures.ts";
+import {
+  classifyPaddleError,
+  createPaddlePages,
+  PAGE_SIZE,
+  TRANSACTION_PAGE_SIZE,
+} from "./paddle_pages.ts";
 
 const API_KEY = "pdl_sdbx_apikey_01jlocalsimulatortestkey000_testsecret";
 
@@ -126,4 +136,55 @@ Deno.test("a wrong API key is misconfigured; 5xx and network failures are paddle
   });
   const network = await gone("product", null).next().catch((e) => e);
   assert.deepEqual(classifyPaddleError(network), { code: "paddle_unavailable", detail: "network" });
+});
+
+Deno.test("transactions: pages of 30, every status, and updated_at[GTE] when a bound is given", async () => {
+  const store = catalogStore();
+  const transactions = Array.from({ length: 65 }, (_, i) => {
+    const ready = readyTransaction(store, "ctm_01jpaddlepagestest00000000", {
+      createdAt: new Date(Date.parse("2026-03-01T00:00:00Z") + i * 86_400_000).toISOString(),
+    });
+    return { ...ready, updated_at: ready.created_at };
+  });
+  const simulator = await startPaddleSimulator({
+    apiKey: API_KEY,
+    entities: { ...CATALOG, transactions },
+  });
+  try {
+    const open = createPaddlePages({
+      apiKey: API_KEY,
+      paddleEnv: "sandbox",
+      apiUrl: simulator.url,
+    });
+    const reader = open("transaction", null);
+    const sizes: number[] = [];
+    let page;
+    do {
+      page = await reader.next();
+      sizes.push(page.entities.length);
+    } while (page.hasMore);
+    assert.deepEqual(sizes, [TRANSACTION_PAGE_SIZE, TRANSACTION_PAGE_SIZE, 5]);
+    const first = new URL((await requests(simulator.url))[0].path, simulator.url);
+    assert.equal(first.searchParams.get("per_page"), "30");
+    assert.equal(first.searchParams.get("order_by"), "id[ASC]");
+    assert.equal(
+      first.searchParams.get("status"),
+      "draft,ready,billed,paid,completed,canceled,past_due",
+    );
+    assert.equal(first.searchParams.get("updated_at[GTE]"), null);
+
+    const since = "2026-04-20T00:00:00Z";
+    const later = await open("transaction", null, since).next();
+    assert.deepEqual(
+      later.entities.map((t) => t.id),
+      transactions.filter((t) => Date.parse(t.updated_at) >= Date.parse(since)).map((t) => t.id)
+        .sort(),
+    );
+    const last = (await requests(simulator.url)).at(-1)!;
+    assert.equal(new URL(last.path, simulator.url).searchParams.get("updated_at[GTE]"), since);
+    assert.equal(later.entities[0].status, "ready");
+    assert.equal((later.entities[0].details as { totals: { total: string } }).totals.total, "1250");
+  } finally {
+    await simulator.stop();
+  }
 });

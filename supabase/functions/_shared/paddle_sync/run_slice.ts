@@ -8,16 +8,21 @@
  * work at the same time, yet only two pages are ever in memory, and the cursor still moves only
  * when a page has committed.
  *
+ * With a pacer (request_pacer.ts), every Paddle request waits for the sync's turn, so the sync
+ * never spends more than its share of Paddle's rate limit; a turn that would come after the
+ * slice's end ends the slice instead (stopped `time`), and the next slice takes it up.
+ *
  * Failures:
- * - Paddle 429: wait Retry-After and fetch the same page again if that fits in the slice;
- *   otherwise stop, with the error recorded.
+ * - Paddle 429: wait Retry-After (for every slice, through the pacer) and fetch the same page
+ *   again if that fits in the slice; otherwise stop, with the error recorded.
  * - Paddle 5xx, network, an answer that is not Paddle's JSON, no answer before the slice ends,
  *   our key refused: stop, recorded.
  * - The database refusing or not answering: stop, recorded when it can still be.
  */
 import { createDeadline, raceWithTimeout } from "../deadline.ts";
 import type { EntityType } from "./entity_types.ts";
-import { classifyPaddleError, type OpenPages, type Page, type PageReader } from "./paddle_pages.ts";
+import { classifyPaddleError, type OpenPages, type Page } from "./paddle_pages.ts";
+import type { RequestPacer } from "./request_pacer.ts";
 import { type RunStatus, type SyncStore, SyncStoreError } from "./sync_store.ts";
 
 export const DEFAULT_SLICE_MS = 25_000;
@@ -47,7 +52,10 @@ export interface SliceReport {
     records: number;
     written: number;
     duration_ms: number;
-    /** Time spent waiting for Paddle's pages (what the prefetch did not hide) and for the database. */
+    /**
+     * Time spent waiting for Paddle's pages (what the prefetch did not hide, the pacer's turns
+     * included) and for the database.
+     */
     paddle_wait_ms: number;
     database_ms: number;
     /**
@@ -70,6 +78,8 @@ export interface PageProgress {
 export interface SliceDeps {
   store: SyncStore;
   openPages: OpenPages;
+  /** Keeps the sync to its share of Paddle's rate limit; none: as fast as Paddle answers. */
+  pacer?: RequestPacer;
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
   onPage?: (progress: PageProgress) => void;
@@ -89,10 +99,14 @@ export interface SliceOptions {
 // A retry after a 429 needs time for the request itself too.
 const MIN_REQUEST_MS = 1_000;
 
-type Fetched =
-  | { kind: "value"; value: Page }
+export type PacedFetch<T> =
+  | { kind: "value"; value: T }
   | { kind: "error"; error: unknown }
-  | { kind: "timeout" };
+  | { kind: "timeout" }
+  // The pacer's next turn comes after the slice's end: nothing was sent.
+  | { kind: "deferred" };
+
+type Fetched = PacedFetch<Page>;
 
 export async function runSlice(deps: SliceDeps, options: SliceOptions = {}): Promise<SliceReport> {
   const now = deps.now ?? Date.now;
@@ -142,14 +156,15 @@ export async function runSlice(deps: SliceDeps, options: SliceOptions = {}): Pro
     if (entity.done) continue;
     if (deadline.expired()) return report(run, "time");
     const entityType = entity.entity_type;
-    const reader = deps.openPages(entityType, entity.cursor);
+    const reader = deps.openPages(entityType, entity.cursor, entity.updated_since);
+    const fetchPage = () => fetchPaced(reader, deps.pacer, deadline.remaining() - MIN_REQUEST_MS);
     let after = entity.cursor;
-    let fetching: Promise<Fetched> | undefined = fetchPage(reader);
+    let fetching: Promise<Fetched> | undefined = fetchPage();
 
     while (true) {
       const waitStarted = now();
       const fetched = await raceWithTimeout(
-        fetching ?? fetchPage(reader),
+        fetching ?? fetchPage(),
         deadline.remaining(),
       ).then((r) => r.kind === "value" ? r.value : r);
       slice.paddle_wait_ms += now() - waitStarted;
@@ -157,13 +172,17 @@ export async function runSlice(deps: SliceDeps, options: SliceOptions = {}): Pro
       if (fetched.kind === "timeout") {
         return await stop("error", { code: "paddle_timeout", entity_type: entityType });
       }
+      if (fetched.kind === "deferred") return report(run, "time");
       if (fetched.kind === "error") {
         const failure = classifyPaddleError(fetched.error);
         const waitMs = failure.code === "rate_limited"
           ? (failure.retryAfterSeconds ?? 1) * 1000
           : undefined;
+        // Held in the pacer, Retry-After binds the next slice too if this one cannot wait it out.
+        if (waitMs !== undefined && deps.pacer) await deps.pacer.hold(waitMs);
         if (waitMs !== undefined && waitMs + MIN_REQUEST_MS <= deadline.remaining()) {
-          await sleep(waitMs);
+          // The pacer's turn waits out the hold; without one, wait here.
+          if (!deps.pacer) await sleep(waitMs);
           continue; // the SDK still points at the page that was refused
         }
         return await stop("error", {
@@ -178,7 +197,7 @@ export async function runSlice(deps: SliceDeps, options: SliceOptions = {}): Pro
 
       const page = fetched.value;
       // The next page travels while this one is written; its cursor is the one about to commit.
-      if (page.hasMore && !deadline.expired()) fetching = fetchPage(reader);
+      if (page.hasMore && !deadline.expired()) fetching = fetchPage();
 
       let applied;
       const applyStarted = now();
@@ -216,11 +235,25 @@ export async function runSlice(deps: SliceDeps, options: SliceOptions = {}): Pro
   return report(run, run.status === "done" ? "done" : "time");
 }
 
-/** Never rejects, so a prefetch nobody waits for any more cannot become an unhandled rejection. */
-function fetchPage(reader: PageReader): Promise<Fetched> {
-  return reader.next().then(
-    (value): Fetched => ({ kind: "value", value }),
-    (error: unknown): Fetched => ({ kind: "error", error }),
+/**
+ * Takes the pacer's turn (when the turn comes within `withinMs`), then fetches. Never rejects, so
+ * a prefetch nobody waits for any more cannot become an unhandled rejection.
+ */
+export async function fetchPaced<T>(
+  reader: { next(): Promise<T> },
+  pacer: RequestPacer | undefined,
+  withinMs: number,
+): Promise<PacedFetch<T>> {
+  if (pacer) {
+    try {
+      if (!await pacer.turn(Math.max(0, withinMs))) return { kind: "deferred" };
+    } catch (error) {
+      return { kind: "error", error };
+    }
+  }
+  return await reader.next().then(
+    (value): PacedFetch<T> => ({ kind: "value", value }),
+    (error: unknown): PacedFetch<T> => ({ kind: "error", error }),
   );
 }
 
@@ -233,7 +266,7 @@ function sumWritten(result: Record<string, unknown>): number {
   return total;
 }
 
-function storeFailure(error: unknown): SyncError {
+export function storeFailure(error: unknown): SyncError {
   if (error instanceof SyncStoreError) {
     return error.kind === "invalid_entity"
       ? { code: "invalid_entity", detail: error.code }

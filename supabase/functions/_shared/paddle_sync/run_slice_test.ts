@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { ApiError } from "@paddle/paddle-node-sdk";
 import { ENTITY_TYPES, type EntityType } from "./entity_types.ts";
 import type { OpenPages, Page } from "./paddle_pages.ts";
+import type { RequestPacer } from "./request_pacer.ts";
 import { runSlice, type SliceDeps } from "./run_slice.ts";
 import type { ApplyPageInput, EntityStatus, RunStatus, SyncStore } from "./sync_store.ts";
 import { SyncStoreError } from "./sync_store.ts";
@@ -154,7 +155,7 @@ function deps(store: MemoryStore, open: OpenPages, more: Partial<SliceDeps> = {}
   return { store, openPages: open, ...more };
 }
 
-const COUNTS = { product: 3, price: 4, customer: 5, subscription: 1 };
+const COUNTS = { product: 3, price: 4, customer: 5, subscription: 1, transaction: 3 };
 
 Deno.test("a first slice runs the whole account in entity order, one apply per page", async () => {
   const store = new MemoryStore();
@@ -162,8 +163,8 @@ Deno.test("a first slice runs the whole account in entity order, one apply per p
   const report = await runSlice(deps(store, paddle.open));
   assert.equal(report.status, "done");
   assert.equal(report.slice.stopped, "done");
-  assert.equal(report.slice.pages, 2 + 2 + 3 + 1);
-  assert.equal(report.slice.records, 13);
+  assert.equal(report.slice.pages, 2 + 2 + 3 + 1 + 2);
+  assert.equal(report.slice.records, 16);
   assert.deepEqual(
     store.applied.map((a) => `${a.entityType}:${a.after}`),
     [
@@ -175,6 +176,8 @@ Deno.test("a first slice runs the whole account in entity order, one apply per p
       "customer:customer_0001",
       "customer:customer_0003",
       "subscription:null",
+      "transaction:null",
+      "transaction:transaction_0001",
     ],
   );
   assert.equal(store.calls[0], "begin:false");
@@ -213,15 +216,15 @@ Deno.test("the time slice ends the slice after a committed page; the next slice 
   const first = await runSlice(deps(store, open, clock), { sliceMs: 1000 });
   assert.equal(first.status, "syncing");
   assert.equal(first.slice.stopped, "time");
-  assert.ok(first.slice.pages >= 2 && first.slice.pages < 8, String(first.slice.pages));
+  assert.ok(first.slice.pages >= 2 && first.slice.pages < 10, String(first.slice.pages));
   const committed = store.applied.length;
   const second = await runSlice(deps(store, paddle.open));
   assert.equal(second.status, "done");
   // Every page applied exactly once across both slices.
   const keys = store.applied.map((a) => `${a.entityType}:${a.after}`);
   assert.equal(new Set(keys).size, keys.length);
-  assert.equal(keys.length, 8);
-  assert.ok(committed < 8);
+  assert.equal(keys.length, 10);
+  assert.ok(committed < 10);
 });
 
 Deno.test("429 that fits in the slice: waits Retry-After and fetches the same page again", async () => {
@@ -368,6 +371,28 @@ Deno.test("progress is reported per committed page", async () => {
     "customer:2",
     "customer:1",
     "subscription:1",
+    "transaction:2",
+    "transaction:1",
+  ]);
+});
+
+Deno.test("a run that starts from a bound reads transactions updated since then only", async () => {
+  const store = new MemoryStore();
+  await store.begin(false);
+  store.rows.get("transaction")!.updated_since = "2026-07-01T09:00:00+00:00";
+  const opened: string[] = [];
+  const paddle = fakePaddle(COUNTS);
+  const open: OpenPages = (t, after, updatedSince) => {
+    opened.push(`${t}:${after}:${updatedSince ?? null}`);
+    return paddle.open(t, after);
+  };
+  assert.equal((await runSlice(deps(store, open))).status, "done");
+  assert.deepEqual(opened, [
+    "product:null:null",
+    "price:null:null",
+    "customer:null:null",
+    "subscription:null:null",
+    "transaction:null:2026-07-01T09:00:00+00:00",
   ]);
 });
 
@@ -389,5 +414,101 @@ Deno.test("the page budget ends a slice after that many committed pages; the nex
   assert.equal(first.status, "syncing");
   const second = await runSlice(deps(store, fakePaddle(COUNTS).open), { maxPages: 100 });
   assert.equal(second.status, "done");
-  assert.equal(first.slice.pages + second.slice.pages, 8);
+  assert.equal(first.slice.pages + second.slice.pages, 10);
+});
+
+/** The database pacer's contract on the fake clock: turns `intervalMs` apart, holds, deferral. */
+function memoryPacer(clock: ReturnType<typeof fakeClock>, intervalMs: number) {
+  let next = -Infinity;
+  const holds: number[] = [];
+  const pacer: RequestPacer = {
+    async turn(withinMs) {
+      const at = Math.max(next, clock.now());
+      if (at - clock.now() > withinMs) return false;
+      next = at + intervalMs;
+      if (at > clock.now()) await clock.sleep(at - clock.now());
+      return true;
+    },
+    hold(ms) {
+      holds.push(ms);
+      next = Math.max(next, clock.now() + ms);
+      return Promise.resolve();
+    },
+  };
+  return { pacer, holds };
+}
+
+/** Paddle pages that note the fake time each request went out. */
+function timedPaddle(clock: ReturnType<typeof fakeClock>, failures: unknown[] = []) {
+  const paddle = fakePaddle(COUNTS, 2, failures);
+  const sentAt: number[] = [];
+  const open: OpenPages = (t, after) => {
+    const reader = paddle.open(t, after);
+    return { next: () => (sentAt.push(clock.now()), reader.next()) };
+  };
+  return { open, sentAt, requests: paddle.requests };
+}
+
+const gaps = (times: number[]) => times.slice(1).map((t, i) => t - times[i]);
+
+Deno.test("paced: every Paddle request waits for its turn, evenly spaced, prefetch included", async () => {
+  const store = new MemoryStore();
+  const clock = fakeClock();
+  const { pacer } = memoryPacer(clock, 500);
+  const paddle = timedPaddle(clock);
+  const report = await runSlice(deps(store, paddle.open, { ...clock, pacer }));
+  assert.equal(report.status, "done");
+  assert.equal(paddle.sentAt.length, 8);
+  assert.deepEqual(gaps(paddle.sentAt), Array(7).fill(500));
+});
+
+Deno.test("paced: a turn after the slice's end ends the slice unsent; the next slice takes it up", async () => {
+  const store = new MemoryStore();
+  const clock = fakeClock();
+  const { pacer } = memoryPacer(clock, 2_000);
+  const paddle = timedPaddle(clock);
+  // 4.5 s: the turn at 4 s would leave its request less than the second it needs; two fit.
+  const first = await runSlice(deps(store, paddle.open, { ...clock, pacer }), { sliceMs: 4_500 });
+  assert.equal(first.slice.stopped, "time");
+  assert.equal(first.error, undefined);
+  assert.equal(first.slice.pages, 2);
+  assert.deepEqual(paddle.sentAt, [0, 2_000]);
+  // The next invocation shares the pace: its first request waits for the turn not yet used.
+  const second = await runSlice(deps(store, paddle.open, { ...clock, pacer }));
+  assert.equal(second.status, "done");
+  assert.deepEqual(gaps(paddle.sentAt), Array(7).fill(2_000));
+  const keys = store.applied.map((a) => `${a.entityType}:${a.after}`);
+  assert.equal(new Set(keys).size, 8);
+});
+
+Deno.test("paced: a 429 holds the pace for Retry-After and the same page goes out after it", async () => {
+  const store = new MemoryStore();
+  const clock = fakeClock();
+  const { pacer, holds } = memoryPacer(clock, 500);
+  const paddle = timedPaddle(clock, [undefined, rateLimited(3)]);
+  const report = await runSlice(deps(store, paddle.open, { ...clock, pacer }));
+  assert.equal(report.status, "done");
+  assert.deepEqual(holds, [3_000]);
+  assert.deepEqual(paddle.requests.slice(1, 3), ["product:product_0001", "product:product_0001"]);
+  assert.equal(paddle.sentAt[2] - paddle.sentAt[1], 3_000);
+  assert.deepEqual(gaps(paddle.sentAt.slice(2)), Array(6).fill(500));
+});
+
+Deno.test("paced: a 429 longer than the slice is held for the next slice too, and reported", async () => {
+  const store = new MemoryStore();
+  const clock = fakeClock();
+  const { pacer, holds } = memoryPacer(clock, 500);
+  const paddle = timedPaddle(clock, [undefined, rateLimited(60)]);
+  const report = await runSlice(deps(store, paddle.open, { ...clock, pacer }), { sliceMs: 25_000 });
+  assert.equal(report.error?.code, "rate_limited");
+  assert.deepEqual(holds, [60_000]);
+  const refusedAt = paddle.sentAt[1];
+  // A slice started at once sends nothing: the hold outlasts it.
+  const held = await runSlice(deps(store, paddle.open, { ...clock, pacer }));
+  assert.equal(held.slice.stopped, "time");
+  assert.equal(paddle.sentAt.length, 2);
+  clock.advance(60_000);
+  const after = await runSlice(deps(store, paddle.open, { ...clock, pacer }));
+  assert.equal(after.status, "done");
+  assert.ok(paddle.sentAt[2] >= refusedAt + 60_000, `${paddle.sentAt[2]} after ${refusedAt}`);
 });

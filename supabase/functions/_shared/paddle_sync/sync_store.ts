@@ -5,8 +5,8 @@
  * exactly which pages are in. Every failure becomes a thrown `SyncStoreError` with PostgREST's /
  * Postgres's code (never the message, which may echo data).
  */
-import { createClient } from "@supabase/supabase-js";
 import { z } from "zod";
+import { createStoreRpc, type SyncStoreOptions } from "./store_rpc.ts";
 import { ENTITY_TYPES, type EntityType } from "./entity_types.ts";
 import type { ApiJson } from "./to_api_json.ts";
 
@@ -16,6 +16,8 @@ export const EntityStatusSchema = z.object({
   entity_type: z.enum(ENTITY_TYPES),
   done: z.boolean(),
   cursor: z.string().nullable(),
+  /** Only entities updated at or after this are paged (transactions on a later run). */
+  updated_since: z.string().nullable(),
   pages: count,
   records: count,
   written: count,
@@ -78,86 +80,28 @@ export interface SyncStore {
   recordError(runId: string, entityType: EntityType, code: string): Promise<RunStatus>;
 }
 
-export class SyncStoreError extends Error {
-  override name = "SyncStoreError";
-  constructor(
-    readonly kind: "timeout" | "database" | "invalid_entity" | "bad_result",
-    readonly code?: string,
-  ) {
-    super(`sync store: ${kind}${code ? ` (${code})` : ""}`);
-  }
-}
-
-export interface SyncStoreOptions {
-  supabaseUrl: string;
-  serviceRoleKey: string;
-  /** Per call; PostgREST's own statement timeout (8 s on the platform) is the other bound. */
-  timeoutMs?: number;
-  fetch?: typeof fetch;
-}
-
-export const DEFAULT_STORE_TIMEOUT_MS = 15_000;
-
 export function createSyncStore(options: SyncStoreOptions): SyncStore {
-  const supabase = createClient(options.supabaseUrl, options.serviceRoleKey, {
-    auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
-    global: options.fetch ? { fetch: options.fetch } : undefined,
-  });
-  const timeoutMs = options.timeoutMs ?? DEFAULT_STORE_TIMEOUT_MS;
-
-  async function call(fn: string, args: Record<string, unknown>): Promise<unknown> {
-    const signal = AbortSignal.timeout(timeoutMs);
-    let response;
-    try {
-      response = await supabase.rpc(fn, args).abortSignal(signal);
-    } catch (error) {
-      throw new SyncStoreError(
-        signal.aborted ? "timeout" : "database",
-        error instanceof Error ? error.name : typeof error,
-      );
-    }
-    if (response.error) {
-      if (signal.aborted) throw new SyncStoreError("timeout");
-      // 22023: apply_paddle_entities refused an entity; the page rolled back.
-      if (response.error.code === "22023") throw new SyncStoreError("invalid_entity", "22023");
-      throw new SyncStoreError("database", response.error.code || String(response.status));
-    }
-    return response.data;
-  }
-
-  function parse<T>(schema: z.ZodType<T>, data: unknown): T {
-    const parsed = schema.safeParse(data);
-    if (!parsed.success) throw new SyncStoreError("bad_result");
-    return parsed.data;
-  }
+  const call = createStoreRpc(options);
 
   return {
-    async begin(restart) {
-      return parse(RunStatusSchema, await call("paddle_sync_begin", { p_restart: restart }));
-    },
-    async applyPage(input) {
-      return parse(
-        ApplyPageResultSchema,
-        await call("paddle_sync_apply_page", {
-          p_run_id: input.runId,
-          p_entity_type: input.entityType,
-          p_after: input.after,
-          p_entities: input.entities,
-          p_next_cursor: input.nextCursor,
-          p_has_more: input.hasMore,
-          p_estimated_total: input.estimatedTotal,
-        }),
-      );
-    },
-    async recordError(runId, entityType, code) {
-      return parse(
-        RunStatusSchema,
-        await call("paddle_sync_record_error", {
-          p_run_id: runId,
-          p_entity_type: entityType,
-          p_error: code,
-        }),
-      );
-    },
+    begin: (restart) => call("paddle_sync_begin", { p_restart: restart }, RunStatusSchema),
+    applyPage: (input) =>
+      call("paddle_sync_apply_page", {
+        p_run_id: input.runId,
+        p_entity_type: input.entityType,
+        p_after: input.after,
+        p_entities: input.entities,
+        p_next_cursor: input.nextCursor,
+        p_has_more: input.hasMore,
+        p_estimated_total: input.estimatedTotal,
+      }, ApplyPageResultSchema),
+    recordError: (runId, entityType, code) =>
+      call("paddle_sync_record_error", {
+        p_run_id: runId,
+        p_entity_type: entityType,
+        p_error: code,
+      }, RunStatusSchema),
   };
 }
+
+export { DEFAULT_STORE_TIMEOUT_MS, SyncStoreError, type SyncStoreOptions } from "./store_rpc.ts";

@@ -12,6 +12,7 @@ export function entityStatus(
     entity_type: entityType,
     done: false,
     cursor: null,
+    updated_since: null,
     pages: 0,
     records: 0,
     written: 0,

@@ -10,7 +10,7 @@
  * An absent value stays absent (`undefined` disappears in JSON), so an embedded price without
  * `updated_at` reaches SQL without one, which is what the "newer" rule keys on.
  */
-import type { Customer, Price, Product, Subscription } from "@paddle/paddle-node-sdk";
+import type { Customer, Price, Product, Subscription, Transaction } from "@paddle/paddle-node-sdk";
 import type { EntityType } from "./entity_types.ts";
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json | undefined };
@@ -149,6 +149,82 @@ export function subscriptionToApiJson(s: Subscription): ApiJson {
   };
 }
 
+/**
+ * A transaction as the mirror reads it: totals and line items as Paddle computed them (amounts
+ * stay strings), each embedded price, the line items' product id and name, and every payment
+ * attempt (the mirror keeps the newest).
+ */
+export function transactionToApiJson(t: Transaction): ApiJson {
+  const totals = t.details?.totals;
+  return {
+    id: t.id,
+    status: t.status,
+    customer_id: t.customerId,
+    subscription_id: t.subscriptionId,
+    origin: t.origin,
+    collection_mode: t.collectionMode,
+    currency_code: t.currencyCode,
+    invoice_id: t.invoiceId,
+    invoice_number: t.invoiceNumber,
+    custom_data: t.customData as Json,
+    billing_period: period(t.billingPeriod),
+    items: t.items.map((item) => ({
+      price: item.price ? priceToApiJson(item.price) : null,
+      quantity: item.quantity,
+    })),
+    details: t.details
+      ? {
+        totals: totals
+          ? {
+            subtotal: totals.subtotal,
+            discount: totals.discount,
+            tax: totals.tax,
+            total: totals.total,
+            credit: totals.credit,
+            balance: totals.balance,
+            grand_total: totals.grandTotal,
+            currency_code: totals.currencyCode,
+          }
+          : null,
+        line_items: t.details.lineItems.map((line) => ({
+          id: line.id,
+          price_id: line.priceId,
+          quantity: line.quantity,
+          tax_rate: line.taxRate,
+          totals: line.totals
+            ? {
+              subtotal: line.totals.subtotal,
+              discount: line.totals.discount,
+              tax: line.totals.tax,
+              total: line.totals.total,
+            }
+            : null,
+          product: line.product ? { id: line.product.id, name: line.product.name } : null,
+        })),
+      }
+      : null,
+    payments: t.payments.map((payment) => ({
+      amount: payment.amount,
+      status: payment.status,
+      error_code: payment.errorCode,
+      created_at: payment.createdAt,
+      captured_at: payment.capturedAt,
+      method_details: payment.methodDetails
+        ? {
+          type: payment.methodDetails.type,
+          card: payment.methodDetails.card
+            ? { type: payment.methodDetails.card.type, last4: payment.methodDetails.card.last4 }
+            : null,
+        }
+        : null,
+    })),
+    created_at: t.createdAt,
+    updated_at: t.updatedAt,
+    billed_at: t.billedAt,
+    revised_at: t.revisedAt,
+  };
+}
+
 function duration(
   d: { interval: string; frequency: number } | null | undefined,
 ): Json | undefined {
@@ -168,7 +244,8 @@ function importMeta(
 export type SdkEntity<T extends EntityType> = T extends "product" ? Product
   : T extends "price" ? Price
   : T extends "customer" ? Customer
-  : Subscription;
+  : T extends "subscription" ? Subscription
+  : Transaction;
 
 /** One entity of a list page, as Paddle's API would have sent it. */
 export function toApiJson<T extends EntityType>(entityType: T, entity: SdkEntity<T>): ApiJson {
@@ -179,7 +256,9 @@ export function toApiJson<T extends EntityType>(entityType: T, entity: SdkEntity
       return priceToApiJson(entity as Price);
     case "customer":
       return customerToApiJson(entity as Customer);
-    default:
+    case "subscription":
       return subscriptionToApiJson(entity as Subscription);
+    default:
+      return transactionToApiJson(entity as Transaction);
   }
 }

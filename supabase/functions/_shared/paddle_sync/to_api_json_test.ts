@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
-import { Customer, Price, Product, Subscription } from "@paddle/paddle-node-sdk";
+import { Customer, Price, Product, Subscription, Transaction } from "@paddle/paddle-node-sdk";
 import { fakeAccount } from "../../../../local/paddle_simulator/fake_account.ts";
+import { transactionJson } from "../../../../tests/_paddle_transactions.ts";
 import { toApiJson } from "./to_api_json.ts";
 
 /** The original restricted to the keys the mapped value has, recursively. */
@@ -130,4 +131,59 @@ Deno.test("an embedded price without timestamps stays without them (the newer ru
   );
   assert.equal("updated_at" in mapped.items[0].price, false);
   assert.equal("created_at" in mapped.items[0].price, false);
+});
+
+type MappedTransaction = Record<string, unknown> & {
+  details: { totals: { grand_total: string }; line_items: { product: { name: string } }[] };
+  items: { price: { name: string } }[];
+  payments: { status: string; method_details: { card: { last4: string } } }[];
+};
+
+Deno.test("a transaction: Paddle JSON → SDK entity → toApiJson keeps what the mirror reads", () => {
+  const json = transactionJson({
+    customerId: "ctm_01jtoapijsontest0000000000",
+    subscriptionId: "sub_01jtoapijsontest0000000000",
+    createdAtMs: Date.parse("2026-07-01T10:00:00Z"),
+    invoiceNumber: "325-10566",
+    period: {
+      startsAtMs: Date.parse("2026-07-01T10:00:00Z"),
+      endsAtMs: Date.parse("2026-08-01T10:00:00Z"),
+    },
+  });
+  const mapped: MappedTransaction = roundTrip(
+    toApiJson("transaction", new Transaction(json as never)),
+  );
+  // The SDK reads an embedded price's absent import_meta as null; SQL reads both the same.
+  const prices = mapped.items.map((item) => item.price as Record<string, unknown>);
+  for (const price of prices) {
+    assert.equal(price.import_meta, null);
+    delete price.import_meta;
+  }
+  assert.deepEqual(mapped, pickLike(json, mapped));
+  for (
+    const key of [
+      "id",
+      "status",
+      "customer_id",
+      "subscription_id",
+      "origin",
+      "collection_mode",
+      "currency_code",
+      "invoice_number",
+      "billing_period",
+      "items",
+      "details",
+      "payments",
+      "created_at",
+      "updated_at",
+      "billed_at",
+    ]
+  ) {
+    assert.ok(key in mapped, key);
+  }
+  assert.equal(mapped.details.totals.grand_total, "65215");
+  assert.equal(mapped.details.line_items[0].product.name, "ChatApp Pro");
+  assert.equal(mapped.items[1].price.name, "Monthly (recurring addon)");
+  assert.deepEqual(mapped.payments.map((p) => p.status), ["captured", "error"]);
+  assert.equal(mapped.payments[0].method_details.card.last4, "4242");
 });
