@@ -316,13 +316,14 @@ Deno.test({
           );
           await screenshot(page, "04-plans-yearly");
 
-          // The next stop is the first card (other tests may add plans named before "Pro plan").
+          // The next stop is the first control on the cards (other tests may add plans named
+          // before "Pro plan", some without a yearly price).
           await page.keyboard.press("Tab");
           assert(
-            await page.locator("#plans article").first().evaluate((card: InPage) =>
-              card.contains(card.ownerDocument.activeElement)
+            await page.locator("#plans").evaluate((list: InPage) =>
+              list.querySelector("input, button") === list.ownerDocument.activeElement
             ),
-            "from the switch to the first plan card",
+            "from the switch to the first plan card's first control",
           );
           // In the Pro card, its seats (yearly seats) come before its Subscribe.
           const seats = pro.getByRole("spinbutton", { name: "Extra seats ($50.00 per year each)" });
