@@ -1,7 +1,7 @@
 /**
  * Renewal day: Paddle delivers a burst of signed webhooks at once. For each of N customers with an
  * active monthly subscription already in the mirror, a `transaction.completed` (the renewal's
- * payment; not mirrored, answered `ignored`) and a `subscription.updated` (the next billing period),
+ * payment, mirrored into `transactions`) and a `subscription.updated` (the next billing period),
  * shuffled, sent at concurrency 50 through the gateway to the real paddle-webhook function.
  *
  * Wrong results, which fail the run: an answer that is not 2xx (or none at all within 30 s), or a
@@ -66,6 +66,9 @@ export interface Renewal {
   updatedAt: string;
   periodStartsAt: string;
   periodEndsAt: string;
+  /** The renewal's payment, which the mirror must hold as completed. */
+  transactionId: string;
+  transactionUpdatedAt: string;
 }
 
 function addMonth(ms: number): number {
@@ -136,14 +139,16 @@ export function buildAccount(plan: BurstPlan, renewalMs: number) {
         next_billed_at: paddleTime(nextEndMs),
       })),
     };
+    const transactionId = paddleId("txn", billedMs);
     renewals.push({
       subscriptionId: before.id,
       status: "active",
       updatedAt: after.updated_at,
       periodStartsAt: paddleTime(endMs),
       periodEndsAt: paddleTime(nextEndMs),
+      transactionId,
+      transactionUpdatedAt: paddleTime(billedMs - 200),
     });
-    const transactionId = paddleId("txn", billedMs);
     events.push(
       paddleEvent("transaction.completed", {
         id: transactionId,
@@ -222,6 +227,12 @@ export async function compareMirror(db: pg.Client, renewals: Renewal[]) {
     [renewals.map((r) => r.subscriptionId)],
   );
   const byId = new Map(rows.map((r) => [r.subscription_id as string, r]));
+  const payments = await db.query(
+    `select transaction_id, subscription_id, status, total, updated_at
+     from public.transactions where transaction_id = any($1)`,
+    [renewals.map((r) => r.transactionId)],
+  );
+  const paymentById = new Map(payments.rows.map((r) => [r.transaction_id as string, r]));
   const same = (a: unknown, b: string) => a instanceof Date && a.getTime() === Date.parse(b);
   const differences: string[] = [];
   for (const r of renewals) {
@@ -234,6 +245,7 @@ export async function compareMirror(db: pg.Client, renewals: Renewal[]) {
       same(row.next_billed_at, r.periodEndsAt) ? "" : "next_billed_at",
       same(row.item_previously_billed_at, r.periodStartsAt) ? "" : "item previously_billed_at",
       same(row.item_next_billed_at, r.periodEndsAt) ? "" : "item next_billed_at",
+      paymentProblem(paymentById.get(r.transactionId), r),
     ].filter(Boolean);
     if (wrong.length > 0) differences.push(`${r.subscriptionId}: ${wrong.join(", ")}`);
   }
@@ -242,6 +254,18 @@ export async function compareMirror(db: pg.Client, renewals: Renewal[]) {
     equal: renewals.length - differences.length,
     differences: differences.slice(0, 5),
   };
+}
+
+/** The renewal's payment as mirrored: completed, for this subscription, Paddle's total, newest. */
+function paymentProblem(row: Record<string, unknown> | undefined, r: Renewal): string {
+  if (!row) return "payment missing";
+  if (row.status !== "completed") return `payment ${row.status}`;
+  if (row.subscription_id !== r.subscriptionId) return "payment's subscription";
+  if (String(row.total) !== "3000") return `payment total ${row.total}`;
+  const at = row.updated_at;
+  return at instanceof Date && at.getTime() === Date.parse(r.transactionUpdatedAt)
+    ? ""
+    : "payment updated_at";
 }
 
 export async function runWebhookBurst(info: StackInfo, plan: BurstPlan): Promise<BurstResult> {
