@@ -28,8 +28,10 @@ import {
   passwordField,
   portalPage,
   PRO_PRICE,
+  PRO_YEARLY_PRICE,
   SEAT_PRICE,
   SEAT_PRODUCT,
+  SEAT_YEARLY_PRICE,
   SEED_PRICES,
   shownPlans,
   shownSubscriptionIds,
@@ -205,27 +207,159 @@ Deno.test({
           const forSale = await withClient(async (db) =>
             (await db.query(FOR_SALE_SQL)).rows.map((row) => row.price_id as string)
           );
-          assertEquals(await offeredPriceIds(page), forSale, "every price the mirror sells");
+          assertEquals(await offeredPriceIds(page), forSale, "each plan's monthly price");
+          // Plans only: the "Extra seats" add-on is offered on the cards, never on its own.
           assertEquals(await shownPlans(page, SEED_PRICES), [
-            ["Extra seats", "Extra seat", "$5.00 per month"],
-            ["Pro plan", "Basic monthly", "$10.00 per month"],
             ["Pro plan", "Pro monthly", "$30.00 per month"],
+            ["Starter plan", "Starter monthly", "$10.00 per month"],
           ]);
+          assertEquals(
+            await page.locator(`#plans button[data-price-id="${SEAT_PRICE}"]`).count(),
+            0,
+          );
           const subscribePro = page.locator(`#plans button[data-price-id="${PRO_PRICE}"]`);
           assertEquals(
             await subscribePro.getAttribute("aria-label"),
             "Subscribe to Pro plan, Pro monthly, $30.00 per month",
           );
           assertEquals(await subscribePro.textContent(), "Subscribe");
-          // Focus is on the heading after sign-in; the next stop is a plan.
+          // Focus is on the heading after sign-in; the next stop is the billing period.
           assert(await page.evaluate(HEADING_FOCUSED), "focus on the heading after sign-in");
           await page.keyboard.press("Tab");
-          assertMatch(
-            String(await page.evaluate(FOCUSED_PRICE_ID)),
-            /^pri_/,
-            "the first thing to act on is a plan's Subscribe",
+          assert(
+            await isFocused(page.getByRole("radio", { name: "Monthly", exact: true })),
+            "the first thing to act on is the Monthly / Yearly switch",
           );
           await screenshot(page, "04-plans");
+        },
+      );
+
+      await step(
+        "plans by keyboard: Monthly / Yearly (save 16%), features, seats carried over, Subscribe sends the plan and its add-ons",
+        async ({ page }) => {
+          // The checkout requests are answered here, so carol stays without a customer.
+          const bodies: unknown[] = [];
+          await page.route("**/functions/v1/checkout", (route) => {
+            if (route.request().method() !== "POST") return route.continue();
+            bodies.push(route.request().postDataJSON());
+            return route.fulfill({
+              status: 400,
+              contentType: "application/json",
+              headers: { "access-control-allow-origin": "*" },
+              body: JSON.stringify({
+                error: { code: "invalid_quantity", message: "That quantity is not available." },
+              }),
+            });
+          });
+          await signInAndWait(page, "carol@example.com");
+          await page.getByRole("heading", { name: "Choose a plan", level: 2 }).waitFor();
+          const switcher = page.getByRole("group", { name: "Billing period" });
+          const monthly = switcher.getByRole("radio", { name: "Monthly", exact: true });
+          const yearly = switcher.getByRole("radio", { name: /^Yearly/ });
+          assertEquals(await yearly.getAttribute("value"), "year");
+          // What "Yearly" says is computed from every plan on the page (other tests add plans
+          // to the shared catalog): here independently, in SQL integer arithmetic.
+          const { rows: savings } = await withClient((db) =>
+            db.query(`
+              select case when y.amount < 12 * m.amount
+                       then div((12 * m.amount - y.amount) * 100, 12 * m.amount)::bigint end as percent
+              from (select distinct on (product_id) product_id, unit_price_amount as amount
+                      from public.catalog_prices
+                     where role = 'plan' and billing_cycle_interval = 'month'
+                       and billing_cycle_frequency = 1
+                     order by product_id, unit_price_amount, price_id collate "C") m
+              full join (select distinct on (product_id) product_id, unit_price_amount as amount
+                      from public.catalog_prices
+                     where role = 'plan' and billing_cycle_interval = 'year'
+                       and billing_cycle_frequency = 1
+                     order by product_id, unit_price_amount, price_id collate "C") y
+                using (product_id)`)
+          );
+          const percents = savings.map((r) => r.percent === null ? null : Number(r.percent));
+          const most = Math.max(...percents.filter((n): n is number => n !== null && n > 0));
+          const words = percents.every((n) => n === most) ? `save ${most}%` : `save up to ${most}%`;
+          assertEquals(
+            (await switcher.locator("label").last().textContent())?.trim(),
+            `Yearly ${words}`,
+          );
+          assert(savings.length > 2 || words === "save 16%", "the demo plans alone: 16% each");
+          assert(await monthly.isChecked());
+          const pro = page.locator("#plans article", {
+            has: page.getByRole("heading", { name: "Pro plan", exact: true }),
+          });
+          assertEquals(
+            await pro.getByRole("list", { name: "Pro plan features" }).locator("li")
+              .allTextContents(),
+            ["Priority support", "Projects: Unlimited", "Storage: 100 GB"],
+          );
+          const starter = page.locator("#plans article", {
+            has: page.getByRole("heading", { name: "Starter plan", exact: true }),
+          });
+          assertEquals(
+            await starter.getByRole("list", { name: "Starter plan features" }).locator("li")
+              .allTextContents(),
+            ["Priority support: not included", "Projects: 3", "Storage: 10 GB"],
+          );
+
+          // Arrow keys move the switch, as radio buttons do.
+          await monthly.focus();
+          await page.keyboard.press("ArrowRight");
+          assert(await yearly.isChecked());
+          assert(await isFocused(yearly), "focus stays on the switch");
+          assertEquals(await shownPlans(page, SEED_PRICES), [
+            ["Pro plan", "Pro yearly", "$300.00 per year"],
+            ["Starter plan", "Starter yearly", "$100.00 per year"],
+          ]);
+          assertEquals(
+            await pro.locator(".plan-saving").textContent(),
+            "Save 16% compared with paying monthly",
+          );
+          await screenshot(page, "04-plans-yearly");
+
+          // The next stop is the first control on the cards (other tests may add plans named
+          // before "Pro plan", some without a yearly price).
+          await page.keyboard.press("Tab");
+          assert(
+            await page.locator("#plans").evaluate((list: InPage) =>
+              list.querySelector("input, button") === list.ownerDocument.activeElement
+            ),
+            "from the switch to the first plan card's first control",
+          );
+          // In the Pro card, its seats (yearly seats) come before its Subscribe.
+          const seats = pro.getByRole("spinbutton", { name: "Extra seats ($50.00 per year each)" });
+          await seats.focus();
+          await page.keyboard.press("ArrowUp");
+          await page.keyboard.press("ArrowUp");
+          await page.keyboard.press("ArrowUp");
+          assertEquals(await seats.inputValue(), "3");
+          await page.keyboard.press("Tab");
+          assertEquals(
+            await page.evaluate(FOCUSED_PRICE_ID),
+            PRO_YEARLY_PRICE,
+            "the add-on's quantity comes before Subscribe",
+          );
+          await page.keyboard.press("Enter");
+          await status(page).filter({ hasText: "quantity is not available" }).waitFor();
+          assertEquals(bodies, [{
+            priceId: PRO_YEARLY_PRICE,
+            addons: [{ priceId: SEAT_YEARLY_PRICE, quantity: 3 }],
+          }]);
+
+          // Back to monthly: the seats stay chosen, now at the monthly seat price.
+          await monthly.check();
+          const monthlySeats = pro.getByRole("spinbutton", {
+            name: "Extra seats ($5.00 per month each)",
+          });
+          assertEquals(await monthlySeats.inputValue(), "3");
+          assertEquals(
+            await starter.getByRole("spinbutton").inputValue(),
+            "0",
+            "seats chosen on Pro are Pro's",
+          );
+          // No add-on chosen: the body is the one every earlier client sends.
+          await starter.getByRole("button", { name: /^Subscribe/ }).click();
+          await status(page).filter({ hasText: "quantity is not available" }).waitFor();
+          assertEquals(bodies[1], { priceId: BASIC_PRICE });
         },
       );
 
@@ -313,7 +447,7 @@ Deno.test({
           assertEquals(await cardField(first, "scheduled"), null);
 
           const second = subscriptionCard(page, basic);
-          assertEquals(await cardItems(second), [["Basic monthly", "$10.00 per month"]]);
+          assertEquals(await cardItems(second), [["Starter monthly", "$10.00 per month"]]);
           assertEquals(await cardField(second, "total"), null, "one item: no total line");
           assertEquals(await cardField(second, "next-payment"), "None scheduled");
           assertEquals(
@@ -321,7 +455,7 @@ Deno.test({
             `Cancels on ${DATE.format(mirror.get(basic).scheduled_change_effective_at)}`,
           );
           await page.getByRole("button", {
-            name: "Cancel subscription Pro plan, Basic monthly",
+            name: "Cancel subscription Starter plan, Starter monthly",
             exact: true,
           }).waitFor();
 
@@ -775,9 +909,9 @@ Deno.test({
       }, { width: 360 });
 
       await step(
-        "CHECKOUT_PRICE_IDS in config.js: only those prices are offered",
+        "CHECKOUT_PRICE_IDS in config.js (gone: the catalog decides) is reported, not ignored",
         async ({ page }) => {
-          // A deployment's config.js with the optional export, on top of this stack's.
+          // A deployment's old config.js with the export, on top of this stack's.
           await page.route("**/config.js", async (route) => {
             const generated = await (await route.fetch()).text();
             await route.fulfill({
@@ -786,11 +920,9 @@ Deno.test({
                 `export const CHECKOUT_PRICE_IDS = ["${BASIC_PRICE}", "${SEAT_PRICE}"];\n`,
             });
           });
-          await signInAndWait(page, "carol@example.com");
-          assertEquals(await shownPlans(page), [
-            ["Pro plan", "Basic monthly", "$10.00 per month"],
-            ["Extra seats", "Extra seat", "$5.00 per month"],
-          ]);
+          await page.goto("/");
+          await page.getByRole("heading", { name: "This page is not configured" }).waitFor();
+          await page.getByText(/CHECKOUT_PRICE_IDS is no longer read/).waitFor();
         },
       );
 

@@ -14,6 +14,10 @@ export const HTTP_ERRORS = {
     status: 400,
     message: "That quantity is not available for this plan.",
   },
+  invalid_items: {
+    status: 400,
+    message: "Those add-ons cannot be combined with this plan.",
+  },
   not_authenticated: {
     status: 401,
     message: "Sign in to manage your subscription.",
@@ -45,6 +49,10 @@ export const HTTP_ERRORS = {
   already_subscribed: {
     status: 409,
     message: "You already have a subscription. Manage it instead of subscribing again.",
+  },
+  checkout_in_progress: {
+    status: 409,
+    message: "Another checkout of yours is being prepared. Please try again in a moment.",
   },
   customer_conflict: {
     status: 409,

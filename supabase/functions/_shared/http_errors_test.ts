@@ -8,6 +8,7 @@ Deno.test("the contract's status for every code", () => {
     {
       invalid_request: 400,
       invalid_quantity: 400,
+      invalid_items: 400,
       not_authenticated: 401,
       email_not_confirmed: 403,
       no_paddle_customer: 404,
@@ -16,6 +17,7 @@ Deno.test("the contract's status for every code", () => {
       transaction_not_found: 404,
       method_not_allowed: 405,
       already_subscribed: 409,
+      checkout_in_progress: 409,
       customer_conflict: 409,
       invoice_not_available: 409,
       payload_too_large: 413,
