@@ -12,6 +12,7 @@ import { CUSTOMER_ID, newPaddleId, paddleTimestamp, SUBSCRIPTION_ID } from "./id
 import { handleListingRequest } from "./listing.ts";
 import type { PortalLinks } from "./portal_links.ts";
 import { handleSellingRequest, type SellingContext } from "./selling_api.ts";
+import { handleSubscriptionUpdateRequest } from "./subscription_updates.ts";
 
 /** Paddle's documented limit for `subscription_ids`. */
 export const MAX_SUBSCRIPTION_IDS = 25;
@@ -36,7 +37,8 @@ export function handleApiRequest(
 
   const route = PORTAL_SESSIONS_PATH.exec(url.pathname);
   if (!route) {
-    return handleSellingRequest(request, url, bodyText, context) ??
+    return handleSubscriptionUpdateRequest(request, url, bodyText, context) ??
+      handleSellingRequest(request, url, bodyText, context) ??
       handleListingRequest(request, url, context) ??
       paddleError("not_found", { detail: `Path ${url.pathname} not found.` });
   }

@@ -11,7 +11,14 @@ import { newPaddleId } from "./ids.ts";
 
 type JsonObject = Record<string, unknown>;
 
-export type TransactionStatus = "draft" | "ready" | "billed" | "paid" | "completed" | "canceled";
+export type TransactionStatus =
+  | "draft"
+  | "ready"
+  | "billed"
+  | "paid"
+  | "completed"
+  | "canceled"
+  | "past_due";
 
 export interface Totals {
   subtotal: string;
@@ -31,11 +38,17 @@ export interface TransactionTotals extends Totals {
   currency_code: string;
 }
 
+/** How much of a billing period a line bills: Paddle's `proration` on items and line items. */
+export interface Proration {
+  rate: string;
+  billing_period: { starts_at: string; ends_at: string };
+}
+
 export interface TransactionLineItem {
   id: string;
   price_id: string;
   quantity: number;
-  proration: null;
+  proration: Proration | null;
   tax_rate: string;
   unit_totals: Totals;
   totals: Totals;
@@ -50,7 +63,8 @@ export interface PaddleTransaction {
   business_id: string | null;
   custom_data: JsonObject | null;
   currency_code: string;
-  origin: "api";
+  /** `api` for a sale; `subscription_update` for what a plan change bills at once. */
+  origin: "api" | "subscription_update";
   subscription_id: string | null;
   invoice_id: string | null;
   invoice_number: string | null;
@@ -58,7 +72,7 @@ export interface PaddleTransaction {
   discount_id: null;
   billing_details: null;
   billing_period: { starts_at: string; ends_at: string } | null;
-  items: { price_id: string; price: PaddlePrice; quantity: number; proration: null }[];
+  items: { price_id: string; price: PaddlePrice; quantity: number; proration: Proration | null }[];
   details: {
     tax_rates_used: never[];
     totals: TransactionTotals;
