@@ -1,7 +1,8 @@
 -- Demo data for local development (`deno task dev`, `supabase db reset`).
 -- Every demo user's password is `demo-password` (see README). Never seed production.
 --
---   alice@example.com  customer, two active subscriptions
+--   alice@example.com  customer, two active subscriptions (Pro monthly + 3 seats; Starter
+--                      monthly, scheduled to cancel)
 --   bob@example.com    customer, no subscription
 --   carol@example.com  no customer (has never checked out)
 --   dave@example.com   customer, one active subscription (isolation checks against alice)
@@ -38,11 +39,22 @@ select u.id::text, u.id, jsonb_build_object('sub', u.id::text, 'email', u.email)
 from auth.users u
 where u.email like '%@example.com';
 
--- The demo catalog: one plan with two prices, and a per-seat add-on.
+-- The demo catalog, by the plans-and-add-ons convention (README, "The catalog"): two plans whose
+-- custom_data carries features and suggested_addons, each with a monthly and a yearly price, and
+-- an "Extra seats" add-on both suggest, monthly and yearly. (The Starter monthly price keeps the
+-- id it had as "Basic monthly", so seeded subscriptions and tests keep their ids.)
 select public.apply_paddle_entities('product', $json$[
+  {"id": "pro_01jdemostarter000000000000", "name": "Starter plan", "type": "standard",
+   "tax_category": "standard", "description": "For one person getting started.", "image_url": null,
+   "custom_data": {"features": {"Projects": "3", "Storage": "10 GB", "Priority support": false},
+                   "suggested_addons": ["pro_01jdemoaddonseats000000000"]},
+   "status": "active", "import_meta": null,
+   "created_at": "2026-01-05T09:00:00.000000Z", "updated_at": "2026-01-05T09:00:00.000000Z"},
   {"id": "pro_01jdemoproduct000000000000", "name": "Pro plan", "type": "standard",
    "tax_category": "standard", "description": "Everything in the demo app.", "image_url": null,
-   "custom_data": null, "status": "active", "import_meta": null,
+   "custom_data": {"features": {"Projects": "Unlimited", "Storage": "100 GB", "Priority support": true},
+                   "suggested_addons": ["pro_01jdemoaddonseats000000000"]},
+   "status": "active", "import_meta": null,
    "created_at": "2026-01-05T09:00:00.000000Z", "updated_at": "2026-01-05T09:00:00.000000Z"},
   {"id": "pro_01jdemoaddonseats000000000", "name": "Extra seats", "type": "standard",
    "tax_category": "standard", "description": "One more team member.", "image_url": null,
@@ -51,6 +63,20 @@ select public.apply_paddle_entities('product', $json$[
 ]$json$::jsonb);
 
 select public.apply_paddle_entities('price', $json$[
+  {"id": "pri_01jdemopricebasic000000000", "product_id": "pro_01jdemostarter000000000000",
+   "type": "standard", "description": "Starter monthly", "name": "Starter monthly",
+   "tax_mode": "account_setting", "billing_cycle": {"interval": "month", "frequency": 1},
+   "trial_period": null, "unit_price": {"amount": "1000", "currency_code": "USD"},
+   "unit_price_overrides": [], "quantity": {"minimum": 1, "maximum": 1}, "status": "active",
+   "custom_data": null, "import_meta": null,
+   "created_at": "2026-01-05T09:05:00.000000Z", "updated_at": "2026-01-05T09:05:00.000000Z"},
+  {"id": "pri_01jdemostarteryearly000000", "product_id": "pro_01jdemostarter000000000000",
+   "type": "standard", "description": "Starter yearly", "name": "Starter yearly",
+   "tax_mode": "account_setting", "billing_cycle": {"interval": "year", "frequency": 1},
+   "trial_period": null, "unit_price": {"amount": "10000", "currency_code": "USD"},
+   "unit_price_overrides": [], "quantity": {"minimum": 1, "maximum": 1}, "status": "active",
+   "custom_data": null, "import_meta": null,
+   "created_at": "2026-01-05T09:05:00.000000Z", "updated_at": "2026-01-05T09:05:00.000000Z"},
   {"id": "pri_01jdemopricepro00000000000", "product_id": "pro_01jdemoproduct000000000000",
    "type": "standard", "description": "Pro monthly", "name": "Pro monthly",
    "tax_mode": "account_setting", "billing_cycle": {"interval": "month", "frequency": 1},
@@ -58,10 +84,10 @@ select public.apply_paddle_entities('price', $json$[
    "unit_price_overrides": [], "quantity": {"minimum": 1, "maximum": 1}, "status": "active",
    "custom_data": null, "import_meta": null,
    "created_at": "2026-01-05T09:05:00.000000Z", "updated_at": "2026-01-05T09:05:00.000000Z"},
-  {"id": "pri_01jdemopricebasic000000000", "product_id": "pro_01jdemoproduct000000000000",
-   "type": "standard", "description": "Basic monthly", "name": "Basic monthly",
-   "tax_mode": "account_setting", "billing_cycle": {"interval": "month", "frequency": 1},
-   "trial_period": null, "unit_price": {"amount": "1000", "currency_code": "USD"},
+  {"id": "pri_01jdemoproyearly0000000000", "product_id": "pro_01jdemoproduct000000000000",
+   "type": "standard", "description": "Pro yearly", "name": "Pro yearly",
+   "tax_mode": "account_setting", "billing_cycle": {"interval": "year", "frequency": 1},
+   "trial_period": null, "unit_price": {"amount": "30000", "currency_code": "USD"},
    "unit_price_overrides": [], "quantity": {"minimum": 1, "maximum": 1}, "status": "active",
    "custom_data": null, "import_meta": null,
    "created_at": "2026-01-05T09:05:00.000000Z", "updated_at": "2026-01-05T09:05:00.000000Z"},
@@ -69,6 +95,13 @@ select public.apply_paddle_entities('price', $json$[
    "type": "standard", "description": "Extra seat, monthly", "name": "Extra seat",
    "tax_mode": "account_setting", "billing_cycle": {"interval": "month", "frequency": 1},
    "trial_period": null, "unit_price": {"amount": "500", "currency_code": "USD"},
+   "unit_price_overrides": [], "quantity": {"minimum": 1, "maximum": 100}, "status": "active",
+   "custom_data": null, "import_meta": null,
+   "created_at": "2026-01-05T09:05:00.000000Z", "updated_at": "2026-01-05T09:05:00.000000Z"},
+  {"id": "pri_01jdemoseatsyearly00000000", "product_id": "pro_01jdemoaddonseats000000000",
+   "type": "standard", "description": "Extra seat, yearly", "name": "Extra seat, yearly",
+   "tax_mode": "account_setting", "billing_cycle": {"interval": "year", "frequency": 1},
+   "trial_period": null, "unit_price": {"amount": "5000", "currency_code": "USD"},
    "unit_price_overrides": [], "quantity": {"minimum": 1, "maximum": 100}, "status": "active",
    "custom_data": null, "import_meta": null,
    "created_at": "2026-01-05T09:05:00.000000Z", "updated_at": "2026-01-05T09:05:00.000000Z"}

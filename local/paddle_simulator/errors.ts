@@ -118,6 +118,18 @@ export const PADDLE_ERRORS = {
     detail: "payment declined",
     docs: "subscriptions",
   },
+  transaction_invalid_status_change: {
+    status: 400,
+    type: "request_error",
+    detail: "Invalid status change attempted.",
+    docs: "transactions",
+  },
+  transaction_cannot_be_modified_and_canceled: {
+    status: 400,
+    type: "request_error",
+    detail: "Cannot update transaction to canceled, along with other fields at the same time",
+    docs: "transactions",
+  },
   method_not_allowed: {
     status: 405,
     type: "request_error",

@@ -32,6 +32,8 @@ export function payTransaction(
       status: transaction.status,
       reason: transaction.status === "completed"
         ? "This transaction has already been paid."
+        : transaction.status === "canceled"
+        ? "This transaction was canceled."
         : `A ${transaction.status} transaction cannot be paid: it needs a customer.`,
     };
   }

@@ -1,16 +1,17 @@
 /**
- * The Paddle operations that sell: `POST /customers`, `POST /transactions` and
- * `GET /transactions/{id}`. Checks run in Paddle's order (route, body, then what the body
+ * The Paddle operations that sell: `POST /customers`, `POST /transactions`,
+ * `GET /transactions/{id}` and `PATCH /transactions/{id}` (cancel only). Checks run in Paddle's order (route, body, then what the body
  * names), and a refused request changes nothing and notifies nobody.
  */
 
 import { z } from "zod";
 import { formatPath, type PaddlePrice, type PaddleProduct } from "./entities.ts";
+import type { PaddleTransaction } from "./transactions.ts";
 import { customerEntity } from "./entity_builders.ts";
 import { type FieldError, paddleError } from "./errors.ts";
 import { CUSTOMER_ID, newPaddleId, paddleTimestamp, PRICE_ID, TRANSACTION_ID } from "./ids.ts";
 import type { EntityStore } from "./store.ts";
-import { transactionEntity } from "./transactions.ts";
+import { CANCELABLE, canceledTransaction, transactionEntity } from "./transactions.ts";
 
 /** Tells Paddle's notification service that something happened (`customer.created`, ...). */
 export type Notify = (eventType: string, data: unknown) => void;
@@ -71,17 +72,68 @@ export function handleSellingRequest(
     }
     return createTransaction(bodyText, context);
   }
-  const get = TRANSACTION_PATH.exec(url.pathname);
-  if (get) {
-    if (request.method !== "GET") {
-      return paddleError("method_not_allowed", { headers: { allow: "GET" } });
+  const path = TRANSACTION_PATH.exec(url.pathname);
+  if (path) {
+    if (request.method !== "GET" && request.method !== "PATCH") {
+      return paddleError("method_not_allowed", { headers: { allow: "GET, PATCH" } });
     }
-    const id = decodeSegment(get[1]);
+    const id = decodeSegment(path[1]);
     const transaction = TRANSACTION_ID.test(id) ? context.store.transactions.get(id) : undefined;
     if (!transaction) return paddleError("not_found", { detail: `Entity ${id} not found` });
+    if (request.method === "PATCH") return updateTransaction(transaction, bodyText, context);
     return json(200, { data: transaction, meta: { request_id: crypto.randomUUID() } });
   }
   return null;
+}
+
+/**
+ * `PATCH /transactions/{id}`: the simulator models the one update a seller's app needs, cancel
+ * (`{"status": "canceled"}`), with Paddle's refusals: canceling together with other fields, or
+ * a transaction that is no longer draft, ready or billed (a paid one, or one already canceled).
+ */
+function updateTransaction(
+  transaction: PaddleTransaction,
+  bodyText: string,
+  context: SellingContext,
+): Response {
+  let body: unknown;
+  try {
+    body = JSON.parse(bodyText);
+  } catch {
+    return paddleError("bad_request");
+  }
+  if (typeof body !== "object" || body === null || Array.isArray(body)) {
+    return paddleError("bad_request");
+  }
+  const fields = Object.keys(body);
+  const status = (body as { status?: unknown }).status;
+  if (status === "canceled" && fields.length > 1) {
+    return paddleError("transaction_cannot_be_modified_and_canceled");
+  }
+  if (status !== "canceled" || fields.length !== 1) {
+    return paddleError("invalid_field", {
+      errors: fields.length === 0
+        ? [{ field: "(root)", message: "nothing to update" }]
+        : fields.filter((field) => field !== "status" || status !== "canceled").map((field) => ({
+          field,
+          message: field === "status"
+            ? "the Paddle simulator sets status to canceled only"
+            : "the Paddle simulator updates status only",
+        })),
+    });
+  }
+  if (!CANCELABLE.includes(transaction.status)) {
+    return paddleError("transaction_invalid_status_change", {
+      detail: `Invalid attempt to change status from '${transaction.status}' to 'canceled'`,
+    });
+  }
+  const canceled = canceledTransaction(
+    transaction,
+    paddleTimestamp(context.store.clock.now()),
+  );
+  context.store.transactions.upsert(canceled);
+  context.notify("transaction.canceled", canceled);
+  return json(200, { data: canceled, meta: { request_id: crypto.randomUUID() } });
 }
 
 function createCustomer(bodyText: string, context: SellingContext): Response {

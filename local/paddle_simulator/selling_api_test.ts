@@ -228,3 +228,93 @@ Deno.test("selling: requests are recorded and faultable like every API route", a
     assertEquals(noKey.status, 403);
   });
 });
+
+Deno.test("selling: PATCH /transactions/{id} {status: canceled} cancels a ready transaction once; it can no longer be paid", async () => {
+  await withCatalog(async (simulator) => {
+    const customer = await created<{ id: string }>(
+      await call(simulator, "POST", "/customers", { email: "frank@example.com" }),
+    );
+    const txn = await created<PaddleTransaction>(
+      await call(simulator, "POST", "/transactions", {
+        items: [{ price_id: MONTHLY.id, quantity: 1 }],
+        customer_id: customer.id,
+      }),
+    );
+    const together = await call(simulator, "PATCH", `/transactions/${txn.id}`, {
+      status: "canceled",
+      custom_data: { a: 1 },
+    });
+    assertEquals(together.status, 400);
+    assertEquals(
+      ((await together.json()) as ErrorBody).error.code,
+      "transaction_cannot_be_modified_and_canceled",
+    );
+    const other = await call(simulator, "PATCH", `/transactions/${txn.id}`, { status: "billed" });
+    assertEquals(other.status, 400);
+    assertEquals(((await other.json()) as ErrorBody).error.code, "invalid_field");
+
+    const canceled = await call(simulator, "PATCH", `/transactions/${txn.id}`, {
+      status: "canceled",
+    });
+    assertEquals(canceled.status, 200);
+    const data = ((await canceled.json()) as { data: PaddleTransaction }).data;
+    assertEquals([data.id, data.status, data.customer_id], [txn.id, "canceled", customer.id]);
+    assertEquals({ ...data, status: txn.status, updated_at: txn.updated_at }, txn);
+    const got = await call(simulator, "GET", `/transactions/${txn.id}`);
+    assertEquals(((await got.json()) as { data: PaddleTransaction }).data, data);
+
+    const again = await call(simulator, "PATCH", `/transactions/${txn.id}`, { status: "canceled" });
+    assertEquals(again.status, 400);
+    const { error } = (await again.json()) as ErrorBody;
+    assertEquals(error.code, "transaction_invalid_status_change");
+    assertEquals(error.detail, "Invalid attempt to change status from 'canceled' to 'canceled'");
+    assertEquals(
+      error.documentation_url,
+      "https://developer.paddle.com/errors/transactions/transaction_invalid_status_change",
+    );
+
+    const pay = await fetch(`${simulator.url}/checkout/${txn.id}/pay`, {
+      method: "POST",
+      headers: { accept: "application/json" },
+    });
+    assertEquals(pay.status, 409);
+    assertEquals((await pay.json()).error.code, "not_payable");
+
+    const unknown = await call(simulator, "PATCH", `/transactions/${newPaddleId("txn")}`, {
+      status: "canceled",
+    });
+    assertEquals(unknown.status, 404);
+    assertEquals(
+      (await call(simulator, "DELETE", `/transactions/${txn.id}`)).headers.get("allow"),
+      "GET, PATCH",
+    );
+  });
+});
+
+Deno.test("selling: a paid transaction cannot be canceled", async () => {
+  await withCatalog(async (simulator) => {
+    const customer = await created<{ id: string }>(
+      await call(simulator, "POST", "/customers", { email: "gina@example.com" }),
+    );
+    const txn = await created<PaddleTransaction>(
+      await call(simulator, "POST", "/transactions", {
+        items: [{ price_id: MONTHLY.id, quantity: 1 }],
+        customer_id: customer.id,
+      }),
+    );
+    const pay = await fetch(`${simulator.url}/checkout/${txn.id}/pay`, {
+      method: "POST",
+      headers: { accept: "application/json" },
+    });
+    assertEquals(pay.status, 200, await pay.clone().text());
+    await pay.body?.cancel();
+    const cancel = await call(simulator, "PATCH", `/transactions/${txn.id}`, {
+      status: "canceled",
+    });
+    assertEquals(cancel.status, 400);
+    assertEquals(
+      ((await cancel.json()) as ErrorBody).error.detail,
+      "Invalid attempt to change status from 'completed' to 'canceled'",
+    );
+  });
+});

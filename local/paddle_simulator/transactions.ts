@@ -1,6 +1,6 @@
 /**
- * Paddle transactions as `POST /transactions` creates them and `GET /transactions/{id}` returns
- * them (API JSON, snake_case). Only what the simulator sells is modelled: catalog prices, no
+ * Paddle transactions as `POST /transactions` creates them, `GET /transactions/{id}` returns
+ * them and `PATCH /transactions/{id}` `{"status": "canceled"}` cancels them (API JSON, snake_case). Only what the simulator sells is modelled: catalog prices, no
  * discounts, no tax (every tax figure is "0", and `tax_rates_used` is empty), automatic
  * collection. Totals are the unit prices times the quantities, in the prices' lowest
  * denomination, as strings like Paddle's.
@@ -159,6 +159,17 @@ export function transactionEntity(init: TransactionInit): PaddleTransaction {
     billed_at: null,
     revised_at: null,
   };
+}
+
+/** Paddle cancels a transaction that is not yet paid: draft, ready or billed. */
+export const CANCELABLE: readonly TransactionStatus[] = ["draft", "ready", "billed"];
+
+/** The transaction canceled at `at` (Paddle's timestamp); its checkout can no longer be paid. */
+export function canceledTransaction(transaction: PaddleTransaction, at: string): PaddleTransaction {
+  if (!CANCELABLE.includes(transaction.status)) {
+    throw new TypeError(`a ${transaction.status} transaction cannot be canceled`);
+  }
+  return { ...transaction, status: "canceled", updated_at: at };
 }
 
 /** Paddle appends `_ptxn` to the payment link, keeping any query the link already has. */
