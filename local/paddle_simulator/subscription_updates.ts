@@ -161,7 +161,14 @@ function planUpdate(
   };
   const after: PaddleSubscription = structuredClone(before);
   after.updated_at = stamp;
-  if (body.scheduled_change === null) after.scheduled_change = null;
+  if (body.scheduled_change === null && before.scheduled_change !== null) {
+    after.scheduled_change = null;
+    // A subscription that was going to end had no next bill; kept, it renews when the period ends.
+    if (after.next_billed_at === null && after.current_billing_period !== null) {
+      after.next_billed_at = after.current_billing_period.ends_at;
+      for (const item of after.items) item.next_billed_at = after.next_billed_at;
+    }
+  }
   if (body.custom_data !== undefined) after.custom_data = body.custom_data;
   if (!body.items) return { ...base, after };
 

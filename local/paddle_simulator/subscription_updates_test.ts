@@ -70,7 +70,8 @@ function account(setup: SubscriptionSetup) {
     createdAt: period.starts_at,
     startedAt: period.starts_at,
     firstBilledAt: period.starts_at,
-    nextBilledAt: period.ends_at,
+    // Paddle has no next bill for a subscription that is going to cancel.
+    nextBilledAt: setup.scheduledCancel ? null : period.ends_at,
     currentBillingPeriod: period,
     billingCycle: setup.items[0].price.billing_cycle!,
     scheduledChange: setup.scheduledCancel
@@ -83,7 +84,7 @@ function account(setup: SubscriptionSetup) {
         quantity,
         createdAt: period.starts_at,
         previouslyBilledAt: period.starts_at,
-        nextBilledAt: period.ends_at,
+        nextBilledAt: setup.scheduledCancel ? null : period.ends_at,
       })
     ),
   });
@@ -286,6 +287,7 @@ Deno.test("keep: scheduled_change null removes a scheduled cancellation", async 
       scheduledChange: null,
     });
     assertEquals(kept.scheduledChange, null);
+    assertEquals(kept.nextBilledAt, subscription.current_billing_period!.ends_at);
     assertEquals((await stored(simulator, subscription.id)).scheduled_change, null);
     assertEquals(events(simulator), ["subscription.updated"]);
   });

@@ -14,6 +14,16 @@ export const HTTP_ERRORS = {
     status: 400,
     message: "That quantity is not available for this plan.",
   },
+  invalid_items: {
+    status: 400,
+    message:
+      "Choose exactly one plan, with only the add-ons it offers, once each, all billed on the same interval.",
+  },
+  payment_declined: {
+    status: 402,
+    message:
+      "Your card was declined, so nothing changed. Update your payment method and try again.",
+  },
   not_authenticated: {
     status: 401,
     message: "Sign in to manage your subscription.",
@@ -41,6 +51,23 @@ export const HTTP_ERRORS = {
   already_subscribed: {
     status: 409,
     message: "You already have a subscription. Manage it instead of subscribing again.",
+  },
+  no_change: {
+    status: 409,
+    message: "That is already your subscription.",
+  },
+  subscription_not_changeable: {
+    status: 409,
+    message:
+      "This subscription cannot be changed now. If a payment failed, update the payment method first.",
+  },
+  renewal_too_close: {
+    status: 409,
+    message: "Your subscription renews in the next few minutes. Try again after it has renewed.",
+  },
+  nothing_to_keep: {
+    status: 409,
+    message: "This subscription is not scheduled to cancel.",
   },
   customer_conflict: {
     status: 409,
