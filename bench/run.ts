@@ -38,6 +38,10 @@ import {
   SHORT_MINT_PLAN,
 } from "./mint_limit_load.ts";
 import { measureMemory } from "./memory.ts";
+import {
+  describeSubscriptionUpdate,
+  measureSubscriptionUpdate,
+} from "./subscription_update_latency.ts";
 import { signIn } from "./callers.ts";
 import {
   findFunctionPid,
@@ -97,6 +101,8 @@ const plan = short
     coldStarts: 2,
     memoryRounds: 3,
     memoryPerRound: 30,
+    updateSubscribers: 5,
+    updateCalls: 20,
   }
   : {
     warmup: 200,
@@ -113,6 +119,8 @@ const plan = short
     coldStarts: 10,
     memoryRounds: 3,
     memoryPerRound: 10_000,
+    updateSubscribers: 50,
+    updateCalls: 500,
   };
 
 const FUNCTIONS_ROOT = join(PROJECT_ROOT, "bench", "functions");
@@ -380,6 +388,15 @@ async function measure(stack: BenchStack): Promise<Report> {
   log(describeMintLoad(mintLimit));
   await control.clearPaddleRequests();
 
+  log(`subscription-update: ${plan.updateCalls} previews, then as many applies`);
+  const subscriptionUpdate = await measureSubscriptionUpdate(
+    stack.info,
+    control,
+    plan.updateSubscribers,
+    plan.updateCalls,
+  );
+  log(describeSubscriptionUpdate(subscriptionUpdate));
+
   log("memory");
   const ourPid = await findFunctionPid(stack.ownerPid, stack.entries[OURS]);
   const functionEnv = reusableEnv(await readEnviron(ourPid));
@@ -426,6 +443,7 @@ async function measure(stack: BenchStack): Promise<Report> {
     memory,
     correctness: { ours: correctOurs, bare: correctBare },
     mintLimit,
+    subscriptionUpdate,
     goals: [],
   };
   report.goals = goals(report);
@@ -625,6 +643,23 @@ function goals(r: Report): Goal[] {
       value: `users ${m.users.correctness.verified} of ${m.users.calls} verified; flooder ` +
         `${m.flooder.ok} × 200, ${m.flooder.tooMany} × 429, ${m.flooder.paddleSessions} Paddle sessions`,
       met: m.met,
+      timing: false,
+    });
+  }
+  if (r.subscriptionUpdate) {
+    const { preview: p, apply: a } = r.subscriptionUpdate;
+    const counts = (x: typeof p) =>
+      `${round(x.rest, 2)} PostgREST, ${round(x.auth, 2)} Auth, ` +
+      `${round(x.paddle, 2)} Paddle`;
+    out.push({
+      id: "9",
+      goal: "subscription-update beside the portal (goal 1): preview = 1 RPC + 1 Paddle call; " +
+        "apply = 1 RPC + 1 Paddle call + 1 write-back",
+      value: `preview p50 / p95 ${fmtMs(p.latency.p50)} / ${fmtMs(p.latency.p95)}, ${counts(p)}; ` +
+        `apply ${fmtMs(a.latency.p50)} / ${fmtMs(a.latency.p95)}, ${counts(a)} ` +
+        `(n=${p.calls} each; portal p50 ${fmtMs(r.latency.e2e.p50)})`,
+      met: p.rest === 1 && p.auth === 0 && p.paddle === 1 && a.rest === 2 && a.auth === 0 &&
+        a.paddle === 1,
       timing: false,
     });
   }

@@ -160,7 +160,7 @@ function planUpdate(
     billNow: false,
   };
   const after: PaddleSubscription = structuredClone(before);
-  after.updated_at = stamp;
+  after.updated_at = versionStamp(before, now);
   if (body.scheduled_change === null && before.scheduled_change !== null) {
     after.scheduled_change = null;
     // A subscription that was going to end had no next bill; kept, it renews when the period ends.
@@ -223,6 +223,16 @@ function planUpdate(
     });
   });
   return { ...base, after, ...billing };
+}
+
+/**
+ * The new `updated_at`: Paddle's is microsecond-precise, and it is the version the mirror keeps
+ * the newest of, so two changes within a second must not share one. Milliseconds here, and
+ * always later than the state it replaces.
+ */
+function versionStamp(before: PaddleSubscription, now: Date): string {
+  const at = Math.max(now.getTime(), Date.parse(before.updated_at) + 1);
+  return new Date(at).toISOString();
 }
 
 function resolveItems(
