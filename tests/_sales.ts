@@ -41,9 +41,8 @@ async function simulator(method: string, path: string, body?: unknown): Promise<
 
 /** The demo catalog (as supabase/seed.sql holds it) in the simulator, whatever ran before. */
 export async function ensureDemoCatalog(): Promise<void> {
-  const plan = PLANS.basic;
   await (await simulator("POST", "/__entities", {
-    products: [plan.product],
+    products: [PLANS.basic.product, PLANS.pro.product],
     prices: [PLANS.basic.price, PLANS.pro.price],
   })).body?.cancel();
 }

@@ -17,6 +17,7 @@ Deno.test("anon reads the demo catalog: two plans with features and an add-on bo
     .select(
       "price_id, product_id, role, product_name, price_name, billing_cycle_interval, billing_cycle_frequency, unit_price_amount, unit_price_currency, quantity_minimum, quantity_maximum, features, suggested_addons",
     )
+    .in("product_id", [STARTER, PRO, SEATS])
     .order("product_name")
     .order("billing_cycle_interval");
   assertEquals(error, null);

@@ -1,6 +1,7 @@
 /**
- * `public.checkout_prepare` and `public.checkout_link_customer` (migration 000400) against the
- * real database, as the roles PostgREST would run them as. Each test makes its own users, prices
+ * `public.checkout_prepare` (migration 20261206000300: a plan plus the add-ons it suggests, and
+ * the caller's one open checkout), `checkout_claim`, `checkout_settle` and
+ * `public.checkout_link_customer` (migration 000400) against the real database, as the roles PostgREST would run them as. Each test makes its own users, prices
  * and customers, so the tests can run repeatedly against one database.
  */
 import assert from "node:assert/strict";
@@ -28,25 +29,84 @@ interface Catalog {
   archivedPrice: string;
   oneTime: string;
   ofArchivedProduct: string;
+  yearly: string;
+  /** Prices of the add-on the plan suggests (bounds 1..3), monthly and yearly. */
+  addon: string;
+  addonYearly: string;
+  /** An add-on price another plan suggests, not this one. */
+  otherAddon: string;
 }
 
-/** A product with the kinds of price checkout must tell apart, through the one write path. */
+/**
+ * A plan with the kinds of price checkout must tell apart, an add-on it suggests and one it does
+ * not, through the one write path.
+ */
 async function catalog(db: Client): Promise<Catalog> {
   const product = randomPaddleId("pro");
   const archivedProduct = randomPaddleId("pro");
+  const addonProduct = randomPaddleId("pro");
+  const otherPlan = randomPaddleId("pro");
+  const otherAddonProduct = randomPaddleId("pro");
   const ids = {
     recurring: randomPaddleId("pri"),
     bounded: randomPaddleId("pri"),
     archivedPrice: randomPaddleId("pri"),
     oneTime: randomPaddleId("pri"),
     ofArchivedProduct: randomPaddleId("pri"),
+    yearly: randomPaddleId("pri"),
+    addon: randomPaddleId("pri"),
+    addonYearly: randomPaddleId("pri"),
+    otherAddon: randomPaddleId("pri"),
   };
   await applyEntities(db, "product", [
-    productEntity({ id: product, name: "Plan", createdAt: AT }),
+    productEntity({
+      id: product,
+      name: "Plan",
+      customData: { features: { Seats: 3 }, suggested_addons: [addonProduct] },
+      createdAt: AT,
+    }),
     productEntity({ id: archivedProduct, name: "Old", status: "archived", createdAt: AT }),
+    productEntity({ id: addonProduct, name: "Seats", createdAt: AT }),
+    productEntity({
+      id: otherPlan,
+      name: "Other plan",
+      customData: { suggested_addons: [otherAddonProduct] },
+      createdAt: AT,
+    }),
+    productEntity({ id: otherAddonProduct, name: "Storage", createdAt: AT }),
   ]);
   const monthly = { interval: "month" as const, frequency: 1 };
+  const yearly = { interval: "year" as const, frequency: 1 };
   await applyEntities(db, "price", [
+    priceEntity({
+      id: ids.yearly,
+      productId: product,
+      amount: "10000",
+      billingCycle: yearly,
+      createdAt: AT,
+    }),
+    priceEntity({
+      id: ids.addon,
+      productId: addonProduct,
+      amount: "300",
+      billingCycle: monthly,
+      quantity: { minimum: 1, maximum: 3 },
+      createdAt: AT,
+    }),
+    priceEntity({
+      id: ids.addonYearly,
+      productId: addonProduct,
+      amount: "3000",
+      billingCycle: yearly,
+      createdAt: AT,
+    }),
+    priceEntity({
+      id: ids.otherAddon,
+      productId: otherAddonProduct,
+      amount: "200",
+      billingCycle: monthly,
+      createdAt: AT,
+    }),
     priceEntity({
       id: ids.recurring,
       productId: product,
@@ -95,12 +155,35 @@ function prepare(
   userId: string,
   priceId: string,
   quantity: number | null = 1,
-  options: { allowed?: string[] | null; mintLimit?: number } = {},
+  options: { addons?: { price_id: string; quantity: number }[]; mintLimit?: number } = {},
 ): Promise<Prepared> {
   return inTransaction(db, { role: "authenticated", sub: userId, commit: true }, async () => {
     const { rows } = await db.query(
-      "select public.checkout_prepare($1, $2, $3, $4) as r",
-      [priceId, quantity, options.allowed ?? null, options.mintLimit ?? 1000],
+      "select public.checkout_prepare($1, $2, $3::jsonb, $4) as r",
+      [priceId, quantity, JSON.stringify(options.addons ?? []), options.mintLimit ?? 1000],
+    );
+    return rows[0].r;
+  });
+}
+
+function claim(db: Client, userId: string, itemsKey: string): Promise<Record<string, unknown>> {
+  return inTransaction(db, { role: "authenticated", sub: userId, commit: true }, async () => {
+    const { rows } = await db.query("select public.checkout_claim($1) as r", [itemsKey]);
+    return rows[0].r;
+  });
+}
+
+function settle(
+  db: Client,
+  userId: string,
+  claimId: unknown,
+  opened: { transactionId: string; url: string } | null,
+  previousCanceled = false,
+): Promise<Record<string, unknown>> {
+  return inTransaction(db, { role: "service_role", commit: true }, async () => {
+    const { rows } = await db.query(
+      "select public.checkout_settle($1, $2, $3, $4, $5) as r",
+      [userId, claimId, opened?.transactionId ?? null, opened?.url ?? null, previousCanceled],
     );
     return rows[0].r;
   });
@@ -137,6 +220,19 @@ async function mintRow(db: Client, userId: string): Promise<number> {
 }
 
 /** A confirmed user linked to a customer holding one subscription in `status`. */
+/** A confirmed user linked to a customer without subscriptions. */
+async function linkedUser(db: Client) {
+  const email = uniqueEmail("linked");
+  const userId = await createUser(db, email, true);
+  const customerId = randomPaddleId("ctm");
+  await db.query("insert into public.customers (customer_id, user_id, email) values ($1, $2, $3)", [
+    customerId,
+    userId,
+    email,
+  ]);
+  return { userId, customerId };
+}
+
 async function subscribedUser(db: Client, status: string) {
   const email = uniqueEmail("sub");
   const userId = await createUser(db, email, true);
@@ -153,19 +249,40 @@ async function subscribedUser(db: Client, status: string) {
   return { userId, customerId };
 }
 
-Deno.test("grants: anon may call neither; authenticated only prepare; the link is service_role's", async () => {
+Deno.test("grants: anon may call none; authenticated prepare and claim; link and settle are service_role's", async () => {
   await withClient(async (db) => {
     const { rows } = await db.query(`
       select r.role,
-             has_function_privilege(r.role, 'public.checkout_prepare(text, integer, text[], integer)', 'execute') as prepare,
-             has_function_privilege(r.role, 'public.checkout_link_customer(uuid, jsonb)', 'execute') as link
+             has_function_privilege(r.role, 'public.checkout_prepare(text, integer, jsonb, integer)', 'execute') as prepare,
+             has_function_privilege(r.role, 'public.checkout_claim(text)', 'execute') as claim,
+             has_function_privilege(r.role, 'public.checkout_settle(uuid, uuid, text, text, boolean)', 'execute') as settle,
+             has_function_privilege(r.role, 'public.checkout_link_customer(uuid, jsonb)', 'execute') as link,
+             has_table_privilege(r.role, 'billing_private.open_checkouts', 'select') as read_open
       from (values ('anon'), ('authenticated'), ('service_role')) r (role)
       order by 1`);
     assert.deepEqual(rows, [
-      { role: "anon", prepare: false, link: false },
-      { role: "authenticated", prepare: true, link: false },
-      { role: "service_role", prepare: false, link: true },
+      { role: "anon", prepare: false, claim: false, settle: false, link: false, read_open: false },
+      {
+        role: "authenticated",
+        prepare: true,
+        claim: true,
+        settle: false,
+        link: false,
+        read_open: false,
+      },
+      {
+        role: "service_role",
+        prepare: false,
+        claim: false,
+        settle: true,
+        link: true,
+        read_open: false,
+      },
     ]);
+    const { rows: old } = await db.query(
+      "select to_regprocedure('public.checkout_prepare(text, integer, text[], integer)') as f",
+    );
+    assert.equal(old[0].f, null, "the seller's price list is gone with its signature");
     const userId = await createUser(db, uniqueEmail("grant"), true);
     const customer = paddleCustomer(uniqueEmail("grant"));
     const asRole = (role: string, sql: string, params: unknown[]) =>
@@ -200,21 +317,68 @@ Deno.test("prepare without a signed-in user raises 42501", async () => {
   });
 });
 
-Deno.test("price_not_found: unknown, archived, one-time, archived product, not in the allowed list", async () => {
+Deno.test("price_not_found: unknown, archived, one-time, archived product, an add-on alone, an add-on not for sale", async () => {
   await withClient(async (db) => {
     const c = await catalog(db);
     const userId = await createUser(db, uniqueEmail("price"), true);
-    for (const id of [randomPaddleId("pri"), c.archivedPrice, c.oneTime, c.ofArchivedProduct]) {
-      assert.deepEqual(await prepare(db, userId, id), { outcome: "price_not_found" }, id);
+    for (
+      const id of [
+        randomPaddleId("pri"),
+        c.archivedPrice,
+        c.oneTime,
+        c.ofArchivedProduct,
+        c.addon,
+        c.otherAddon,
+      ]
+    ) {
+      assert.deepEqual(
+        await prepare(db, userId, id),
+        { outcome: "price_not_found", price_id: id },
+        id,
+      );
     }
-    assert.deepEqual(await prepare(db, userId, c.recurring, 1, { allowed: [c.bounded] }), {
-      outcome: "price_not_found",
+    for (const id of [randomPaddleId("pri"), c.archivedPrice]) {
+      assert.deepEqual(
+        await prepare(db, userId, c.recurring, 1, { addons: [{ price_id: id, quantity: 1 }] }),
+        { outcome: "price_not_found", price_id: id },
+      );
+    }
+    assert.equal(await mintRow(db, userId), 0);
+  });
+});
+
+Deno.test("invalid_items: an add-on the plan does not suggest, a plan as an add-on, a duplicate, another cycle", async () => {
+  await withClient(async (db) => {
+    const c = await catalog(db);
+    const userId = await createUser(db, uniqueEmail("items"), true);
+    const cases: [string, { price_id: string; quantity: number }[], string][] = [
+      [c.recurring, [{ price_id: c.otherAddon, quantity: 1 }], "not_suggested"],
+      [c.recurring, [{ price_id: c.bounded, quantity: 2 }], "not_suggested"],
+      [
+        c.recurring,
+        [{ price_id: c.addon, quantity: 1 }, { price_id: c.addon, quantity: 2 }],
+        "duplicate",
+      ],
+      [c.recurring, [{ price_id: c.addonYearly, quantity: 1 }], "mixed_billing"],
+      [c.yearly, [{ price_id: c.addon, quantity: 1 }], "mixed_billing"],
+    ];
+    for (const [plan, addons, reason] of cases) {
+      assert.deepEqual(
+        await prepare(db, userId, plan, 1, { addons }),
+        { outcome: "invalid_items", reason },
+        JSON.stringify(addons),
+      );
+    }
+    assert.equal(await mintRow(db, userId), 0);
+    const ready = await prepare(db, userId, c.yearly, 1, {
+      addons: [{ price_id: c.addonYearly, quantity: 4 }],
     });
-    assert.equal(
-      (await prepare(db, userId, c.recurring, 1, { allowed: [c.recurring] })).outcome,
-      "ready",
-    );
-    assert.equal((await prepare(db, userId, c.recurring, 1, { allowed: null })).outcome, "ready");
+    assert.equal(ready.outcome, "ready");
+    assert.deepEqual(ready.items, [
+      { price_id: c.yearly, quantity: 1 },
+      { price_id: c.addonYearly, quantity: 4 },
+    ]);
+    assert.equal(ready.items_key, `${c.yearly}*1,${c.addonYearly}*4`);
   });
 });
 
@@ -225,6 +389,7 @@ Deno.test("invalid_quantity: outside the price's bounds, with the bounds", async
     for (const q of [1, 6, 0, -1, null]) {
       assert.deepEqual(await prepare(db, userId, c.bounded, q), {
         outcome: "invalid_quantity",
+        price_id: c.bounded,
         minimum: 2,
         maximum: 5,
       }, String(q));
@@ -233,6 +398,13 @@ Deno.test("invalid_quantity: outside the price's bounds, with the bounds", async
       assert.equal((await prepare(db, userId, c.bounded, q)).outcome, "ready");
     }
     assert.equal((await prepare(db, userId, c.recurring, 101)).outcome, "invalid_quantity");
+    // An add-on's own bounds (1..3).
+    for (const q of [0, 4]) {
+      assert.deepEqual(
+        await prepare(db, userId, c.recurring, 1, { addons: [{ price_id: c.addon, quantity: q }] }),
+        { outcome: "invalid_quantity", price_id: c.addon, minimum: 1, maximum: 3 },
+      );
+    }
   });
 });
 
@@ -281,12 +453,18 @@ Deno.test("ready without a customer: the confirmed email from auth.users, and a 
     const c = await catalog(db);
     const email = uniqueEmail("Ready");
     const userId = await createUser(db, email, true);
-    assert.deepEqual(await prepare(db, userId, c.recurring, 1, { mintLimit: 5 }), {
+    const ready = await prepare(db, userId, c.recurring, 1, { mintLimit: 5 });
+    const checkout = ready.checkout as Record<string, unknown>;
+    assert.match(String(checkout.claim), /^[\da-f-]{36}$/);
+    assert.deepEqual(ready, {
       outcome: "ready",
       user_id: userId,
       customer_id: null,
       email,
       mint: { taken: true, retry_after_seconds: null },
+      items: [{ price_id: c.recurring, quantity: 1 }],
+      items_key: `${c.recurring}*1`,
+      checkout: { action: "create", claim: checkout.claim, cancel_transaction_id: null },
     });
     assert.equal(await mintRow(db, userId), 1);
   });
@@ -299,7 +477,11 @@ Deno.test("the mint slot is taken only when ready, and refused over the limit", 
     const refusals = [
       () => prepare(db, userId, randomPaddleId("pri"), 1, { mintLimit: 1 }),
       () => prepare(db, userId, c.bounded, 9, { mintLimit: 1 }),
-      () => prepare(db, userId, c.recurring, 1, { allowed: [], mintLimit: 1 }),
+      () =>
+        prepare(db, userId, c.recurring, 1, {
+          addons: [{ price_id: c.otherAddon, quantity: 1 }],
+          mintLimit: 1,
+        }),
     ];
     for (const refusal of refusals) assert.notEqual((await refusal()).outcome, "ready");
     const { userId: subscribed } = await subscribedUser(db, "active");
@@ -316,10 +498,150 @@ Deno.test("the mint slot is taken only when ready, and refused over the limit", 
     });
     const over = await prepare(db, userId, c.recurring, 1, { mintLimit: 1 });
     assert.equal(over.outcome, "ready");
+    assert.equal(over.checkout, null, "no slot, no claim");
     const mint = over.mint as { taken: boolean; retry_after_seconds: number };
     assert.equal(mint.taken, false);
     assert.ok(mint.retry_after_seconds >= 1 && mint.retry_after_seconds <= 60);
     assert.equal(await mintRow(db, userId), 1);
+  });
+});
+
+const txnId = () => randomPaddleId("txn");
+const urlOf = (id: string) => `https://app.example.com/checkout.html?_ptxn=${id}`;
+
+Deno.test("open checkout: one claim at a time; the same items reuse the settled URL, other items cancel it", async () => {
+  await withClient(async (db) => {
+    const c = await catalog(db);
+    const { userId } = await linkedUser(db);
+    const first = await prepare(db, userId, c.recurring);
+    const key = String(first.items_key);
+    const created = first.checkout as { action: string; claim: string };
+    assert.equal(created.action, "create");
+
+    // While the claim holds, every other request of this user waits, whatever its items.
+    const waiting = await claim(db, userId, key);
+    assert.equal(waiting.action, "wait");
+    assert.ok(Number(waiting.retry_after_ms) >= 50 && Number(waiting.retry_after_ms) <= 1000);
+    assert.equal((await claim(db, userId, "other")).action, "wait");
+    const waitingPrepare = await prepare(db, userId, c.bounded, 2);
+    assert.equal((waitingPrepare.checkout as { action: string }).action, "wait");
+
+    // Only the holder settles; a stranger's claim id changes nothing.
+    const txn = txnId();
+    assert.deepEqual(
+      await settle(db, userId, crypto.randomUUID(), { transactionId: txn, url: urlOf(txn) }),
+      {
+        outcome: "lost",
+      },
+    );
+    assert.deepEqual(
+      await settle(db, userId, created.claim, { transactionId: txn, url: urlOf(txn) }),
+      {
+        outcome: "settled",
+      },
+    );
+    assert.deepEqual(await claim(db, userId, key), {
+      action: "reuse",
+      transaction_id: txn,
+      url: urlOf(txn),
+    });
+    assert.deepEqual(
+      await settle(db, userId, created.claim, null),
+      { outcome: "lost" },
+      "settled once",
+    );
+
+    // Other items: a claim naming the open transaction to cancel.
+    const other = await prepare(db, userId, c.bounded, 2);
+    const replace = other.checkout as {
+      action: string;
+      claim: string;
+      cancel_transaction_id: string;
+    };
+    assert.equal(replace.action, "create");
+    assert.equal(replace.cancel_transaction_id, txn);
+    // Given back without a new one and the old one still open: the old one stays the open one.
+    assert.deepEqual(await settle(db, userId, replace.claim, null, false), { outcome: "settled" });
+    assert.equal((await claim(db, userId, key)).action, "reuse");
+    // Given back with the old one canceled: nothing open, the next request creates.
+    const again = await prepare(db, userId, c.bounded, 2);
+    const again_ = again.checkout as { claim: string; cancel_transaction_id: string };
+    assert.equal(again_.cancel_transaction_id, txn);
+    assert.deepEqual(await settle(db, userId, again_.claim, null, true), { outcome: "settled" });
+    const fresh = await claim(db, userId, key);
+    assert.equal(fresh.action, "create");
+    assert.equal(fresh.cancel_transaction_id, null);
+  });
+});
+
+Deno.test("open checkout: a lease that ran out is taken over; a subscription created since it opened means paid", async () => {
+  await withClient(async (db) => {
+    const c = await catalog(db);
+    const { userId, customerId } = await linkedUser(db);
+    const first = await prepare(db, userId, c.recurring);
+    const key = String(first.items_key);
+    const stale = (first.checkout as { claim: string }).claim;
+    await db.query(
+      "update billing_private.open_checkouts set claim_until = now() - interval '1 second' where user_id = $1",
+      [userId],
+    );
+    const taken = await claim(db, userId, key);
+    assert.equal(taken.action, "create");
+    const txn = txnId();
+    assert.deepEqual(await settle(db, userId, stale, { transactionId: txn, url: urlOf(txn) }), {
+      outcome: "lost",
+    });
+    assert.deepEqual(
+      await settle(db, userId, taken.claim, { transactionId: txn, url: urlOf(txn) }),
+      {
+        outcome: "settled",
+      },
+    );
+    assert.equal((await claim(db, userId, key)).action, "reuse");
+
+    // Its payment's subscription landed (and was canceled since): never hand that URL out again.
+    await db.query(
+      "insert into public.subscriptions (subscription_id, customer_id, status, created_at) values ($1, $2, 'canceled', now())",
+      [randomPaddleId("sub"), customerId],
+    );
+    const after = await claim(db, userId, key);
+    assert.equal(after.action, "create");
+    assert.equal(
+      after.cancel_transaction_id,
+      txn,
+      "checkout finds out from Paddle that it was paid",
+    );
+  });
+});
+
+Deno.test("open checkout: settle refuses half a transaction; claim needs a signed-in user", async () => {
+  await withClient(async (db) => {
+    const userId = await createUser(db, uniqueEmail("settle"), true);
+    assert.equal(
+      await sqlState(
+        inTransaction(
+          db,
+          { role: "service_role", commit: false },
+          () =>
+            db.query("select public.checkout_settle($1, $2, $3, null)", [
+              userId,
+              crypto.randomUUID(),
+              txnId(),
+            ]),
+        ),
+      ),
+      "22023",
+    );
+    assert.equal(
+      await sqlState(
+        inTransaction(
+          db,
+          { role: "authenticated", commit: false },
+          () => db.query("select public.checkout_claim('k')"),
+        ),
+      ),
+      "42501",
+    );
   });
 });
 

@@ -11,11 +11,15 @@ import { assert, assertEquals, assertMatch } from "@std/assert";
 import { customerEntity, priceEntity } from "../local/paddle_simulator/entity_builders.ts";
 import { applyEntities, createUser, randomPaddleId, uniqueEmail, withClient } from "./_db.ts";
 import { paddleRequests, queueFault, type RecordedRequest, resetPaddle } from "./_paddle.ts";
+import { holdWebhooks, releaseWebhooks } from "./_sales.ts";
 import { callFunction, demoUser, type FunctionAnswer, stackInfo } from "./_stack.ts";
 import { userToken } from "./_tokens.ts";
 
-const PRO = "pri_01jdemopricepro00000000000"; // quantity 1..1
-const SEATS = "pri_01jdemopriceseats000000000"; // quantity 1..100
+const PRO = "pri_01jdemopricepro00000000000"; // Pro monthly, quantity 1..1
+const PRO_YEARLY = "pri_01jdemoproyearly0000000000";
+const STARTER = "pri_01jdemopricebasic000000000"; // Starter monthly
+const SEATS = "pri_01jdemopriceseats000000000"; // the add-on both plans suggest, quantity 1..100
+const SEATS_YEARLY = "pri_01jdemoseatsyearly00000000";
 const PRODUCT = "pro_01jdemoproduct000000000000";
 
 type Answer = FunctionAnswer;
@@ -62,6 +66,28 @@ async function linkedCustomer(
   return rows[0];
 }
 
+/** The buyer's open checkout forgotten, so the next call makes a transaction (one Paddle call). */
+async function forgetOpenCheckout(userId: string): Promise<void> {
+  await withClient((db) =>
+    db.query("delete from billing_private.open_checkouts where user_id = $1", [userId])
+  );
+}
+
+/** Pays a transaction at the simulator's checkout, as the buyer's browser would. */
+async function pay(transaction: string): Promise<{ status: number; code?: string }> {
+  const res = await fetch(`${stackInfo().paddle.apiUrl}/checkout/${transaction}/pay`, {
+    method: "POST",
+    headers: { accept: "application/json" },
+  });
+  const body = await res.json();
+  return { status: res.status, code: body.error?.code };
+}
+
+async function transactionStatus(transaction: string): Promise<string> {
+  const got = await paddleApi(`/transactions/${transaction}`);
+  return (got.body.data as { status: string }).status;
+}
+
 function transactionId(url: string): string {
   const id = new URL(url).searchParams.get("_ptxn");
   assertMatch(id ?? "", /^txn_[a-z\d]{26}$/);
@@ -79,7 +105,10 @@ function assertRefused(answer: Answer, status: number, code: string) {
 Deno.test("a first purchase: customer created in Paddle, linked in the mirror, transaction locked to it", async () => {
   await resetPaddle();
   const buyer = await freshBuyer("carol-like");
-  const answer = await checkout(buyer.token, { priceId: SEATS, quantity: 3 });
+  const answer = await checkout(buyer.token, {
+    priceId: PRO,
+    addons: [{ priceId: SEATS, quantity: 3 }],
+  });
   assertEquals(answer.status, 200, JSON.stringify(answer.body));
   assertEquals(Object.keys(answer.body), ["url"]);
   assertEquals(answer.headers.get("cache-control"), "no-store");
@@ -101,18 +130,19 @@ Deno.test("a first purchase: customer created in Paddle, linked in the mirror, t
   assertEquals(t.custom_data, { user_id: buyer.userId });
   assertEquals(t.collection_mode, "automatic");
   assertEquals(t.status, "ready");
-  assertEquals(t.items.map((i) => [i.price.id, i.quantity]), [[SEATS, 3]]);
+  assertEquals(t.items.map((i) => [i.price.id, i.quantity]), [[PRO, 1], [SEATS, 3]]);
   assertEquals(t.checkout.url, answer.body.url);
   // The stack sets PADDLE_CHECKOUT_URL to the payment-link page it serves.
   assertEquals(answer.body.url, `${stackInfo().apiUrl}/checkout.html?_ptxn=${t.id}`);
 
-  // Steady state: the linked customer, one Paddle call, no second customer.
+  // Steady state: the linked customer, no second customer; other items replace the open checkout.
   await resetPaddle();
   const again = await checkout(buyer.token, { priceId: PRO });
   assertEquals(again.status, 200, JSON.stringify(again.body));
-  assertEquals(await sellingCalls(), ["POST /transactions"]);
+  assertEquals(await sellingCalls(), [`PATCH /transactions/${t.id}`, "POST /transactions"]);
   const second = await paddleApi(`/transactions/${transactionId(again.body.url!)}`);
   assertEquals((second.body.data as { customer_id: string }).customer_id, linked.customer_id);
+  assertEquals(await transactionStatus(String(t.id)), "canceled");
 });
 
 Deno.test("a customer Paddle already holds for the email is used and linked", async () => {
@@ -179,9 +209,31 @@ Deno.test("refusals: no Paddle call, nothing written", async () => {
     [erin, { priceId: PRO }, 403, "email_not_confirmed"],
     [buyer.token, { priceId: archived }, 404, "price_not_found"],
     [buyer.token, { priceId: randomPaddleId("pri") }, 404, "price_not_found"],
+    [buyer.token, { priceId: SEATS }, 404, "price_not_found"],
+    [buyer.token, { priceId: SEATS, addons: [{ priceId: PRO }] }, 404, "price_not_found"],
+    [buyer.token, { priceId: PRO, addons: [{ priceId: archived }] }, 404, "price_not_found"],
+    [buyer.token, { priceId: PRO, addons: [{ priceId: STARTER }] }, 400, "invalid_items"],
+    [buyer.token, { priceId: PRO, addons: [{ priceId: SEATS_YEARLY }] }, 400, "invalid_items"],
+    [
+      buyer.token,
+      { priceId: PRO_YEARLY, addons: [{ priceId: SEATS_YEARLY }, { priceId: SEATS_YEARLY }] },
+      400,
+      "invalid_items",
+    ],
     [buyer.token, { priceId: PRO, quantity: 2 }, 400, "invalid_quantity"],
-    [buyer.token, { priceId: SEATS, quantity: 101 }, 400, "invalid_quantity"],
-    [buyer.token, { priceId: SEATS, quantity: 0 }, 400, "invalid_quantity"],
+    [
+      buyer.token,
+      { priceId: PRO, addons: [{ priceId: SEATS, quantity: 101 }] },
+      400,
+      "invalid_quantity",
+    ],
+    [
+      buyer.token,
+      { priceId: PRO, addons: [{ priceId: SEATS, quantity: 0 }] },
+      400,
+      "invalid_quantity",
+    ],
+    [buyer.token, { priceId: PRO, addons: [SEATS] }, 400, "invalid_request"],
     [buyer.token, { priceId: PRO, customerId: randomPaddleId("ctm") }, 400, "invalid_request"],
     [buyer.token, { priceId: PRO, email: "mallory@example.com" }, 400, "invalid_request"],
     [buyer.token, { priceId: PRO, userId: crypto.randomUUID() }, 400, "invalid_request"],
@@ -203,14 +255,16 @@ Deno.test("refusals: no Paddle call, nothing written", async () => {
 
 Deno.test("Paddle faults: one retry on 5xx, 429 passed on, a hang is 504", async () => {
   const buyer = await freshBuyer("faults");
-  // Link first, so each case below is the one-call steady state.
+  // Link first, and forget the open checkout before each case, so each is the one-call steady state.
   assertEquals((await checkout(buyer.token, { priceId: PRO })).status, 200);
 
+  await forgetOpenCheckout(buyer.userId);
   await resetPaddle();
   await queueFault({ status: 500 });
   assertEquals((await checkout(buyer.token, { priceId: PRO })).status, 200);
   assertEquals(await sellingCalls(), ["POST /transactions", "POST /transactions"]);
 
+  await forgetOpenCheckout(buyer.userId);
   await resetPaddle();
   await queueFault({ status: 502, count: 2 });
   assertRefused(await checkout(buyer.token, { priceId: PRO }), 502, "paddle_unavailable");
@@ -252,7 +306,7 @@ Deno.test("the mint limit (default 10 a minute): 429 with Retry-After, and no Pa
   assertEquals((await sellingCalls()).length, calls);
 });
 
-Deno.test("two first purchases at once by one buyer: one customer in Paddle, one link, both answered", async () => {
+Deno.test("two first purchases at once by one buyer: one customer, one link, one transaction, the same URL", async () => {
   await resetPaddle();
   const buyer = await freshBuyer("twice");
   const answers = await Promise.all([
@@ -262,10 +316,89 @@ Deno.test("two first purchases at once by one buyer: one customer in Paddle, one
   for (const answer of answers) assertEquals(answer.status, 200, JSON.stringify(answer.body));
   const listed = await paddleApi(`/customers?email=${encodeURIComponent(buyer.email)}`);
   const ids = (listed.body.data as { id: string }[]).map((c) => c.id);
-  assertEquals(ids.length, 1, "Paddle refused the second customer for the email");
+  assertEquals(ids.length, 1, "one customer for the email");
   assertEquals((await linkedCustomer(buyer.userId))?.customer_id, ids[0]);
-  for (const answer of answers) {
-    const txn = await paddleApi(`/transactions/${transactionId(answer.body.url!)}`);
-    assertEquals((txn.body.data as { customer_id: string }).customer_id, ids[0]);
+  assertEquals(answers[0].body.url, answers[1].body.url);
+  assertEquals((await sellingCalls()).filter((c) => c === "POST /transactions").length, 1);
+  const txn = await paddleApi(`/transactions/${transactionId(answers[0].body.url!)}`);
+  assertEquals((txn.body.data as { customer_id: string }).customer_id, ids[0]);
+});
+
+Deno.test("one open checkout: concurrent calls with the same items get one transaction's URL", async () => {
+  const buyer = await freshBuyer("same-items");
+  assertEquals((await checkout(buyer.token, { priceId: STARTER })).status, 200, "linked");
+  await forgetOpenCheckout(buyer.userId);
+  await resetPaddle();
+  const body = { priceId: PRO, addons: [{ priceId: SEATS, quantity: 2 }] };
+  const answers = await Promise.all(Array.from({ length: 6 }, () => checkout(buyer.token, body)));
+  for (const answer of answers) assertEquals(answer.status, 200, JSON.stringify(answer.body));
+  assertEquals(new Set(answers.map((a) => a.body.url)).size, 1);
+  assertEquals(await sellingCalls(), ["POST /transactions"]);
+  // Later, the same items again: the same URL, without asking Paddle.
+  const later = await checkout(buyer.token, body);
+  assertEquals(later.body.url, answers[0].body.url);
+  assertEquals(await sellingCalls(), ["POST /transactions"]);
+});
+
+Deno.test("one open checkout: concurrent calls with other items never leave two payable transactions", async () => {
+  const buyer = await freshBuyer("other-items");
+  assertEquals((await checkout(buyer.token, { priceId: STARTER })).status, 200, "linked");
+  await resetPaddle();
+  const bodies = [
+    { priceId: PRO },
+    { priceId: PRO_YEARLY },
+    { priceId: PRO, addons: [{ priceId: SEATS, quantity: 1 }] },
+    { priceId: STARTER, addons: [{ priceId: SEATS, quantity: 5 }] },
+    { priceId: PRO_YEARLY, addons: [{ priceId: SEATS_YEARLY, quantity: 2 }] },
+  ];
+  const answers = await Promise.all(bodies.map((body) => checkout(buyer.token, body)));
+  for (const answer of answers) assertEquals(answer.status, 200, JSON.stringify(answer.body));
+  const calls = await sellingCalls();
+  const created = calls.filter((c) => c === "POST /transactions").length;
+  const canceled = calls.filter((c) => c.startsWith("PATCH /transactions/")).length;
+  // The Starter checkout that linked the buyer was open too: every transaction but one canceled.
+  assertEquals(canceled, created, JSON.stringify(calls));
+
+  // Every transaction handed out but the last is canceled; the last pays once.
+  const handedOut = [...new Set(answers.map((a) => transactionId(a.body.url!)))];
+  const statuses = await Promise.all(handedOut.map(transactionStatus));
+  assertEquals(statuses.filter((s) => s === "ready").length, 1, JSON.stringify(statuses));
+  const results = await Promise.all(handedOut.map(pay));
+  assertEquals(results.filter((r) => r.status === 200).length, 1, JSON.stringify(results));
+  for (const r of results.filter((r) => r.status !== 200)) {
+    assertEquals([r.status, r.code], [409, "not_payable"]);
+  }
+});
+
+Deno.test("one open checkout: two payments of one transaction, and of a replaced one, both refused", async () => {
+  const buyer = await freshBuyer("two-payments");
+  const first = await checkout(buyer.token, { priceId: STARTER });
+  assertEquals(first.status, 200, JSON.stringify(first.body));
+  const second = await checkout(buyer.token, {
+    priceId: PRO,
+    addons: [{ priceId: SEATS, quantity: 2 }],
+  });
+  assertEquals(second.status, 200, JSON.stringify(second.body));
+  const [a, b] = [transactionId(first.body.url!), transactionId(second.body.url!)];
+  assert(a !== b);
+  assertEquals(await pay(a), { status: 409, code: "not_payable" });
+  assertEquals((await pay(b)).status, 200);
+  assertEquals(await pay(b), { status: 409, code: "already_paid" });
+});
+
+Deno.test("one open checkout: paid before its webhook landed, other items are refused as already subscribed", async () => {
+  const buyer = await freshBuyer("paid-early");
+  const first = await checkout(buyer.token, { priceId: STARTER });
+  assertEquals(first.status, 200, JSON.stringify(first.body));
+  const txn = transactionId(first.body.url!);
+  // Paid in Paddle, but the mirror does not know yet (no subscription row for the buyer).
+  await holdWebhooks();
+  try {
+    assertEquals((await pay(txn)).status, 200);
+    await resetPaddle();
+    assertRefused(await checkout(buyer.token, { priceId: PRO }), 409, "already_subscribed");
+    assertEquals(await sellingCalls(), [`PATCH /transactions/${txn}`, `GET /transactions/${txn}`]);
+  } finally {
+    await releaseWebhooks();
   }
 });

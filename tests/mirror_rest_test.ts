@@ -33,7 +33,7 @@ Deno.test("a signed-in user reads their plans with catalog names and amounts in 
     },
     {
       id: "sub_01jdemoalicesub20000000000",
-      items: ["1 x Pro plan / Basic monthly: 1000 USD per month"],
+      items: ["1 x Starter plan / Starter monthly: 1000 USD per month"],
     },
   ]);
 });
@@ -49,8 +49,8 @@ Deno.test("the catalog is public through the API; items are not", async () => {
   assertEquals(prices, [
     {
       price_id: "pri_01jdemopricebasic000000000",
-      name: "Basic monthly",
-      products: { name: "Pro plan" },
+      name: "Starter monthly",
+      products: { name: "Starter plan" },
     },
     {
       price_id: "pri_01jdemopricepro00000000000",

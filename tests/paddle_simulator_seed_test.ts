@@ -12,11 +12,18 @@ import { stackInfo } from "./_stack.ts";
 
 // The ids supabase/seed.sql creates; other tests add their own rows to the same database.
 const SEEDED = {
-  products: ["pro_01jdemoaddonseats000000000", "pro_01jdemoproduct000000000000"],
+  products: [
+    "pro_01jdemoaddonseats000000000",
+    "pro_01jdemoproduct000000000000",
+    "pro_01jdemostarter000000000000",
+  ],
   prices: [
     "pri_01jdemopricebasic000000000",
     "pri_01jdemopricepro00000000000",
     "pri_01jdemopriceseats000000000",
+    "pri_01jdemoproyearly0000000000",
+    "pri_01jdemoseatsyearly00000000",
+    "pri_01jdemostarteryearly000000",
   ],
   customers: [
     "ctm_01jdemoalice00000000000000",

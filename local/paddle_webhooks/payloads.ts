@@ -45,18 +45,37 @@ export interface Plan {
   product?: PaddleProduct;
 }
 
-/** The demo catalog exactly as supabase/seed.sql holds it (fixed Paddle timestamps). */
+/**
+ * The demo catalog exactly as supabase/seed.sql holds it (fixed Paddle timestamps): an event
+ * carrying a different product or price would win over the seeded one and rename the catalog
+ * (or drop a plan's suggested_addons, turning the add-on into a plan).
+ */
+const SEATS_PRODUCT_ID = "pro_01jdemoaddonseats000000000";
+const STARTER_PRODUCT = productEntity({
+  id: "pro_01jdemostarter000000000000",
+  name: "Starter plan",
+  description: "For one person getting started.",
+  customData: {
+    features: { "Projects": "3", "Storage": "10 GB", "Priority support": false },
+    suggested_addons: [SEATS_PRODUCT_ID],
+  },
+  createdAt: "2026-01-05T09:00:00.000000Z",
+});
 const DEMO_PRODUCT = productEntity({
   id: "pro_01jdemoproduct000000000000",
   name: "Pro plan",
   description: "Everything in the demo app.",
+  customData: {
+    features: { "Projects": "Unlimited", "Storage": "100 GB", "Priority support": true },
+    suggested_addons: [SEATS_PRODUCT_ID],
+  },
   createdAt: "2026-01-05T09:00:00.000000Z",
 });
 const DEMO_PRICE_TIME = "2026-01-05T09:05:00.000000Z";
-const demoPrice = (id: string, name: string, amount: string) =>
+const demoPrice = (id: string, product: PaddleProduct, name: string, amount: string) =>
   priceEntity({
     id,
-    productId: DEMO_PRODUCT.id,
+    productId: product.id,
     name,
     description: name,
     amount,
@@ -64,18 +83,24 @@ const demoPrice = (id: string, name: string, amount: string) =>
     quantity: { minimum: 1, maximum: 1 },
     createdAt: DEMO_PRICE_TIME,
   });
-const BASIC_PRICE = demoPrice("pri_01jdemopricebasic000000000", "Basic monthly", "1000");
-const PRO_PRICE = demoPrice("pri_01jdemopricepro00000000000", "Pro monthly", "3000");
+// The Starter monthly price keeps the id it had as "Basic monthly".
+const BASIC_PRICE = demoPrice(
+  "pri_01jdemopricebasic000000000",
+  STARTER_PRODUCT,
+  "Starter monthly",
+  "1000",
+);
+const PRO_PRICE = demoPrice("pri_01jdemopricepro00000000000", DEMO_PRODUCT, "Pro monthly", "3000");
 
-/** The demo plans; the same ids and objects `supabase/seed.sql` uses. */
+/** The demo plans' monthly prices; the same ids and objects `supabase/seed.sql` uses. */
 export const PLANS = {
   basic: {
     priceId: BASIC_PRICE.id,
-    productId: DEMO_PRODUCT.id,
-    name: "Basic monthly",
+    productId: STARTER_PRODUCT.id,
+    name: "Starter monthly",
     amount: "1000",
     price: BASIC_PRICE,
-    product: DEMO_PRODUCT,
+    product: STARTER_PRODUCT,
   },
   pro: {
     priceId: PRO_PRICE.id,

@@ -16,8 +16,10 @@ export const HTTP_ERRORS = {
   },
   invalid_items: {
     status: 400,
+    // Shared by checkout and subscription-update: one plan, only add-ons it suggests, each
+    // once, all on one billing interval.
     message:
-      "Choose exactly one plan, with only the add-ons it offers, once each, all billed on the same interval.",
+      "Those items cannot be combined: choose one plan, with only the add-ons it offers, each once and billed on the same interval.",
   },
   payment_declined: {
     status: 402,
@@ -68,6 +70,10 @@ export const HTTP_ERRORS = {
   nothing_to_keep: {
     status: 409,
     message: "This subscription is not scheduled to cancel.",
+  },
+  checkout_in_progress: {
+    status: 409,
+    message: "Another checkout of yours is being prepared. Please try again in a moment.",
   },
   customer_conflict: {
     status: 409,

@@ -21,6 +21,7 @@ Deno.test("the contract's status for every code", () => {
       subscription_not_changeable: 409,
       renewal_too_close: 409,
       nothing_to_keep: 409,
+      checkout_in_progress: 409,
       customer_conflict: 409,
       payload_too_large: 413,
       too_many_requests: 429,

@@ -15,6 +15,8 @@ export type Behaviour =
   | "400"
   /** `POST /customers` for an email Paddle already holds. */
   | "409_customer_exists"
+  /** `PATCH /transactions/{id}` canceling one that is no longer draft, ready or billed. */
+  | "400_status_change"
   | { slowMs: number };
 
 export interface SeenRequest {
@@ -36,6 +38,10 @@ export function startFakePaddle(
   fallback: Behaviour = "ok",
   /** Customers the account already holds (listed by `GET /customers?email=`). */
   customers: FakeCustomer[] = [],
+  /** Transactions the account holds, by id: their status (`GET`/`PATCH /transactions/{id}`). */
+  transactionStatus: Map<string, string> = new Map(),
+  /** The customer those transactions belong to. */
+  owner: string | null = null,
 ) {
   const seen: SeenRequest[] = [];
   const held = [...customers];
@@ -97,6 +103,8 @@ export function startFakePaddle(
         return apiError(404, "request_error", "not_found", meta);
       case "400":
         return apiError(400, "request_error", "invalid_field", meta);
+      case "400_status_change":
+        return apiError(400, "request_error", "transaction_invalid_status_change", meta);
       case "409_customer_exists": {
         const email = String((body as { email?: unknown } | null)?.email ?? "").toLowerCase();
         const id = held.find((c) => c.email.toLowerCase() === email)?.id ?? OTHER_CUSTOMER;
@@ -147,6 +155,19 @@ export function startFakePaddle(
           meta,
         }, { status: 201 });
       }
+      const transactionPath = /^\/transactions\/(txn_[a-z\d]+)$/.exec(path);
+      if (transactionPath && (req.method === "PATCH" || req.method === "GET")) {
+        // The transaction as `transactionStatus` says it is now (canceled by a PATCH).
+        const id = transactionPath[1];
+        if (req.method === "PATCH") transactionStatus.set(id, "canceled");
+        return Response.json({
+          data: {
+            ...transactionJson(id, portalCustomerId === OTHER_CUSTOMER ? OTHER_CUSTOMER : owner),
+            status: transactionStatus.get(id) ?? "ready",
+          },
+          meta,
+        });
+      }
       return session(portalCustomerId, body, ++sessions, meta);
     }
   });
@@ -161,6 +182,24 @@ export function startFakePaddle(
 }
 
 export const OTHER_CUSTOMER = "ctm_01zzzzzzzzzzzzzzzzzzzzzzzz";
+
+/** Just what the SDK maps unconditionally, and what checkout reads. */
+function transactionJson(id: string, customerId: string | null) {
+  return {
+    id,
+    status: "ready",
+    customer_id: customerId,
+    items: [],
+    payments: [],
+    details: null,
+    created_at: "2026-01-01T00:00:00.000000Z",
+    updated_at: "2026-01-01T00:00:00.000000Z",
+    custom_data: null,
+    collection_mode: "automatic",
+    currency_code: "USD",
+    checkout: { url: `https://pay.example.test/?_ptxn=${id}` },
+  };
+}
 
 function fakeId(prefix: string, n: number): string {
   return `${prefix}_01fake${String(n).padStart(20, "0")}`;

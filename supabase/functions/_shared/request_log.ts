@@ -19,6 +19,13 @@ export interface RequestLogEntry {
   /** checkout: the price asked for (a public catalog id) and the quantity. */
   price_id?: string;
   quantity?: number;
+  /** checkout: how many add-ons came with the plan. */
+  addon_count?: number;
+  /**
+   * checkout: the caller's open checkout was reused, replaced (the old one canceled) or created,
+   * or the request waited for another one of the same user's and gave up.
+   */
+  open_checkout?: "reused" | "replaced" | "created" | "busy" | "lost";
   /** checkout: the buyer's customer was already linked, created now, or found by email in Paddle. */
   customer_source?: "linked" | "created" | "existing";
   /** subscription-update: the subscription (a Paddle id), the action and the proration chosen. */

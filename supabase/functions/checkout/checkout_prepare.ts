@@ -1,14 +1,18 @@
 /**
- * The checkout's one database round trip: `rpc/checkout_prepare`, through PostgREST with the
- * caller's own token. It answers every refusal the database can decide (price, quantity, an
- * existing subscription, an email we may not give Paddle), and otherwise the caller's customer
- * or confirmed email and one mint slot (`_shared/mint_limit.ts`). Security invoker, so RLS is
+ * The checkout's first database round trip: `rpc/checkout_prepare`, through PostgREST with the
+ * caller's own token. It answers every refusal the database can decide (a plan's price and the
+ * add-ons it suggests, from `public.catalog_prices`; quantities; an existing subscription; an
+ * email we may not give Paddle), and otherwise the caller's customer or confirmed email, one mint
+ * slot (`_shared/mint_limit.ts`) and what to do about the caller's one open checkout
+ * (`open_checkout.ts`). Security invoker, so RLS is
  * the second wall behind its explicit `auth.uid()`; the user id it answers for is compared with
  * the verified token's again on arrival.
  */
 import { z } from "zod";
 import { type MintSlot, mintSlotSchema } from "../_shared/mint_limit.ts";
 import { createRpcCall, type DbFailure } from "../_shared/postgrest_rpc.ts";
+import { type OpenCheckout, openCheckoutSchema, toOpenCheckout } from "./open_checkout.ts";
+import type { CheckoutItem } from "./request_body.ts";
 
 export const PREPARE_RPC = "checkout_prepare";
 
@@ -18,10 +22,12 @@ export interface PrepareInput {
   userId: string;
   priceId: string;
   quantity: number;
+  addons: CheckoutItem[];
 }
 
 export type Refusal =
   | "price_not_found"
+  | "invalid_items"
   | "invalid_quantity"
   | "already_subscribed"
   | "email_not_confirmed";
@@ -34,6 +40,11 @@ export type PrepareResult =
     /** The caller's linked customer, or (none linked yet) the email Auth has confirmed for them. */
     buyer: { customerId: string } | { email: string };
     mint: MintSlot;
+    /** What Paddle gets, the plan first; and the same as the key of the open checkout. */
+    items: CheckoutItem[];
+    itemsKey: string;
+    /** Present when the mint slot was taken. */
+    checkout?: OpenCheckout;
   }
   | DbFailure;
 
@@ -44,8 +55,6 @@ export interface CheckoutPrepareOptions {
   anonKey: string;
   timeoutMs: number;
   mintLimitPerMinute: number;
-  /** `PADDLE_CHECKOUT_PRICE_IDS`, or null when every recurring price is for sale. */
-  allowedPriceIds: string[] | null;
   fetch?: typeof fetch;
 }
 
@@ -53,6 +62,7 @@ const answerSchema = z.discriminatedUnion("outcome", [
   z.object({
     outcome: z.enum([
       "price_not_found",
+      "invalid_items",
       "invalid_quantity",
       "already_subscribed",
       "email_not_confirmed",
@@ -64,6 +74,9 @@ const answerSchema = z.discriminatedUnion("outcome", [
     customer_id: z.string().regex(/^ctm_[a-z\d]{26}$/).nullable(),
     email: z.string().min(3).nullable(),
     mint: mintSlotSchema,
+    items: z.array(z.object({ price_id: z.string(), quantity: z.int() })).min(1),
+    items_key: z.string().min(1),
+    checkout: openCheckoutSchema.nullable(),
   }),
 ]);
 
@@ -79,7 +92,7 @@ export function createCheckoutPrepare(options: CheckoutPrepareOptions): PrepareC
     const answer = await callRpc(PREPARE_RPC, {
       p_price_id: input.priceId,
       p_quantity: input.quantity,
-      p_allowed_price_ids: options.allowedPriceIds,
+      p_addons: input.addons.map((a) => ({ price_id: a.priceId, quantity: a.quantity })),
       p_mint_limit: options.mintLimitPerMinute,
     }, input.token);
     if (!answer.ok) return answer;
@@ -96,7 +109,16 @@ export function createCheckoutPrepare(options: CheckoutPrepareOptions): PrepareC
       ? { email: a.email }
       : undefined;
     if (buyer === undefined) return misconfigured("email_missing");
-    return { ok: true, outcome: "ready", buyer, mint: a.mint };
+    if (a.mint.taken !== (a.checkout !== null)) return misconfigured("unexpected_shape");
+    return {
+      ok: true,
+      outcome: "ready",
+      buyer,
+      mint: a.mint,
+      items: a.items.map((i) => ({ priceId: i.price_id, quantity: i.quantity })),
+      itemsKey: a.items_key,
+      ...(a.checkout ? { checkout: toOpenCheckout(a.checkout) } : {}),
+    };
   };
 }
 

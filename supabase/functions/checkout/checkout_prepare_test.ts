@@ -8,11 +8,13 @@ const CUSTOMER = "ctm_01hv8x0000000000000000000a";
 const PRICE = "pri_01hv8p0000000000000000000a";
 const TAKEN = { taken: true, retry_after_seconds: null };
 
-async function prepareWith(
-  reply: Reply,
-  allowedPriceIds: string[] | null = null,
-  timeoutMs = 1000,
-) {
+const ADDON = "pri_01hv8p0000000000000000000b";
+const ITEMS = [{ price_id: PRICE, quantity: 2 }, { price_id: ADDON, quantity: 3 }];
+const KEY = `${PRICE}*2,${ADDON}*3`;
+const CLAIM = "0b0c4c8e-0000-4000-8000-000000000001";
+const CREATE = { action: "create", claim: CLAIM, cancel_transaction_id: null };
+
+async function prepareWith(reply: Reply, timeoutMs = 1000) {
   const pg = fakePostgrest(reply);
   try {
     const prepare = createCheckoutPrepare({
@@ -20,9 +22,14 @@ async function prepareWith(
       anonKey: "sb_publishable_test",
       timeoutMs,
       mintLimitPerMinute: 7,
-      allowedPriceIds,
     });
-    const result = await prepare({ token: TOKEN, userId: USER_ID, priceId: PRICE, quantity: 2 });
+    const result = await prepare({
+      token: TOKEN,
+      userId: USER_ID,
+      priceId: PRICE,
+      quantity: 2,
+      addons: [{ priceId: ADDON, quantity: 3 }],
+    });
     return { result, seen: pg.seen };
   } finally {
     await pg.close();
@@ -37,17 +44,23 @@ const ready = (extra: Record<string, unknown>) => ({
     mint: TAKEN,
     customer_id: null,
     email: null,
+    items: ITEMS,
+    items_key: KEY,
+    checkout: CREATE,
     ...extra,
   },
 });
 
-Deno.test("one POST to rpc/checkout_prepare as the caller, with the price, quantity, list and limit", async () => {
-  const { result, seen } = await prepareWith(ready({ customer_id: CUSTOMER }), [PRICE]);
+Deno.test("one POST to rpc/checkout_prepare as the caller, with the items and limit", async () => {
+  const { result, seen } = await prepareWith(ready({ customer_id: CUSTOMER }));
   assert.deepEqual(result, {
     ok: true,
     outcome: "ready",
     buyer: { customerId: CUSTOMER },
     mint: { taken: true },
+    items: [{ priceId: PRICE, quantity: 2 }, { priceId: ADDON, quantity: 3 }],
+    itemsKey: KEY,
+    checkout: { action: "create", claim: CLAIM, cancelTransactionId: null },
   });
   assert.equal(seen.length, 1);
   assert.equal(seen[0].method, "POST");
@@ -57,7 +70,7 @@ Deno.test("one POST to rpc/checkout_prepare as the caller, with the price, quant
   assert.deepEqual(JSON.parse(seen[0].body), {
     p_price_id: PRICE,
     p_quantity: 2,
-    p_allowed_price_ids: [PRICE],
+    p_addons: [{ price_id: ADDON, quantity: 3 }],
     p_mint_limit: 7,
   });
 });
@@ -66,19 +79,46 @@ Deno.test("no customer: the confirmed email is the buyer; a refused slot is repo
   const { result } = await prepareWith(ready({
     email: "carol@example.com",
     mint: { taken: false, retry_after_seconds: 12 },
+    checkout: null,
   }));
   assert.deepEqual(result, {
     ok: true,
     outcome: "ready",
     buyer: { email: "carol@example.com" },
     mint: { taken: false, retryAfterSeconds: 12 },
+    items: [{ priceId: PRICE, quantity: 2 }, { priceId: ADDON, quantity: 3 }],
+    itemsKey: KEY,
   });
+});
+
+Deno.test("the open checkout's decision: reuse its URL, or wait for another request", async () => {
+  const txn = "txn_01hv0000000000000000000001";
+  const url = `https://app.example.com/checkout.html?_ptxn=${txn}`;
+  const reuse = await prepareWith(
+    ready({ customer_id: CUSTOMER, checkout: { action: "reuse", transaction_id: txn, url } }),
+  );
+  assert.equal(
+    reuse.result.ok && reuse.result.outcome === "ready" && reuse.result.checkout?.action,
+    "reuse",
+  );
+  assert.deepEqual(
+    reuse.result.ok && reuse.result.outcome === "ready" && reuse.result.checkout,
+    { action: "reuse", transactionId: txn, url },
+  );
+  const wait = await prepareWith(
+    ready({ customer_id: CUSTOMER, checkout: { action: "wait", retry_after_ms: 250 } }),
+  );
+  assert.deepEqual(
+    wait.result.ok && wait.result.outcome === "ready" && wait.result.checkout,
+    { action: "wait", retryAfterMs: 250 },
+  );
 });
 
 Deno.test("each refusal passes through", async () => {
   for (
     const outcome of [
       "price_not_found",
+      "invalid_items",
       "invalid_quantity",
       "already_subscribed",
       "email_not_confirmed",
@@ -101,6 +141,12 @@ Deno.test("answers that are not the contract are misconfigured", async () => {
       [ready({}), "email_missing"],
       [ready({ customer_id: "ctm_x" }), "unexpected_shape"],
       [ready({ customer_id: CUSTOMER, mint: null }), "unexpected_shape"],
+      [ready({ customer_id: CUSTOMER, checkout: null }), "unexpected_shape"],
+      [ready({ customer_id: CUSTOMER, items: [] }), "unexpected_shape"],
+      [
+        ready({ customer_id: CUSTOMER, checkout: { action: "reuse", transaction_id: "txn_x" } }),
+        "unexpected_shape",
+      ],
     ] as const
   ) {
     const { result } = await prepareWith(reply);
@@ -113,6 +159,6 @@ Deno.test("database errors are classified; a hang is our timeout", async () => {
   assert.deepEqual(denied.result, { ok: false, code: "misconfigured", dbErrorCode: "42501" });
   const jwt = await prepareWith({ status: 401, body: { code: "PGRST301", message: "jwt" } });
   assert.equal(jwt.result.ok === false && jwt.result.code, "not_authenticated");
-  const hang = await prepareWith({ hangMs: 3000 }, null, 100);
+  const hang = await prepareWith({ hangMs: 3000 }, 100);
   assert.equal(hang.result.ok === false && hang.result.code, "database_unavailable");
 });

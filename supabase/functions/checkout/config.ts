@@ -20,8 +20,6 @@ export interface CheckoutConfig extends UserFunctionConfig {
   serviceKey: string;
   /** `PADDLE_CHECKOUT_URL`: the payment-link page; unset, Paddle uses the default payment link. */
   checkoutUrl?: string;
-  /** `PADDLE_CHECKOUT_PRICE_IDS`: when set, only these prices are for sale. */
-  allowedPriceIds: string[] | null;
 }
 
 /** Throws `ConfigError` listing every bad variable, one per line. */
@@ -49,15 +47,13 @@ function checkoutVariables(env: Env, problems: string[]) {
     } else checkoutUrl = url.href;
   }
 
-  const rawIds = optional(env.PADDLE_CHECKOUT_PRICE_IDS);
-  let allowedPriceIds: string[] | null = null;
-  if (rawIds !== undefined) {
-    const ids = rawIds.split(",").map((s) => s.trim()).filter(Boolean);
-    // Never echo the entry: it is harmless here, but the rule is that messages carry no values.
-    if (ids.length === 0 || ids.some((id) => !PRICE_ID.test(id))) {
-      problems.push("PADDLE_CHECKOUT_PRICE_IDS must be a comma-separated list of pri_ ids");
-    } else allowedPriceIds = [...new Set(ids)];
+  // Gone with issue 17: what is for sale is the catalog (public.catalog_prices). Refused rather
+  // than ignored, so a deployment that set it does not silently start selling more.
+  if (optional(env.PADDLE_CHECKOUT_PRICE_IDS)?.trim()) {
+    problems.push(
+      'PADDLE_CHECKOUT_PRICE_IDS is no longer read: remove it; the catalog says what is for sale (README, "The catalog")',
+    );
   }
 
-  return { serviceKey: keys[0] ?? "", checkoutUrl, allowedPriceIds };
+  return { serviceKey: keys[0] ?? "", checkoutUrl };
 }

@@ -5,6 +5,7 @@
  * As in customer-portal: the request path's heavy modules (the Paddle SDK, supabase-js, jose) load
  * on first use, and `warm()` loads them while the browser's preflight round trip is under way.
  */
+import { sleep } from "../_shared/deadline.ts";
 import { afterResponse, lazyFunction } from "../_shared/lazy.ts";
 import { lazyTokenVerifier, loadTokenVerifier } from "../_shared/lazy_token_verifier.ts";
 import { depsOrMisconfigured, frameDefaults, unreachable } from "../_shared/startup.ts";
@@ -16,6 +17,7 @@ export const moduleLoaders = {
   tokenVerifier: loadTokenVerifier,
   checkoutPrepare: async () => (await import("./checkout_prepare.ts")).createCheckoutPrepare,
   customerLink: async () => (await import("./link_customer.ts")).createCustomerLink,
+  openCheckout: async () => (await import("./open_checkout.ts")).createOpenCheckout,
   paddleCheckout: async () => (await import("./paddle_checkout.ts")).createPaddleCheckout,
 };
 
@@ -32,7 +34,6 @@ export function createDeps(
       anonKey: config.supabaseAnonKey,
       timeoutMs: config.dbTimeoutMs,
       mintLimitPerMinute: config.mintLimitPerMinute,
-      allowedPriceIds: config.allowedPriceIds,
     })
   );
   const linkCustomer = lazyFunction(async () =>
@@ -42,6 +43,15 @@ export function createDeps(
       timeoutMs: config.dbTimeoutMs,
     })
   );
+  const openCheckout = async () =>
+    (await loaders.openCheckout())({
+      supabaseUrl: config.supabaseUrl,
+      anonKey: config.supabaseAnonKey,
+      serviceKey: config.serviceKey,
+      timeoutMs: config.dbTimeoutMs,
+    });
+  const claimCheckout = lazyFunction(async () => (await openCheckout()).claimCheckout);
+  const settleCheckout = lazyFunction(async () => (await openCheckout()).settleCheckout);
   const paddle = async () =>
     (await loaders.paddleCheckout())({
       apiKey: config.paddleApiKey,
@@ -52,6 +62,7 @@ export function createDeps(
     });
   const findOrCreateCustomer = lazyFunction(async () => (await paddle()).findOrCreateCustomer);
   const createTransaction = lazyFunction(async () => (await paddle()).createTransaction);
+  const cancelTransaction = lazyFunction(async () => (await paddle()).cancelTransaction);
   return {
     config,
     verifyToken: verifyToken.call,
@@ -59,11 +70,16 @@ export function createDeps(
     findOrCreateCustomer: findOrCreateCustomer.call,
     linkCustomer: linkCustomer.call,
     createTransaction: createTransaction.call,
+    cancelTransaction: cancelTransaction.call,
+    claimCheckout: claimCheckout.call,
+    settleCheckout: settleCheckout.call,
+    sleep,
     warm: () =>
       afterResponse(() => {
         verifyToken.warm();
         prepareCheckout.warm();
         createTransaction.warm();
+        settleCheckout.warm();
       }),
     ...frameDefaults(),
   };
@@ -86,6 +102,10 @@ export function misconfiguredDeps(message: string): CheckoutDeps {
     findOrCreateCustomer: unreachable,
     linkCustomer: unreachable,
     createTransaction: unreachable,
+    cancelTransaction: unreachable,
+    claimCheckout: unreachable,
+    settleCheckout: unreachable,
+    sleep: unreachable,
     ...frameDefaults(),
   };
 }

@@ -19,6 +19,7 @@ import {
 const LINKED = "ctm_01hv8x0000000000000000000a";
 const PRICE = "pri_01hv8p0000000000000000000a";
 const SERVICE = "service-role-key";
+const CLAIM = "0b0c4c8e-0000-4000-8000-000000000001";
 const key = await makeSigningKey("ES256");
 
 /** Answers checkout_prepare (linked or not) and checkout_link_customer as the SQL would. */
@@ -35,7 +36,13 @@ function fakePostgrest(linked: boolean) {
         customer_id: linked ? LINKED : null,
         email: linked ? null : "carol@example.com",
         mint: { taken: true, retry_after_seconds: null },
+        items: [{ price_id: body.p_price_id, quantity: body.p_quantity }],
+        items_key: `${body.p_price_id}*${body.p_quantity}`,
+        checkout: { action: "create", claim: CLAIM, cancel_transaction_id: null },
       });
+    }
+    if (path === "/rest/v1/rpc/checkout_settle") {
+      return Response.json({ outcome: "settled" });
     }
     if (path === "/rest/v1/rpc/checkout_link_customer") {
       return Response.json({ outcome: "linked", customer_id: body.p_customer.id });
@@ -85,7 +92,7 @@ const call = (token: string, body: unknown = { priceId: PRICE }) =>
     body: JSON.stringify(body),
   });
 
-Deno.test("end to end, linked buyer: one RPC with the caller's token, one Paddle call", async () => {
+Deno.test("end to end, linked buyer: prepare with the caller's token, one Paddle call, settled with the service key", async () => {
   await withStack(true, async (handler, seen) => {
     const token = await signAsymmetric(key);
     const res = await handler(call(token));
@@ -94,7 +101,10 @@ Deno.test("end to end, linked buyer: one RPC with the caller's token, one Paddle
     assert.match(url, /^https:\/\/app\.example\.com\/checkout\.html\?_ptxn=txn_/);
     assert.deepEqual(seen.db.map((r) => [r.path, r.authorization]), [
       ["/rest/v1/rpc/checkout_prepare", `Bearer ${token}`],
+      ["/rest/v1/rpc/checkout_settle", `Bearer ${SERVICE}`],
     ]);
+    assert.equal(seen.db[1].body.p_claim, CLAIM);
+    assert.equal(seen.db[1].body.p_url, url);
     assert.deepEqual(seen.paddle.map((r) => `${r.method} ${r.path}`), ["POST /transactions"]);
   });
 });
@@ -106,6 +116,7 @@ Deno.test("end to end, first purchase: prepare, create customer, service-role li
     assert.deepEqual(seen.db.map((r) => r.path), [
       "/rest/v1/rpc/checkout_prepare",
       "/rest/v1/rpc/checkout_link_customer",
+      "/rest/v1/rpc/checkout_settle",
     ]);
     assert.equal(seen.db[1].authorization, `Bearer ${SERVICE}`);
     assert.equal(seen.db[1].body.p_user_id, TEST_USER_ID);
@@ -149,6 +160,7 @@ Deno.test("a preflight warms what every POST needs (not the first-purchase link)
     tokenVerifier: () => (loaded.push("tokenVerifier"), moduleLoaders.tokenVerifier()),
     checkoutPrepare: () => (loaded.push("checkoutPrepare"), moduleLoaders.checkoutPrepare()),
     customerLink: () => (loaded.push("customerLink"), moduleLoaders.customerLink()),
+    openCheckout: () => (loaded.push("openCheckout"), moduleLoaders.openCheckout()),
     paddleCheckout: () => (loaded.push("paddleCheckout"), moduleLoaders.paddleCheckout()),
   };
   const config = loadConfig({
@@ -165,5 +177,10 @@ Deno.test("a preflight warms what every POST needs (not the first-purchase link)
   assert.equal(pre.status, 204);
   assert.deepEqual(loaded, [], "the preflight is answered before any load starts");
   await new Promise((resolve) => setTimeout(resolve, 0));
-  assert.deepEqual(loaded.sort(), ["checkoutPrepare", "paddleCheckout", "tokenVerifier"]);
+  assert.deepEqual(loaded.sort(), [
+    "checkoutPrepare",
+    "openCheckout",
+    "paddleCheckout",
+    "tokenVerifier",
+  ]);
 });

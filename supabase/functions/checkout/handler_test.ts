@@ -1,8 +1,14 @@
 import assert from "node:assert/strict";
-import { type CheckoutDeps, createHandler } from "./handler.ts";
+import { type CheckoutDeps, createHandler, MAX_WAIT_MS } from "./handler.ts";
 import type { PrepareInput, PrepareResult } from "./checkout_prepare.ts";
 import type { LinkResult } from "./link_customer.ts";
-import type { CustomerResult, TransactionInput, TransactionResult } from "./paddle_checkout.ts";
+import type { ClaimResult, SettleInput, SettleResult } from "./open_checkout.ts";
+import type {
+  CancelResult,
+  CustomerResult,
+  TransactionInput,
+  TransactionResult,
+} from "./paddle_checkout.ts";
 import type { TokenVerification } from "../_shared/verify_user_token.ts";
 import { expectError as expectErrorBody } from "../_shared/handler_test_support.ts";
 
@@ -13,20 +19,29 @@ const NEW_CUSTOMER = "ctm_01hv8x0000000000000000000n";
 const EARLIER = "ctm_01hv8x0000000000000000000e";
 const PRICE = "pri_01hv8p0000000000000000000a";
 const EMAIL = "carol@example.com";
-const CHECKOUT = "https://app.example.com/checkout.html?_ptxn=txn_01hv0000000000000000000001";
+const ADDON = "pri_01hv8p0000000000000000000b";
+const TXN = "txn_01hv0000000000000000000001";
+const OLD_TXN = "txn_01hv0000000000000000000000";
+const CHECKOUT = `https://app.example.com/checkout.html?_ptxn=${TXN}`;
+const CLAIM = "0b0c4c8e-0000-4000-8000-000000000001";
+const ITEMS = [{ priceId: PRICE, quantity: 1 }];
+const KEY = `${PRICE}*1`;
+const CREATE = { action: "create", claim: CLAIM, cancelTransactionId: null } as const;
 
 const READY_LINKED: PrepareResult = {
   ok: true,
   outcome: "ready",
   buyer: { customerId: CUSTOMER },
   mint: { taken: true },
+  items: ITEMS,
+  itemsKey: KEY,
+  checkout: CREATE,
 };
-const READY_NEW: PrepareResult = {
-  ok: true,
-  outcome: "ready",
-  buyer: { email: EMAIL },
-  mint: { taken: true },
-};
+const READY_NEW: PrepareResult = { ...READY_LINKED, buyer: { email: EMAIL } };
+const readyWith = (checkout: NonNullable<typeof READY_LINKED.checkout>): PrepareResult => ({
+  ...READY_LINKED,
+  checkout,
+});
 
 const attempt = { transactionIds: ["00000000-0000-4000-8000-000000000001"], attempts: 1 };
 
@@ -37,6 +52,10 @@ function setup(overrides: Partial<CheckoutDeps> = {}) {
     customer: [] as string[],
     link: [] as { userId: string; customer: unknown }[],
     transaction: [] as TransactionInput[],
+    cancel: [] as { transactionId: string; customerId: string }[],
+    claim: [] as { token: string; itemsKey: string }[],
+    settle: [] as SettleInput[],
+    sleep: [] as number[],
   };
   const lines: string[] = [];
   let ids = 0;
@@ -63,7 +82,17 @@ function setup(overrides: Partial<CheckoutDeps> = {}) {
         customerId: String(customer.id),
       }),
     createTransaction: () =>
-      Promise.resolve<TransactionResult>({ ok: true, url: CHECKOUT, ...attempt }),
+      Promise.resolve<TransactionResult>({
+        ok: true,
+        transactionId: TXN,
+        url: CHECKOUT,
+        ...attempt,
+      }),
+    cancelTransaction: () =>
+      Promise.resolve<CancelResult>({ ok: true, outcome: "canceled", ...attempt }),
+    claimCheckout: () => Promise.resolve<ClaimResult>({ ok: true, checkout: CREATE }),
+    settleCheckout: () => Promise.resolve<SettleResult>({ ok: true, outcome: "settled" }),
+    sleep: () => Promise.resolve(),
     log: (line) => lines.push(line),
     now: () => 1000,
     requestId: () => `req-${++ids}`,
@@ -76,8 +105,12 @@ function setup(overrides: Partial<CheckoutDeps> = {}) {
     findOrCreateCustomer: (e) => (calls.customer.push(e), m.findOrCreateCustomer(e)),
     linkCustomer: (i) => (calls.link.push(i), m.linkCustomer(i)),
     createTransaction: (i) => (calls.transaction.push(i), m.createTransaction(i)),
+    cancelTransaction: (i) => (calls.cancel.push(i), m.cancelTransaction(i)),
+    claimCheckout: (i) => (calls.claim.push(i), m.claimCheckout(i)),
+    settleCheckout: (i) => (calls.settle.push(i), m.settleCheckout(i)),
+    sleep: (ms) => (calls.sleep.push(ms), m.sleep(ms)),
   };
-  const paddleCalls = () => calls.customer.length + calls.transaction.length;
+  const paddleCalls = () => calls.customer.length + calls.transaction.length + calls.cancel.length;
   return { handler: createHandler(deps), calls, lines, paddleCalls };
 }
 
@@ -94,26 +127,156 @@ async function expectError(res: Response, status: number, code: string) {
   assert.equal(res.headers.get("cache-control"), "no-store");
 }
 
-Deno.test("200: a linked buyer gets the checkout URL and nothing else; one RPC, one Paddle call", async () => {
-  const { handler, calls } = setup();
+Deno.test("200: a linked buyer gets the checkout URL and nothing else; one Paddle call, then settled", async () => {
+  const { handler, calls, lines } = setup();
   const res = await handler(post({ priceId: PRICE }));
   assert.equal(res.status, 200);
   assert.deepEqual(await res.json(), { url: CHECKOUT });
   assert.equal(res.headers.get("cache-control"), "no-store");
   assert.equal(res.headers.get("access-control-allow-origin"), "*");
-  assert.deepEqual(calls.prepare, [{ token: TOKEN, userId: USER_ID, priceId: PRICE, quantity: 1 }]);
+  assert.deepEqual(calls.prepare, [
+    { token: TOKEN, userId: USER_ID, priceId: PRICE, quantity: 1, addons: [] },
+  ]);
   assert.deepEqual(calls.customer, []);
   assert.deepEqual(calls.link, []);
-  assert.deepEqual(calls.transaction, [
-    { customerId: CUSTOMER, priceId: PRICE, quantity: 1, userId: USER_ID },
-  ]);
+  assert.deepEqual(calls.cancel, []);
+  assert.deepEqual(calls.transaction, [{ customerId: CUSTOMER, items: ITEMS, userId: USER_ID }]);
+  assert.deepEqual(calls.settle, [{
+    userId: USER_ID,
+    claim: CLAIM,
+    opened: { transactionId: TXN, url: CHECKOUT },
+    previousCanceled: false,
+  }]);
+  assert.equal(JSON.parse(lines[0]).open_checkout, "created");
 });
 
-Deno.test("the quantity asked for reaches the RPC and the transaction", async () => {
-  const { handler, calls } = setup();
-  assert.equal((await handler(post({ priceId: PRICE, quantity: 3 }))).status, 200);
+Deno.test("the quantity and add-ons reach the RPC; the transaction gets the items the RPC checked", async () => {
+  const items = [{ priceId: PRICE, quantity: 3 }, { priceId: ADDON, quantity: 2 }];
+  const { handler, calls } = setup({
+    prepareCheckout: () => Promise.resolve({ ...READY_LINKED, items }),
+  });
+  const body = { priceId: PRICE, quantity: 3, addons: [{ priceId: ADDON, quantity: 2 }] };
+  assert.equal((await handler(post(body))).status, 200);
   assert.equal(calls.prepare[0].quantity, 3);
-  assert.equal(calls.transaction[0].quantity, 3);
+  assert.deepEqual(calls.prepare[0].addons, [{ priceId: ADDON, quantity: 2 }]);
+  assert.deepEqual(calls.transaction[0].items, items);
+});
+
+Deno.test("the same items open: the same URL again, no Paddle call, nothing settled", async () => {
+  const { handler, calls, paddleCalls, lines } = setup({
+    prepareCheckout: () =>
+      Promise.resolve(readyWith({ action: "reuse", transactionId: TXN, url: CHECKOUT })),
+  });
+  const res = await handler(post({ priceId: PRICE }));
+  assert.equal(res.status, 200);
+  assert.deepEqual(await res.json(), { url: CHECKOUT });
+  assert.equal(paddleCalls(), 0);
+  assert.deepEqual(calls.settle, []);
+  assert.equal(JSON.parse(lines[0]).open_checkout, "reused");
+});
+
+Deno.test("another request holds the claim: wait, ask again with the items key, then its URL", async () => {
+  const answers: ClaimResult[] = [
+    { ok: true, checkout: { action: "wait", retryAfterMs: 300 } },
+    { ok: true, checkout: { action: "reuse", transactionId: TXN, url: CHECKOUT } },
+  ];
+  const { handler, calls, paddleCalls } = setup({
+    prepareCheckout: () => Promise.resolve(readyWith({ action: "wait", retryAfterMs: 200 })),
+    claimCheckout: () => Promise.resolve(answers.shift()!),
+  });
+  const res = await handler(post({ priceId: PRICE }));
+  assert.deepEqual(await res.json(), { url: CHECKOUT });
+  assert.deepEqual(calls.sleep, [200, 300]);
+  assert.deepEqual(calls.claim, [{ token: TOKEN, itemsKey: KEY }, { token: TOKEN, itemsKey: KEY }]);
+  assert.equal(paddleCalls(), 0);
+});
+
+Deno.test("409 checkout_in_progress with Retry-After after waiting MAX_WAIT_MS; no Paddle call", async () => {
+  const wait = { action: "wait", retryAfterMs: 1000 } as const;
+  const { handler, calls, paddleCalls } = setup({
+    prepareCheckout: () => Promise.resolve(readyWith(wait)),
+    claimCheckout: () => Promise.resolve({ ok: true, checkout: wait }),
+  });
+  const res = await handler(post({ priceId: PRICE }));
+  await expectError(res, 409, "checkout_in_progress");
+  assert.equal(res.headers.get("retry-after"), "1");
+  assert.equal(calls.sleep.reduce((a, b) => a + b, 0), MAX_WAIT_MS);
+  assert.equal(paddleCalls(), 0);
+  assert.deepEqual(calls.settle, []);
+});
+
+Deno.test("other items open: the open transaction is canceled before the new one is created", async () => {
+  const order: string[] = [];
+  const { handler, calls, lines } = setup({
+    prepareCheckout: () =>
+      Promise.resolve(readyWith({ action: "create", claim: CLAIM, cancelTransactionId: OLD_TXN })),
+    cancelTransaction:
+      () => (order.push("cancel"),
+        Promise.resolve<CancelResult>({ ok: true, outcome: "canceled", ...attempt })),
+    createTransaction: () => (order.push("create"),
+      Promise.resolve<TransactionResult>({
+        ok: true,
+        transactionId: TXN,
+        url: CHECKOUT,
+        ...attempt,
+      })),
+  });
+  assert.equal((await handler(post({ priceId: PRICE }))).status, 200);
+  assert.deepEqual(order, ["cancel", "create"]);
+  assert.deepEqual(calls.cancel, [{ transactionId: OLD_TXN, customerId: CUSTOMER }]);
+  assert.deepEqual(calls.settle, [{
+    userId: USER_ID,
+    claim: CLAIM,
+    opened: { transactionId: TXN, url: CHECKOUT },
+    previousCanceled: true,
+  }]);
+  assert.equal(JSON.parse(lines[0]).open_checkout, "replaced");
+});
+
+Deno.test("409 already_subscribed when the open transaction was paid meanwhile; nothing created", async () => {
+  const { handler, calls } = setup({
+    prepareCheckout: () =>
+      Promise.resolve(readyWith({ action: "create", claim: CLAIM, cancelTransactionId: OLD_TXN })),
+    cancelTransaction: () => Promise.resolve({ ok: true, outcome: "paid", ...attempt }),
+  });
+  await expectError(await handler(post({ priceId: PRICE })), 409, "already_subscribed");
+  assert.equal(calls.transaction.length, 0);
+  assert.deepEqual(calls.settle, [{
+    userId: USER_ID,
+    claim: CLAIM,
+    opened: undefined,
+    previousCanceled: true,
+  }]);
+});
+
+Deno.test("a cancel Paddle refuses: its error, the open transaction kept, nothing created", async () => {
+  const { handler, calls } = setup({
+    prepareCheckout: () =>
+      Promise.resolve(readyWith({ action: "create", claim: CLAIM, cancelTransactionId: OLD_TXN })),
+    cancelTransaction: () => Promise.resolve({ ok: false, code: "paddle_timeout", ...attempt }),
+  });
+  await expectError(await handler(post({ priceId: PRICE })), 504, "paddle_timeout");
+  assert.equal(calls.transaction.length, 0);
+  assert.deepEqual(calls.settle.map((s) => [s.opened, s.previousCanceled]), [[undefined, false]]);
+});
+
+Deno.test("a claim lost meanwhile: the new transaction is canceled again, 409 checkout_in_progress", async () => {
+  const { handler, calls, lines } = setup({
+    settleCheckout: () => Promise.resolve({ ok: true, outcome: "lost" }),
+  });
+  const res = await handler(post({ priceId: PRICE }));
+  await expectError(res, 409, "checkout_in_progress");
+  assert.deepEqual(calls.cancel, [{ transactionId: TXN, customerId: CUSTOMER }]);
+  assert.equal(JSON.parse(lines[0]).open_checkout, "lost");
+});
+
+Deno.test("a settle that fails: the untracked transaction is canceled, the database's code", async () => {
+  const { handler, calls } = setup({
+    settleCheckout: () =>
+      Promise.resolve({ ok: false, code: "database_unavailable", dbErrorCode: "57014" }),
+  });
+  await expectError(await handler(post({ priceId: PRICE })), 503, "database_unavailable");
+  assert.deepEqual(calls.cancel, [{ transactionId: TXN, customerId: CUSTOMER }]);
 });
 
 Deno.test("first purchase: customer from the confirmed email, linked, then the transaction for it", async () => {
@@ -134,7 +297,8 @@ Deno.test("first purchase: customer from the confirmed email, linked, then the t
         customerId: NEW_CUSTOMER,
       })),
     createTransaction:
-      () => (order.push("transaction"), Promise.resolve({ ok: true, url: CHECKOUT, ...attempt })),
+      () => (order.push("transaction"),
+        Promise.resolve({ ok: true, transactionId: TXN, url: CHECKOUT, ...attempt })),
   });
   const res = await handler(post({ priceId: PRICE }));
   assert.equal(res.status, 200);
@@ -160,11 +324,14 @@ Deno.test("409 customer_conflict when the link is refused; no transaction", asyn
   });
   await expectError(await handler(post({ priceId: PRICE })), 409, "customer_conflict");
   assert.equal(calls.transaction.length, 0);
+  // The claim is given back at once, not left to its lease.
+  assert.deepEqual(calls.settle.map((s) => [s.opened, s.previousCanceled]), [[undefined, false]]);
 });
 
 for (
   const [outcome, status] of [
     ["price_not_found", 404],
+    ["invalid_items", 400],
     ["invalid_quantity", 400],
     ["already_subscribed", 409],
     ["email_not_confirmed", 403],
@@ -188,6 +355,8 @@ Deno.test("429 too_many_requests over the mint limit with Retry-After; no Paddle
         outcome: "ready",
         buyer: { email: EMAIL },
         mint: { taken: false, retryAfterSeconds: 42 },
+        items: ITEMS,
+        itemsKey: KEY,
       }),
   });
   const res = await handler(post({ priceId: PRICE }));
@@ -303,8 +472,14 @@ for (
     assert.equal(atCustomer.calls.link.length, 0);
     assert.equal(atCustomer.calls.transaction.length, 0);
 
+    assert.equal(atCustomer.calls.settle.length, 1);
+
     const atTransaction = setup({ createTransaction: () => Promise.resolve(failure) });
     await expectError(await atTransaction.handler(post({ priceId: PRICE })), status, code);
+    assert.deepEqual(
+      atTransaction.calls.settle.map((s) => [s.opened, s.previousCanceled]),
+      [[undefined, false]],
+    );
   });
 }
 

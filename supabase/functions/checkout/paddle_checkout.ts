@@ -1,8 +1,8 @@
 /**
  * The checkout's Paddle calls, through the official SDK and the shared deadline-and-single-retry
  * wrapper (`_shared/paddle_call.ts`): the buyer's customer (created with their confirmed email,
- * or the one Paddle already holds for it), and the transaction that locks a checkout to that
- * customer. Every answer is checked before it is used: a customer for another email or a
+ * or the one Paddle already holds for it), the transaction that locks a checkout to that
+ * customer, and the cancel of the buyer's previous open transaction. Every answer is checked before it is used: a customer for another email or a
  * transaction for another customer is never passed on.
  */
 import type { Customer, Transaction } from "@paddle/paddle-node-sdk";
@@ -14,6 +14,7 @@ import {
   type PaddleCallOptions,
 } from "../_shared/paddle_call.ts";
 import { type ApiJson, customerToApiJson } from "../_shared/paddle_sync/to_api_json.ts";
+import type { CheckoutItem } from "./request_body.ts";
 
 /** What every Paddle step reports for the log line, success or not. */
 interface Attempts {
@@ -28,17 +29,30 @@ export type CustomerResult =
     | PaddleCallFailure
   );
 
-export type TransactionResult = Attempts & ({ ok: true; url: string } | PaddleCallFailure);
+export type TransactionResult =
+  & Attempts
+  & ({ ok: true; transactionId: string; url: string } | PaddleCallFailure);
 
 export interface TransactionInput {
   customerId: string;
-  priceId: string;
-  quantity: number;
+  /** The plan first, then its add-ons. */
+  items: CheckoutItem[];
   userId: string;
 }
 
+/**
+ * `canceled`: it can no longer be paid (canceled now, or already). `paid`: too late, the buyer
+ * paid it (completed, or on its way there).
+ */
+export type CancelResult =
+  & Attempts
+  & ({ ok: true; outcome: "canceled" | "paid" } | PaddleCallFailure);
+
 export type FindOrCreateCustomer = (email: string) => Promise<CustomerResult>;
 export type CreateTransaction = (input: TransactionInput) => Promise<TransactionResult>;
+export type CancelTransaction = (
+  input: { transactionId: string; customerId: string },
+) => Promise<CancelResult>;
 
 export interface PaddleCheckoutOptions extends PaddleCallOptions {
   /** `PADDLE_CHECKOUT_URL`; Paddle appends `?_ptxn=txn_...`. */
@@ -46,11 +60,13 @@ export interface PaddleCheckoutOptions extends PaddleCallOptions {
 }
 
 const CUSTOMER_ID = /^ctm_[a-z\d]{26}$/;
+const TRANSACTION_ID = /^txn_[a-z\d]{26}$/;
 const checkoutUrl = z.url({ protocol: /^https?$/ });
 
 export function createPaddleCheckout(options: PaddleCheckoutOptions): {
   findOrCreateCustomer: FindOrCreateCustomer;
   createTransaction: CreateTransaction;
+  cancelTransaction: CancelTransaction;
 } {
   const call = createPaddleCall(options);
 
@@ -77,7 +93,7 @@ export function createPaddleCheckout(options: PaddleCheckoutOptions): {
     const result = await call(
       (paddle) =>
         paddle.transactions.create({
-          items: [{ priceId: input.priceId, quantity: input.quantity }],
+          items: input.items.map((item) => ({ priceId: item.priceId, quantity: item.quantity })),
           customerId: input.customerId,
           // Informs the webhook's report (custom_data_user_id); it never decides a link.
           customData: { user_id: input.userId },
@@ -89,13 +105,50 @@ export function createPaddleCheckout(options: PaddleCheckoutOptions): {
     if (!result.ok) return result;
     return {
       ok: true,
-      url: result.value,
+      ...result.value,
       transactionIds: result.transactionIds,
       attempts: result.attempts,
     };
   }
 
-  return { findOrCreateCustomer, createTransaction };
+  async function cancelTransaction(
+    { transactionId, customerId }: { transactionId: string; customerId: string },
+  ): Promise<CancelResult> {
+    // Paddle refuses other fields next to a cancel: the status alone.
+    const canceled = await call(
+      (paddle) => paddle.transactions.update(transactionId, { status: "canceled" }),
+      (transaction: Transaction) => checkStatus(transaction, transactionId, customerId),
+    );
+    if (canceled.ok) return { ...canceled, outcome: "canceled" };
+    if (canceled.paddleErrorCode !== "transaction_invalid_status_change") return canceled;
+    // Not cancelable any more: canceled already (fine), or paid (the buyer is subscribing).
+    const got = await call(
+      (paddle) => paddle.transactions.get(transactionId),
+      (transaction: Transaction) => checkStatus(transaction, transactionId, customerId),
+    );
+    const transactionIds = [...canceled.transactionIds, ...got.transactionIds];
+    const attempts = canceled.attempts + got.attempts;
+    if (!got.ok) return { ...got, transactionIds, attempts };
+    const outcome = got.value === "canceled" ? "canceled" : "paid";
+    return { ok: true, outcome, transactionIds, attempts };
+  }
+
+  return { findOrCreateCustomer, createTransaction, cancelTransaction };
+}
+
+/** The transaction's status, when it is the one asked for and the buyer's own. */
+function checkStatus(
+  transaction: Transaction,
+  transactionId: string,
+  customerId: string,
+): Checked<string> {
+  if (
+    transaction?.id !== transactionId || transaction.customerId !== customerId ||
+    typeof transaction.status !== "string"
+  ) {
+    return { ok: false, paddleErrorCode: "bad_response" };
+  }
+  return { ok: true, value: transaction.status };
 }
 
 /** Exactly one customer, holding this email: anything else is not an answer we can use. */
@@ -113,11 +166,17 @@ function checkCustomer(customers: Customer[], email: string): Checked<ApiJson> {
   return { ok: true, value: customerToApiJson(matching[0]) };
 }
 
-function checkTransaction(transaction: Transaction, customerId: string): Checked<string> {
+function checkTransaction(
+  transaction: Transaction,
+  customerId: string,
+): Checked<{ transactionId: string; url: string }> {
   const url = checkoutUrl.safeParse(transaction?.checkout?.url);
   // A checkout locked to someone else would let this buyer pay as them: never return it.
-  if (transaction?.customerId !== customerId || !url.success) {
+  if (
+    transaction?.customerId !== customerId || !url.success ||
+    typeof transaction.id !== "string" || !TRANSACTION_ID.test(transaction.id)
+  ) {
     return { ok: false, paddleErrorCode: "bad_response" };
   }
-  return { ok: true, value: url.data };
+  return { ok: true, value: { transactionId: transaction.id, url: url.data } };
 }

@@ -22,8 +22,9 @@ async function withPaddle(
   ) => Promise<void>,
   options: Partial<PaddleCheckoutOptions> = {},
   customers: FakeCustomer[] = [],
+  transactions: Map<string, string> = new Map(),
 ) {
-  const fake = startFakePaddle(script, "ok", customers);
+  const fake = startFakePaddle(script, "ok", customers, transactions, CUSTOMER);
   try {
     const paddle = createPaddleCheckout({
       apiKey: KEY,
@@ -113,12 +114,81 @@ Deno.test("customer create: one retry on 5xx, 429 passed on, 403 is our key", as
   });
 });
 
+Deno.test("transaction: a plan and its add-ons in one transaction, in order", async () => {
+  const ADDON = "pri_01hv8p0000000000000000000b";
+  await withPaddle([], async (paddle, seen) => {
+    const result = await paddle.createTransaction({
+      customerId: CUSTOMER,
+      items: [{ priceId: PRICE, quantity: 1 }, { priceId: ADDON, quantity: 4 }],
+      userId: USER_ID,
+    });
+    assert.ok(result.ok, JSON.stringify(result));
+    assert.match(result.transactionId, /^txn_[a-z\d]{26}$/);
+    assert.ok(result.url.endsWith(`_ptxn=${result.transactionId}`));
+    assert.deepEqual((seen[0].body as { items: unknown }).items, [
+      { price_id: PRICE, quantity: 1 },
+      { price_id: ADDON, quantity: 4 },
+    ]);
+  });
+});
+
+const TXN = "txn_01hv0000000000000000000001";
+
+Deno.test("cancel: PATCH /transactions/{id} with the status alone", async () => {
+  const held = new Map([[TXN, "ready"]]);
+  await withPaddle(
+    [],
+    async (paddle, seen) => {
+      const result = await paddle.cancelTransaction({ transactionId: TXN, customerId: CUSTOMER });
+      assert.deepEqual(result.ok && result.outcome, "canceled");
+      assert.deepEqual(seen.map((r) => `${r.method} ${r.path}`), [`PATCH /transactions/${TXN}`]);
+      assert.deepEqual(seen[0].body, { status: "canceled" });
+    },
+    {},
+    [],
+    held,
+  );
+});
+
+Deno.test("cancel refused as no longer cancelable: canceled already is fine, paid is reported", async () => {
+  for (const [status, outcome] of [["canceled", "canceled"], ["completed", "paid"]]) {
+    await withPaddle(
+      ["400_status_change"],
+      async (paddle, seen) => {
+        const result = await paddle.cancelTransaction({ transactionId: TXN, customerId: CUSTOMER });
+        assert.ok(result.ok, JSON.stringify(result));
+        assert.equal(result.outcome, outcome);
+        assert.equal(result.attempts, 2);
+        assert.deepEqual(seen.map((r) => `${r.method} ${r.path}`), [
+          `PATCH /transactions/${TXN}`,
+          `GET /transactions/${TXN}`,
+        ]);
+      },
+      {},
+      [],
+      new Map([[TXN, status]]),
+    );
+  }
+});
+
+Deno.test("cancel: another refusal is Paddle's failure; another customer's answer is never trusted", async () => {
+  await withPaddle(["404"], async (paddle) => {
+    const result = await paddle.cancelTransaction({ transactionId: TXN, customerId: CUSTOMER });
+    assert.ok(!result.ok);
+    assert.equal(result.paddleErrorCode, "not_found");
+  });
+  await withPaddle(["ok_other_customer"], async (paddle) => {
+    const result = await paddle.cancelTransaction({ transactionId: TXN, customerId: CUSTOMER });
+    assert.ok(!result.ok);
+    assert.equal(result.paddleErrorCode, "bad_response");
+  });
+});
+
 Deno.test("transaction: items, customer, custom_data.user_id, automatic, the checkout URL", async () => {
   await withPaddle([], async (paddle, seen) => {
     const result = await paddle.createTransaction({
       customerId: CUSTOMER,
-      priceId: PRICE,
-      quantity: 3,
+      items: [{ priceId: PRICE, quantity: 3 }],
       userId: USER_ID,
     });
     assert.ok(result.ok, JSON.stringify(result));
@@ -141,8 +211,7 @@ Deno.test("transaction without PADDLE_CHECKOUT_URL sends no checkout (Paddle's d
   await withPaddle([], async (paddle, seen) => {
     const result = await paddle.createTransaction({
       customerId: CUSTOMER,
-      priceId: PRICE,
-      quantity: 1,
+      items: [{ priceId: PRICE, quantity: 1 }],
       userId: USER_ID,
     });
     assert.ok(result.ok);
@@ -154,8 +223,7 @@ Deno.test("a transaction for another customer is never returned", async () => {
   await withPaddle(["ok_other_customer"], async (paddle) => {
     const result = await paddle.createTransaction({
       customerId: CUSTOMER,
-      priceId: PRICE,
-      quantity: 1,
+      items: [{ priceId: PRICE, quantity: 1 }],
       userId: USER_ID,
     });
     assert.ok(!result.ok);
@@ -165,7 +233,7 @@ Deno.test("a transaction for another customer is never returned", async () => {
 });
 
 Deno.test("transaction: 502 HTML twice is paddle_unavailable after one retry; a slow Paddle times out", async () => {
-  const input = { customerId: CUSTOMER, priceId: PRICE, quantity: 1, userId: USER_ID };
+  const input = { customerId: CUSTOMER, items: [{ priceId: PRICE, quantity: 1 }], userId: USER_ID };
   await withPaddle(["502_html", "502_html"], async (paddle, seen) => {
     const result = await paddle.createTransaction(input);
     assert.ok(!result.ok);

@@ -1,7 +1,13 @@
 /**
- * The checkout's request body: `{"priceId": "pri_...", "quantity"?: n}` and nothing else. Strict
- * on purpose: the customer, the email and the user all come from the verified token and the
- * database, so a body naming any of them (or anything else) is refused, not ignored.
+ * The checkout's request body: a plan's price, its quantity, and optionally add-ons the plan
+ * suggests, nothing else:
+ *
+ *   {"priceId": "pri_...", "quantity"?: n, "addons"?: [{"priceId": "pri_...", "quantity"?: n}]}
+ *
+ * `{"priceId", "quantity"}` alone is the body every earlier client sends, and means the same.
+ * Strict on purpose: the customer, the email and the user all come from the verified token and
+ * the database, so a body naming any of them (or anything else) is refused, not ignored. What is
+ * a plan, what the plan suggests and each price's bounds are the database's to say (SQL).
  */
 import { z } from "zod";
 import { type ParsedBody, readJsonBody } from "../_shared/bounded_body.ts";
@@ -10,17 +16,30 @@ import { PRICE_ID } from "./config.ts";
 export const MAX_BODY_BYTES = 4 * 1024;
 /** A sanity bound before the price's own `quantity.minimum..maximum` (checked in SQL). */
 export const MAX_QUANTITY = 10_000;
+/** More add-ons than any plan suggests; the catalog decides which are allowed. */
+export const MAX_ADDONS = 20;
 
-export interface CheckoutRequest {
+export interface CheckoutItem {
   priceId: string;
   quantity: number;
 }
 
+export interface CheckoutRequest extends CheckoutItem {
+  /** The add-ons, in the order given; empty when the body has none. */
+  addons: CheckoutItem[];
+}
+
 export type BodyResult = ParsedBody<CheckoutRequest> | { ok: false; code: "invalid_quantity" };
+
+const item = z.strictObject({
+  priceId: z.string().regex(PRICE_ID),
+  quantity: z.unknown().optional(),
+});
 
 const shape = z.strictObject({
   priceId: z.string().regex(PRICE_ID),
   quantity: z.unknown().optional(),
+  addons: z.array(item).max(MAX_ADDONS).optional(),
 });
 
 const quantity = z.int().min(1).max(MAX_QUANTITY);
@@ -29,12 +48,14 @@ const quantity = z.int().min(1).max(MAX_QUANTITY);
 export function parseCheckoutRequest(json: unknown): BodyResult {
   const parsed = shape.safeParse(json);
   if (!parsed.success) return { ok: false, code: "invalid_request" };
-  const q = parsed.data.quantity === undefined ? 1 : quantity.safeParse(parsed.data.quantity);
-  if (typeof q !== "number" && !q.success) return { ok: false, code: "invalid_quantity" };
-  return {
-    ok: true,
-    value: { priceId: parsed.data.priceId, quantity: typeof q === "number" ? q : q.data },
-  };
+  const items: CheckoutItem[] = [];
+  for (const raw of [parsed.data, ...(parsed.data.addons ?? [])]) {
+    const q = raw.quantity === undefined ? 1 : quantity.safeParse(raw.quantity);
+    if (typeof q !== "number" && !q.success) return { ok: false, code: "invalid_quantity" };
+    items.push({ priceId: raw.priceId, quantity: typeof q === "number" ? q : q.data });
+  }
+  const [plan, ...addons] = items;
+  return { ok: true, value: { ...plan, addons } };
 }
 
 export async function readCheckoutRequest(request: Request): Promise<BodyResult> {

@@ -7,12 +7,61 @@ const req = (body?: string) => new Request("http://x/", { method: "POST", body }
 Deno.test("a price, with the quantity defaulting to 1", () => {
   assert.deepEqual(parseCheckoutRequest({ priceId: PRICE }), {
     ok: true,
-    value: { priceId: PRICE, quantity: 1 },
+    value: { priceId: PRICE, quantity: 1, addons: [] },
   });
   assert.deepEqual(parseCheckoutRequest({ quantity: 10_000, priceId: PRICE }), {
     ok: true,
-    value: { priceId: PRICE, quantity: 10_000 },
+    value: { priceId: PRICE, quantity: 10_000, addons: [] },
   });
+});
+
+const ADDON = "pri_01hv8p0000000000000000000b";
+
+Deno.test("add-ons: each a price with a quantity defaulting to 1, in the order given", () => {
+  assert.deepEqual(
+    parseCheckoutRequest({
+      priceId: PRICE,
+      addons: [{ priceId: ADDON, quantity: 3 }, { priceId: PRICE }],
+    }),
+    {
+      ok: true,
+      value: {
+        priceId: PRICE,
+        quantity: 1,
+        addons: [{ priceId: ADDON, quantity: 3 }, { priceId: PRICE, quantity: 1 }],
+      },
+    },
+  );
+  assert.deepEqual(parseCheckoutRequest({ priceId: PRICE, addons: [] }), {
+    ok: true,
+    value: { priceId: PRICE, quantity: 1, addons: [] },
+  });
+});
+
+Deno.test("add-ons: a malformed list is invalid_request, a bad add-on quantity invalid_quantity", () => {
+  for (
+    const addons of [
+      null,
+      {},
+      [ADDON],
+      [{}],
+      [{ priceId: ADDON, customerId: "ctm_01hv8x0000000000000000000a" }],
+      [{ price_id: ADDON }],
+      Array.from({ length: 21 }, () => ({ priceId: ADDON })),
+    ]
+  ) {
+    assert.deepEqual(
+      parseCheckoutRequest({ priceId: PRICE, addons }),
+      { ok: false, code: "invalid_request" },
+      JSON.stringify(addons),
+    );
+  }
+  for (const quantity of [0, 10_001, "2", null]) {
+    assert.deepEqual(
+      parseCheckoutRequest({ priceId: PRICE, addons: [{ priceId: ADDON, quantity }] }),
+      { ok: false, code: "invalid_quantity" },
+    );
+  }
 });
 
 Deno.test("anything but a price and a quantity is invalid_request", () => {
