@@ -58,14 +58,19 @@ export interface SubscriberOptions {
 export async function freshSubscriber(options: SubscriberOptions) {
   const email = uniqueEmail("changer");
   const userId = await withClient(async (db) => {
-    const id = await createUser(db, email, true);
-    if (options.password) {
-      await db.query(
-        "update auth.users set encrypted_password = extensions.crypt($2, extensions.gen_salt('bf')) where id = $1",
-        [id, options.password],
-      );
-    }
-    return id;
+    if (!options.password) return await createUser(db, email, true);
+    // Every column the Auth stand-in reads at sign-in, as the seed writes its users.
+    const { rows } = await db.query(
+      `insert into auth.users (instance_id, id, aud, role, email, encrypted_password,
+         email_confirmed_at, confirmation_token, recovery_token, email_change_token_new,
+         email_change, raw_app_meta_data, raw_user_meta_data, created_at, updated_at)
+       values ('00000000-0000-0000-0000-000000000000', gen_random_uuid(), 'authenticated',
+         'authenticated', $1, extensions.crypt($2, extensions.gen_salt('bf')), now(), '', '', '',
+         '', '{"provider":"email","providers":["email"]}', '{}', now(), now())
+       returning id`,
+      [email, options.password],
+    );
+    return rows[0].id as string;
   });
   const now = Date.now();
   const start = paddleTimestamp(new Date(now - (options.since ?? 10) * DAY));

@@ -168,24 +168,25 @@ Deno.test({
           const [first, second] = alice.subscriptionIds;
           assert(first && second, "alice has two subscriptions");
           await signInAndWait(page, alice.email);
-          await subscriptionButton(page, "Cancel subscription", second).click();
+          // The second is already going to cancel: it offers "Keep my subscription" instead.
+          await subscriptionButton(page, "Cancel subscription", first).click();
           let portal = await portalPage(page);
           assertEquals(portal, {
             customerId: alice.customerId,
             action: "cancel_subscription",
-            subscriptionId: second,
+            subscriptionId: first,
           });
 
           await page.goBack();
           await manageButton(page).waitFor();
           // Back from the portal (maybe from the back/forward cache): the page is usable again.
           await page.waitForFunction(PORTAL_BUTTONS_ENABLED);
-          await subscriptionButton(page, "Update payment method", first).click();
+          await subscriptionButton(page, "Update payment method", second).click();
           portal = await portalPage(page);
           assertEquals(portal, {
             customerId: alice.customerId,
             action: "update_subscription_payment_method",
-            subscriptionId: first,
+            subscriptionId: second,
           });
         },
       );
@@ -320,10 +321,12 @@ Deno.test({
             await cardField(second, "scheduled"),
             `Cancels on ${DATE.format(mirror.get(basic).scheduled_change_effective_at)}`,
           );
-          await page.getByRole("button", {
-            name: "Cancel subscription Pro plan, Basic monthly",
-            exact: true,
-          }).waitFor();
+          // Going to cancel: "Keep my subscription" takes the place of "Cancel subscription".
+          await second.getByRole("button", { name: /^Keep my subscription / }).waitFor();
+          assertEquals(
+            await second.getByRole("button", { name: /^Cancel subscription/ }).count(),
+            0,
+          );
 
           for (const card of [first, second]) {
             assertEquals(await card.evaluate(IDS_OUTSIDE_DETAILS), []);
@@ -637,8 +640,12 @@ Deno.test({
           await status(page).filter({ hasText: "Opening Paddle's customer portal" }).waitFor();
           assert(await manageButton(page).isDisabled());
           assertEquals(await manageButton(page).getAttribute("aria-busy"), "true");
+          assert(
+            await subscriptionButton(page, "Cancel subscription", alice.subscriptionIds[0])
+              .isDisabled(),
+          );
           for (const id of alice.subscriptionIds) {
-            assert(await subscriptionButton(page, "Cancel subscription", id).isDisabled());
+            assert(await subscriptionButton(page, "Update payment method", id).isDisabled());
           }
           await screenshot(page, "07-opening");
           const portal = await portalPage(page);
