@@ -83,6 +83,9 @@ const CONFIG_MODULE = async () => {
   return { ...(await import(url)) } as Record<string, unknown>;
 };
 
+/** alice's subscription that is not already going to cancel (the other offers "Keep" instead). */
+const ALICE_NOT_CANCELING = "sub_01jdemoalicesub10000000000";
+
 Deno.test({
   name: "web page in Chromium",
   // Playwright keeps a pipe to the browser open across steps.
@@ -168,25 +171,24 @@ Deno.test({
           const [first, second] = alice.subscriptionIds;
           assert(first && second, "alice has two subscriptions");
           await signInAndWait(page, alice.email);
-          // The second is already going to cancel: it offers "Keep my subscription" instead.
-          await subscriptionButton(page, "Cancel subscription", first).click();
+          await subscriptionButton(page, "Cancel subscription", second).click();
           let portal = await portalPage(page);
           assertEquals(portal, {
             customerId: alice.customerId,
             action: "cancel_subscription",
-            subscriptionId: first,
+            subscriptionId: second,
           });
 
           await page.goBack();
           await manageButton(page).waitFor();
           // Back from the portal (maybe from the back/forward cache): the page is usable again.
           await page.waitForFunction(PORTAL_BUTTONS_ENABLED);
-          await subscriptionButton(page, "Update payment method", second).click();
+          await subscriptionButton(page, "Update payment method", first).click();
           portal = await portalPage(page);
           assertEquals(portal, {
             customerId: alice.customerId,
             action: "update_subscription_payment_method",
-            subscriptionId: second,
+            subscriptionId: first,
           });
         },
       );
@@ -641,7 +643,7 @@ Deno.test({
           assert(await manageButton(page).isDisabled());
           assertEquals(await manageButton(page).getAttribute("aria-busy"), "true");
           assert(
-            await subscriptionButton(page, "Cancel subscription", alice.subscriptionIds[0])
+            await subscriptionButton(page, "Cancel subscription", ALICE_NOT_CANCELING)
               .isDisabled(),
           );
           for (const id of alice.subscriptionIds) {
@@ -727,7 +729,7 @@ Deno.test({
               postData: JSON.stringify({ ...body, subscriptionId: dave.subscriptionIds[0] }),
             });
           });
-          await subscriptionButton(page, "Cancel subscription", alice.subscriptionIds[0]).click();
+          await subscriptionButton(page, "Cancel subscription", ALICE_NOT_CANCELING).click();
           await status(page).filter({ hasText: "no longer on your account" }).waitFor();
           assertEquals(await statusCode(page), "subscription_not_found");
           assertEquals(await paddle.requests(), []);
