@@ -1,6 +1,7 @@
 // @ts-check
 /**
- * The words of a plan change: Paddle's preview as a sentence, and what a yearly price saves.
+ * The words of a plan change: Paddle's preview as a sentence, what a yearly price saves, and a
+ * plan's features.
  * Pure functions without DOM access (unit-tested in Deno, tests/web/plan_change_words_test.ts).
  * Every amount is Paddle's, in minor units, and every sum exact (BigInt).
  */
@@ -59,4 +60,17 @@ export function yearlySaving(monthly, yearly) {
   if (twelve === 0n || year >= twelve) return undefined;
   const percent = Number(((twelve - year) * 100n) / twelve);
   return percent > 0 ? percent : undefined;
+}
+
+/**
+ * "Projects: Unlimited", "Priority support", "Priority support: no".
+ *
+ * @param {string} feature
+ * @param {unknown} value
+ */
+export function featureWords(feature, value) {
+  if (value === true) return feature;
+  if (value === false) return `${feature}: no`;
+  if (value === null || value === undefined || typeof value === "object") return feature;
+  return `${feature}: ${value}`;
 }

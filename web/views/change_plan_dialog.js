@@ -10,7 +10,7 @@
 import { button, el } from "../dom.js";
 import { formatPrice } from "../format.js";
 import { describeChangeFailure } from "../messages.js";
-import { previewWords, yearlySaving } from "../plan_change_words.js";
+import { featureWords, previewWords, yearlySaving } from "../plan_change_words.js";
 
 /**
  * @typedef {"month" | "year"} Interval
@@ -302,17 +302,4 @@ export function openChangePlanDialog(options) {
   document.body.append(dialog);
   dialog.showModal();
   return dialog;
-}
-
-/**
- * "Projects: Unlimited", "Priority support", "Priority support: no".
- *
- * @param {string} feature
- * @param {unknown} value
- */
-export function featureWords(feature, value) {
-  if (value === true) return feature;
-  if (value === false) return `${feature}: no`;
-  if (value === null || value === undefined || typeof value === "object") return feature;
-  return `${feature}: ${value}`;
 }
