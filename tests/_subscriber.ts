@@ -11,7 +11,13 @@ import {
 } from "../local/paddle_simulator/entity_builders.ts";
 import type { PaddlePrice, PaddleProduct } from "../local/paddle_simulator/entities.ts";
 import { newPaddleId, paddleTimestamp } from "../local/paddle_simulator/ids.ts";
-import { applyEntities, createUser, uniqueEmail, withClient } from "./_db.ts";
+import {
+  applyEntities,
+  createUser,
+  createUserWithPassword,
+  uniqueEmail,
+  withClient,
+} from "./_db.ts";
 import { stackInfo } from "./_stack.ts";
 import { userToken } from "./_tokens.ts";
 
@@ -57,21 +63,11 @@ export interface SubscriberOptions {
 
 export async function freshSubscriber(options: SubscriberOptions) {
   const email = uniqueEmail("changer");
-  const userId = await withClient(async (db) => {
-    if (!options.password) return await createUser(db, email, true);
-    // Every column the Auth stand-in reads at sign-in, as the seed writes its users.
-    const { rows } = await db.query(
-      `insert into auth.users (instance_id, id, aud, role, email, encrypted_password,
-         email_confirmed_at, confirmation_token, recovery_token, email_change_token_new,
-         email_change, raw_app_meta_data, raw_user_meta_data, created_at, updated_at)
-       values ('00000000-0000-0000-0000-000000000000', gen_random_uuid(), 'authenticated',
-         'authenticated', $1, extensions.crypt($2, extensions.gen_salt('bf')), now(), '', '', '',
-         '', '{"provider":"email","providers":["email"]}', '{}', now(), now())
-       returning id`,
-      [email, options.password],
-    );
-    return rows[0].id as string;
-  });
+  const userId = await withClient((db) =>
+    options.password
+      ? createUserWithPassword(db, email, options.password)
+      : createUser(db, email, true)
+  );
   const now = Date.now();
   const start = paddleTimestamp(new Date(now - (options.since ?? 10) * DAY));
   const end = paddleTimestamp(new Date(now + (options.until ?? 20) * DAY));

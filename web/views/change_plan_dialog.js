@@ -228,6 +228,28 @@ export function openChangePlanDialog(options) {
     error.dataset.code = failure.code;
   }
 
+  /**
+   * One request with the buttons busy and its progress said.
+   *
+   * @param {"preview" | "apply"} action
+   * @param {ChangeItem[]} items
+   * @param {string} progress
+   * @returns {Promise<any>} the answer, or undefined (a failure shown, or the dialog closed)
+   */
+  async function request(action, items, progress) {
+    setBusy(true);
+    result.textContent = progress;
+    const answer = await options.send(action, items);
+    setBusy(false);
+    if (!dialog.open) return undefined;
+    if ("failure" in answer) {
+      result.textContent = "";
+      showFailure(answer.failure);
+      return undefined;
+    }
+    return answer.data;
+  }
+
   review.addEventListener("click", async () => {
     if (busy) return;
     const items = chosenItems();
@@ -236,34 +258,17 @@ export function openChangePlanDialog(options) {
       error.textContent = "Choose a plan that is available with this billing.";
       return;
     }
-    setBusy(true);
-    result.textContent = "Asking Paddle what this change costs…";
-    const answer = await options.send("preview", items);
-    setBusy(false);
-    if (!dialog.open) return;
-    if ("failure" in answer) {
-      result.textContent = "";
-      showFailure(answer.failure);
-      return;
-    }
+    const data = await request("preview", items, "Asking Paddle what this change costs…");
+    if (!data) return;
     reviewed = items;
-    result.textContent = previewWords(answer.data.preview, locale);
+    result.textContent = previewWords(data.preview, locale);
     confirm.hidden = false;
     confirm.focus();
   });
 
   confirm.addEventListener("click", async () => {
     if (busy || !reviewed) return;
-    setBusy(true);
-    result.textContent = "Changing your plan…";
-    const answer = await options.send("apply", reviewed);
-    setBusy(false);
-    if (!dialog.open) return;
-    if ("failure" in answer) {
-      result.textContent = "";
-      showFailure(answer.failure);
-      return;
-    }
+    if (!await request("apply", reviewed, "Changing your plan…")) return;
     const name = catalog.plans.find((p) => p.productId === planId)?.name ?? "your new plan";
     dialog.close();
     options.onChanged(name);

@@ -5,7 +5,7 @@
  * webhook that follows then changes nothing) and only for a subscription the caller owns.
  */
 import { z } from "zod";
-import { createRpcCall, type DbFailure } from "../_shared/postgrest_rpc.ts";
+import { createServiceRpcCall, type DbFailure } from "../_shared/postgrest_rpc.ts";
 import type { ApiJson } from "../_shared/paddle_sync/to_api_json.ts";
 
 export const RECORD_RPC = "subscription_update_record";
@@ -29,22 +29,10 @@ const answerSchema = z.object({
 });
 
 export function createRecordUpdate(options: RecordUpdateOptions): RecordUpdate {
-  const callRpc = createRpcCall({
-    supabaseUrl: options.supabaseUrl,
-    apiKey: options.serviceKey,
-    timeoutMs: options.timeoutMs,
-    fetch: options.fetch,
-  });
+  const callRpc = createServiceRpcCall(options);
   return async function recordUpdate({ userId, subscription }) {
-    const answer = await callRpc(
-      RECORD_RPC,
-      { p_user_id: userId, p_subscription: subscription },
-      options.serviceKey,
-    );
-    if (!answer.ok) {
-      // The service key being refused is our configuration, never the caller's sign-in.
-      return answer.code === "not_authenticated" ? { ...answer, code: "misconfigured" } : answer;
-    }
+    const answer = await callRpc(RECORD_RPC, { p_user_id: userId, p_subscription: subscription });
+    if (!answer.ok) return answer;
     const parsed = answerSchema.safeParse(answer.data);
     if (!parsed.success) {
       return { ok: false, code: "misconfigured", dbErrorCode: "unexpected_shape" };
