@@ -5,9 +5,11 @@
  *
  * - first purchase: each of `buyers` fresh, confirmed users (default 100) buys once: the prepare
  *   RPC, `POST /customers`, the service-role link RPC, `POST /transactions`;
- * - steady state: the same users, now linked and still without a subscription (a transaction makes
- *   no subscription until it is paid), buy again, `calls` sequential calls (default 500) rotating
- *   between them: the prepare RPC and `POST /transactions`.
+ * - same items again: the same users, now linked and still without a subscription (a transaction
+ *   makes no subscription until it is paid), ask for the same plan, `calls` sequential calls
+ *   (default 500) rotating between them: the prepare RPC only, the open checkout's URL again;
+ * - other items: the same users alternate between monthly and yearly, `calls` calls: the prepare
+ *   RPC, `PATCH /transactions/{id}` (cancel the open one), `POST /transactions`, the settle RPC.
  *
  * Prints p50/p95/p99 of each; asserts nothing about time.
  */
@@ -20,6 +22,7 @@ import { roundSummary, summarize } from "./stats.ts";
 const buyers = Number(Deno.args[0] ?? 100);
 const calls = Number(Deno.args[1] ?? 500);
 const PRICE = "pri_01jdemopricepro00000000000";
+const YEARLY = "pri_01jdemoproyearly0000000000";
 
 const stack = await startBenchStack({});
 try {
@@ -54,9 +57,9 @@ try {
       global: { headers: { Authorization: `Bearer ${token}` } },
     });
   }));
-  const call = async (client: (typeof clients)[number]) => {
+  const call = async (client: (typeof clients)[number], priceId = PRICE) => {
     const started = performance.now();
-    const { data, error } = await client.functions.invoke("checkout", { body: { priceId: PRICE } });
+    const { data, error } = await client.functions.invoke("checkout", { body: { priceId } });
     const elapsed = performance.now() - started;
     if (error || typeof data?.url !== "string") throw new Error(`checkout failed: ${error}`);
     return elapsed;
@@ -65,13 +68,20 @@ try {
   const first: number[] = [];
   for (const client of clients) first.push(await call(client));
   for (let i = 0; i < 50; i++) await call(clients[i % clients.length]); // warm-up, not counted
-  const steady: number[] = [];
-  for (let i = 0; i < calls; i++) steady.push(await call(clients[i % clients.length]));
+  const same: number[] = [];
+  for (let i = 0; i < calls; i++) same.push(await call(clients[i % clients.length]));
+  // Each round of all buyers switches the interval, so every call replaces the open checkout.
+  const other: number[] = [];
+  for (let i = 0; i < calls; i++) {
+    const round = Math.floor(i / clients.length);
+    other.push(await call(clients[i % clients.length], round % 2 === 0 ? YEARLY : PRICE));
+  }
 
   console.log(`supabase.functions.invoke("checkout"), sequential, ${buyers} buyers`);
   console.table({
     [`first purchase (${first.length} calls; ms)`]: roundSummary(summarize(first)),
-    [`steady state, linked (${steady.length} calls; ms)`]: roundSummary(summarize(steady)),
+    [`same items, the open URL (${same.length} calls; ms)`]: roundSummary(summarize(same)),
+    [`other items, cancel + create (${other.length} calls; ms)`]: roundSummary(summarize(other)),
   });
 } finally {
   await stack.stop();

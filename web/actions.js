@@ -15,7 +15,7 @@ const ACTION_BUTTONS = "button[data-portal-target], button[data-price-id]";
 /**
  * @typedef {object} Action
  * @property {"customer-portal" | "checkout"} name the function
- * @property {Record<string, string>} body
+ * @property {Record<string, unknown>} body
  * @property {string} selector finds the same button again after a re-render
  */
 
@@ -84,9 +84,16 @@ function onClick(event) {
 function actionFor(element) {
   const priceId = element.dataset.priceId;
   if (priceId) {
+    // The add-on quantities on the same plan card; none chosen keeps the body as it always was.
+    const addons = [
+      ...(element.closest("article")?.querySelectorAll("input[data-addon-price-id]") ?? []),
+    ]
+      .map((input) => /** @type {HTMLInputElement} */ (input))
+      .filter((input) => input.value.trim() !== "" && Number(input.value) !== 0)
+      .map((input) => ({ priceId: input.dataset.addonPriceId, quantity: Number(input.value) }));
     return {
       name: "checkout",
-      body: { priceId },
+      body: addons.length ? { priceId, addons } : { priceId },
       selector: `button[data-price-id="${CSS.escape(priceId)}"]`,
     };
   }

@@ -9,8 +9,8 @@
  */
 import { actionInFlight, finishAction, listenForActions, setButtonsDisabled } from "./actions.js";
 import {
+  fetchCatalog,
   fetchHasCustomer,
-  fetchPlans,
   fetchSubscriptions,
   hasCurrentSubscription,
   offersPortal,
@@ -138,7 +138,7 @@ async function loadBilling(options = {}) {
     const current = hasCurrentSubscription(subscriptions);
     const plans = current || options.afterCheckout
       ? undefined
-      : await fetchPlans(supabase, config.checkoutPriceIds);
+      : (await fetchCatalog(supabase)).plans;
     if (mine !== generation) return undefined;
     shownSubscriptions = subscriptions;
     showSubscriptions(

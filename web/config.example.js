@@ -21,11 +21,9 @@ export const SUPABASE_ANON_KEY = "your-anon-or-publishable-key";
 // other than this site or cdn.jsdelivr.net must also be added to script-src in index.html.
 // export const SUPABASE_JS_URL = "https://cdn.jsdelivr.net/npm/@supabase/supabase-js@2.119.1/+esm";
 
-// Optional. The Paddle price ids offered under "Choose a plan" to people without a current
-// subscription. Default: every active recurring price of an active product in the mirrored
-// catalog (the checkout function sells the same set: keep this in step with its
-// PADDLE_CHECKOUT_PRICE_IDS).
-// export const CHECKOUT_PRICE_IDS = ["pri_01h0000000000000000000000a"];
+// What "Choose a plan" offers is the catalog itself (public.catalog_prices: plans, and the
+// add-ons each plan suggests in its custom_data; README, "The catalog"), the same list the
+// checkout function sells from. There is no price list to keep here.
 
 // The payment-link page (checkout.html). In Paddle → Checkout → Checkout settings, set the
 // default payment link to https://<your site>/checkout.html, add your domain to the approved

@@ -2,7 +2,7 @@
 /**
  * What the page reads, under row-level security with the signed-in user's token: their
  * subscriptions with every item, price and product name, whether they have a Paddle customer,
- * and the plans for sale (active recurring prices of active products in the mirrored catalog).
+ * and what is for sale (public.catalog_prices: plans, and the add-ons each plan suggests).
  * The query builders take the supabase-js client; the shaping functions are pure and
  * unit-tested in Deno (tests/web/data_test.ts).
  */
@@ -21,8 +21,11 @@ export const SUBSCRIPTION_SELECT =
   "scheduled_change_effective_at, started_at, created_at, " +
   `subscription_items(price_id, product_id, quantity, status, recurring, prices(${PRICE_COLUMNS}, products(name)))`;
 
-export const PLAN_SELECT = `price_id, product_id, ${PRICE_COLUMNS}, ` +
-  "trial_period_interval, trial_period_frequency, products!inner(name, description)";
+export const CATALOG_SELECT = "price_id, product_id, role, product_name, product_description, " +
+  "name:price_name, description:price_description, amount:unit_price_amount::text, " +
+  "currency:unit_price_currency, billing_cycle_interval, billing_cycle_frequency, " +
+  "quantity_minimum, quantity_maximum, trial_period_interval, trial_period_frequency, " +
+  "features, suggested_addons";
 
 /**
  * @typedef {object} PriceRow
@@ -64,18 +67,24 @@ export const PLAN_SELECT = `price_id, product_id, ${PRICE_COLUMNS}, ` +
  */
 
 /**
- * @typedef {object} PlanRow
+ * @typedef {object} CatalogRow a row of public.catalog_prices
  * @property {string} price_id
  * @property {string} product_id
+ * @property {"plan" | "addon"} role
+ * @property {string | null} product_name
+ * @property {string | null} product_description
  * @property {string | null} name
  * @property {string | null} description
  * @property {string | null} amount
  * @property {string | null} currency
  * @property {string | null} billing_cycle_interval
  * @property {number | null} billing_cycle_frequency
+ * @property {number} quantity_minimum
+ * @property {number} quantity_maximum
  * @property {string | null} trial_period_interval
  * @property {number | null} trial_period_frequency
- * @property {{ name: string | null, description: string | null } | null} products
+ * @property {Record<string, unknown> | null} features
+ * @property {string[] | null} suggested_addons
  */
 
 /**
@@ -117,6 +126,8 @@ export const PLAN_SELECT = `price_id, product_id, ${PRICE_COLUMNS}, ` +
  * @property {string | null} currency
  * @property {import("./format.js").Cycle} cycle
  * @property {import("./format.js").Cycle | undefined} trial
+ * @property {number} minimum quantity bounds (Paddle's defaults applied)
+ * @property {number} maximum
  */
 
 /**
@@ -125,6 +136,14 @@ export const PLAN_SELECT = `price_id, product_id, ${PRICE_COLUMNS}, ` +
  * @property {string} name
  * @property {string | null} description
  * @property {PlanPrice[]} prices
+ * @property {[string, unknown][]} features the plan's custom_data.features by name (the mirror
+ *   keeps them as jsonb, which does not keep the seller's key order)
+ * @property {Plan[]} addons the add-ons it suggests that are for sale, in the seller's order
+ */
+
+/**
+ * @typedef {object} Catalog
+ * @property {Plan[]} plans by name; an add-on is never one
  */
 
 /**
@@ -184,24 +203,16 @@ export function offersPortal(hasCustomer, subscriptions) {
 }
 
 /**
- * Active recurring prices of active products, or only `priceIds` (config.js
- * `CHECKOUT_PRICE_IDS`) when given. The checkout function applies the same rule.
+ * What is for sale, from public.catalog_prices: the view the checkout function sells from too,
+ * so the page offers exactly what checkout accepts.
  *
  * @param {any} supabase
- * @param {readonly string[] | undefined} priceIds
- * @returns {Promise<Plan[]>}
+ * @returns {Promise<Catalog>}
  */
-export async function fetchPlans(supabase, priceIds) {
-  let query = supabase
-    .from("prices")
-    .select(PLAN_SELECT)
-    .eq("status", "active")
-    .not("billing_cycle_interval", "is", null)
-    .eq("products.status", "active");
-  if (priceIds) query = query.in("price_id", priceIds);
-  const { data, error } = await query;
+export async function fetchCatalog(supabase) {
+  const { data, error } = await supabase.from("catalog_prices").select(CATALOG_SELECT);
   if (error) throw error;
-  return groupPlans(/** @type {PlanRow[]} */ (data ?? []), priceIds);
+  return shapeCatalog(/** @type {CatalogRow[]} */ (data ?? []));
 }
 
 /**
@@ -279,34 +290,37 @@ export function hasCurrentSubscription(subscriptions) {
 }
 
 /**
- * Prices grouped by product, products by name, prices by interval length then amount (or in
- * the order config.js lists them).
+ * Rows grouped by product into plans and add-ons: products by name, prices by interval length
+ * then amount; each plan with its features and the add-ons it suggests.
  *
- * @param {PlanRow[]} rows
- * @param {readonly string[]} [order]
- * @returns {Plan[]}
+ * @param {CatalogRow[]} rows
+ * @returns {Catalog}
  */
-export function groupPlans(rows, order = undefined) {
-  /** @type {Map<string, Plan>} */
-  const plans = new Map();
+export function shapeCatalog(rows) {
+  /** @type {Map<string, Plan & { role: string, suggested: string[] }>} */
+  const products = new Map();
   const sorted = [...rows].sort((a, b) =>
-    order
-      ? order.indexOf(a.price_id) - order.indexOf(b.price_id)
-      : cycleDays(a) - cycleDays(b) || compareAmounts(a.amount, b.amount) ||
-        a.price_id.localeCompare(b.price_id)
+    cycleDays(a) - cycleDays(b) || compareAmounts(a.amount, b.amount) ||
+    a.price_id.localeCompare(b.price_id)
   );
   for (const row of sorted) {
-    let plan = plans.get(row.product_id);
-    if (!plan) {
-      plan = {
+    let product = products.get(row.product_id);
+    if (!product) {
+      product = {
         productId: row.product_id,
-        name: row.products?.name || "Plan",
-        description: row.products?.description ?? null,
+        name: row.product_name || "Plan",
+        description: row.product_description ?? null,
         prices: [],
+        features: row.features && typeof row.features === "object" && !Array.isArray(row.features)
+          ? Object.entries(row.features).sort(([a], [b]) => a.localeCompare(b))
+          : [],
+        addons: [],
+        role: row.role,
+        suggested: Array.isArray(row.suggested_addons) ? row.suggested_addons : [],
       };
-      plans.set(row.product_id, plan);
+      products.set(row.product_id, product);
     }
-    plan.prices.push({
+    product.prices.push({
       priceId: row.price_id,
       name: row.name || row.description || "Price",
       description: row.description,
@@ -316,15 +330,54 @@ export function groupPlans(rows, order = undefined) {
       trial: row.trial_period_interval
         ? { interval: row.trial_period_interval, frequency: row.trial_period_frequency }
         : undefined,
+      minimum: row.quantity_minimum ?? 1,
+      maximum: row.quantity_maximum ?? 100,
     });
   }
-  const list = [...plans.values()];
-  return order ? list : list.sort((a, b) => a.name.localeCompare(b.name));
+  /** @param {Plan & { role: string, suggested: string[] }} p @returns {Plan} */
+  const plain = ({ productId, name, description, prices, features, addons }) => ({
+    productId,
+    name,
+    description,
+    prices,
+    features,
+    addons,
+  });
+  const plans = [];
+  for (const product of products.values()) {
+    if (product.role !== "plan") continue;
+    for (const id of product.suggested) {
+      const addon = products.get(id);
+      if (addon?.role === "addon") product.addons.push(plain(addon));
+    }
+    plans.push(plain(product));
+  }
+  return { plans: plans.sort((a, b) => a.name.localeCompare(b.name)) };
+}
+
+/**
+ * The plan's price for a billing interval (the one billed every 1 interval), or undefined.
+ *
+ * @param {Plan} plan
+ * @param {string} interval
+ */
+export function priceFor(plan, interval) {
+  return plan.prices.find((p) => p.cycle.interval === interval && (p.cycle.frequency ?? 1) === 1);
+}
+
+/**
+ * The billing intervals the switch offers: month and year, those some plan is sold at.
+ *
+ * @param {Plan[]} plans
+ * @returns {string[]}
+ */
+export function switchIntervals(plans) {
+  return ["month", "year"].filter((interval) => plans.some((plan) => priceFor(plan, interval)));
 }
 
 const DAYS = /** @type {Record<string, number>} */ ({ day: 1, week: 7, month: 30, year: 365 });
 
-/** @param {PlanRow} row */
+/** @param {CatalogRow} row */
 function cycleDays(row) {
   return (DAYS[row.billing_cycle_interval ?? ""] ?? 0) * (row.billing_cycle_frequency ?? 1);
 }

@@ -163,3 +163,41 @@ export function parseDate(iso) {
 function dateFormat(locale) {
   return new Intl.DateTimeFormat(locale, { dateStyle: "medium" });
 }
+
+/**
+ * The whole percent a yearly price saves against twelve months of the monthly one, rounded down
+ * so it is never overstated ("save 16%" for $10.00 a month or $100.00 a year: 16.67% saved).
+ * Integer arithmetic on Paddle's lowest-denomination amounts; undefined unless both are whole
+ * amounts in one currency and the yearly price is the cheaper.
+ *
+ * @param {{ amount: string | number | null, currency: string | null } | undefined} monthly
+ * @param {{ amount: string | number | null, currency: string | null } | undefined} yearly
+ * @returns {number | undefined}
+ */
+export function yearlySavingPercent(monthly, yearly) {
+  if (!monthly || !yearly || !monthly.currency || monthly.currency !== yearly.currency) {
+    return undefined;
+  }
+  const m = String(monthly.amount ?? "").trim();
+  const y = String(yearly.amount ?? "").trim();
+  if (!/^\d+$/.test(m) || !/^\d+$/.test(y)) return undefined;
+  const twelve = BigInt(m) * 12n;
+  const yearlyAmount = BigInt(y);
+  if (twelve === 0n || yearlyAmount >= twelve) return undefined;
+  const percent = Number(((twelve - yearlyAmount) * 100n) / twelve);
+  return percent > 0 ? percent : undefined;
+}
+
+/**
+ * A plan feature as words: the name alone when it is simply included, "not included" when it
+ * is not, otherwise "name: value" (custom_data.features as a seller writes it).
+ *
+ * @param {string} name
+ * @param {unknown} value
+ */
+export function featureWords(name, value) {
+  if (value === true) return name;
+  if (value === false || value === null) return `${name}: not included`;
+  if (typeof value === "string" || typeof value === "number") return `${name}: ${value}`;
+  return name;
+}

@@ -151,6 +151,18 @@ export function describeFailure(failure, context = {}) {
         message: "That quantity is not available for this plan. Choose another plan or quantity.",
         action: "none",
       };
+    case "invalid_items":
+      return {
+        message:
+          "Those add-ons can't be combined with this plan. The list of plans has been refreshed.",
+        action: "reload-list",
+      };
+    case "checkout_in_progress":
+      return {
+        message: "Another checkout of yours is still being prepared. Try again in a moment.",
+        action: "retry-later",
+        retryAfterSeconds: failure.retryAfterSeconds ?? 1,
+      };
     case "email_not_confirmed":
       return {
         message:

@@ -13,7 +13,6 @@ export const DEFAULT_SUPABASE_JS_URL =
  * @property {string} supabaseUrl
  * @property {string} supabaseKey
  * @property {string} supabaseJsUrl
- * @property {string[] | undefined} checkoutPriceIds only these prices are offered, when set
  */
 
 /** @returns {Promise<PageConfig>} */
@@ -52,23 +51,16 @@ export function readConfig(module) {
   const supabaseJsUrl = typeof module.SUPABASE_JS_URL === "string" && module.SUPABASE_JS_URL
     ? module.SUPABASE_JS_URL
     : DEFAULT_SUPABASE_JS_URL;
-  const ids = module.CHECKOUT_PRICE_IDS;
-  let checkoutPriceIds;
-  if (ids !== undefined) {
-    if (
-      !Array.isArray(ids) || ids.length === 0 ||
-      !ids.every((id) => typeof id === "string" && /^pri_[a-z0-9]{26}$/.test(id))
-    ) {
-      throw new Error(
-        'config.js: CHECKOUT_PRICE_IDS must be a list of Paddle price ids (["pri_..."]).',
-      );
-    }
-    checkoutPriceIds = /** @type {string[]} */ (ids);
+  // Gone with issue 17: what is for sale is the catalog (public.catalog_prices), read by the
+  // page and the checkout function alike. Named, so a deployment that set it hears why.
+  if (module.CHECKOUT_PRICE_IDS !== undefined) {
+    throw new Error(
+      'config.js: CHECKOUT_PRICE_IDS is no longer read; remove it. The catalog says what is for sale (README, "The catalog").',
+    );
   }
   return {
     supabaseUrl: supabaseUrl.replace(/\/+$/, ""),
     supabaseKey,
     supabaseJsUrl,
-    checkoutPriceIds,
   };
 }

@@ -6,7 +6,7 @@
  * subscription-update; after Paddle applied a change the function has written it to the
  * mirror, so reading the subscriptions again shows the new plan at once.
  */
-import { fetchCatalog } from "./catalog.js";
+import { fetchCatalog } from "./data.js";
 import { invokeFunction } from "./invoke.js";
 import { describeChangeFailure } from "./messages.js";
 import { addStatusButton, setStatus } from "./status.js";

@@ -1,7 +1,6 @@
 // @ts-check
 /**
- * The words of a plan change: Paddle's preview as a sentence, what a yearly price saves, and a
- * plan's features.
+ * The words of a plan change: Paddle's preview as a sentence.
  * Pure functions without DOM access (unit-tested in Deno, tests/web/plan_change_words_test.ts).
  * Every amount is Paddle's, in minor units, and every sum exact (BigInt).
  */
@@ -43,34 +42,4 @@ export function previewWords(preview, locale = undefined) {
   return from
     ? `No charge today; from ${from} you pay ${recurring}.${credit}`
     : `No charge today; then you pay ${recurring}.${credit}`;
-}
-
-/**
- * What a yearly price saves against twelve monthly ones, in whole percent rounded down (so it is
- * never overstated); undefined when it saves nothing or an amount is missing.
- *
- * @param {string | null | undefined} monthly minor units
- * @param {string | null | undefined} yearly minor units
- * @returns {number | undefined}
- */
-export function yearlySaving(monthly, yearly) {
-  if (!/^\d+$/.test(monthly ?? "") || !/^\d+$/.test(yearly ?? "")) return undefined;
-  const twelve = 12n * BigInt(/** @type {string} */ (monthly));
-  const year = BigInt(/** @type {string} */ (yearly));
-  if (twelve === 0n || year >= twelve) return undefined;
-  const percent = Number(((twelve - year) * 100n) / twelve);
-  return percent > 0 ? percent : undefined;
-}
-
-/**
- * "Projects: Unlimited", "Priority support", "Priority support: no".
- *
- * @param {string} feature
- * @param {unknown} value
- */
-export function featureWords(feature, value) {
-  if (value === true) return feature;
-  if (value === false) return `${feature}: no`;
-  if (value === null || value === undefined || typeof value === "object") return feature;
-  return `${feature}: ${value}`;
 }

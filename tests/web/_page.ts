@@ -68,8 +68,12 @@ export async function portalPage(page: Page) {
 }
 
 export const PRO_PRICE = "pri_01jdemopricepro00000000000";
+export const PRO_YEARLY_PRICE = "pri_01jdemoproyearly0000000000";
+/** Starter monthly (the id it had as "Basic monthly"). */
 export const BASIC_PRICE = "pri_01jdemopricebasic000000000";
+export const STARTER_YEARLY_PRICE = "pri_01jdemostarteryearly000000";
 export const SEAT_PRICE = "pri_01jdemopriceseats000000000";
+export const SEAT_YEARLY_PRICE = "pri_01jdemoseatsyearly00000000";
 
 /**
  * [product, price, amount] of the prices offered under "Choose a plan", in page order; only
@@ -98,18 +102,20 @@ export async function offeredPriceIds(page: Page): Promise<string[]> {
     .sort();
 }
 
-/** What the mirror has for sale: active recurring prices of active products, sorted. */
-export const FOR_SALE_SQL = `select p.price_id from public.prices p
-  join public.products pr on pr.product_id = p.product_id
-  where p.status = 'active' and pr.status = 'active' and p.billing_cycle_interval is not null
-  order by p.price_id collate "C"`;
+/** The plans' monthly prices for sale (what the cards offer before the switch moves), sorted. */
+export const FOR_SALE_SQL = `select price_id from public.catalog_prices
+  where role = 'plan' and billing_cycle_interval = 'month' and billing_cycle_frequency = 1
+  order by price_id collate "C"`;
 
 export const SEAT_PRODUCT = "pro_01jdemoaddonseats000000000";
 
 export const SEED_PRICES = [
   "pri_01jdemopriceseats000000000",
+  "pri_01jdemoseatsyearly00000000",
   "pri_01jdemopricebasic000000000",
+  "pri_01jdemostarteryearly000000",
   "pri_01jdemopricepro00000000000",
+  "pri_01jdemoproyearly0000000000",
 ];
 
 /** The text of a plan card's field (`data-field`), as shown. */

@@ -102,7 +102,7 @@ Deno.test({
             true,
           );
           await dialog(page).getByText("Projects: Unlimited").waitFor();
-          await dialog(page).getByText("Priority support: no").waitFor();
+          await dialog(page).getByText("Priority support: not included").waitFor();
           await dialog(page).getByRole("radio", { name: "Monthly" }).waitFor();
           for (let i = 0; i < 12; i++) {
             await page.keyboard.press("Tab");

@@ -1,13 +1,15 @@
 /** Unit tests of web/data.js's shaping: rows as PostgREST returns them → what the views show. */
 import { assertEquals } from "@std/assert";
 import {
+  type CatalogRow,
   customerFound,
-  groupPlans,
   hasCurrentSubscription,
   offersPortal,
-  type PlanRow,
+  priceFor,
+  shapeCatalog,
   shapeSubscription,
   type SubscriptionRow,
+  switchIntervals,
   totalOf,
 } from "../../web/data.js";
 
@@ -153,58 +155,71 @@ Deno.test('offersPortal: "Manage subscription" unless the user certainly has no 
   assertEquals(offersPortal(false, [sub]), true, "a subscription means a customer");
 });
 
-function planRow(
+function catalogRow(
   priceId: string,
   productId: string,
   productName: string,
   name: string,
   amount: string,
   interval = "month",
-): PlanRow {
+  extra: Partial<CatalogRow> = {},
+): CatalogRow {
   return {
     price_id: priceId,
     product_id: productId,
+    role: "plan",
+    product_name: productName,
+    product_description: `${productName}.`,
     ...price(name, amount),
     billing_cycle_interval: interval,
+    quantity_minimum: 1,
+    quantity_maximum: 100,
     trial_period_interval: null,
     trial_period_frequency: null,
-    products: { name: productName, description: `${productName}.` },
+    features: {},
+    suggested_addons: [],
+    ...extra,
   };
 }
 
-Deno.test("plans: grouped by product, by name; prices by interval, then amount", () => {
+const ADDON = { role: "addon" as const, features: null, suggested_addons: null };
+
+Deno.test("catalog: plans by name with prices by interval then amount; add-ons only under the plans that suggest them", () => {
+  const pro = {
+    features: { Projects: "Unlimited", "Priority support": true },
+    suggested_addons: ["pro_seats", "pro_gone"],
+  };
   const rows = [
-    planRow(PRO, "pro_a", "Pro plan", "Pro monthly", "3000"),
-    planRow(SEAT, "pro_b", "Extra seats", "Extra seat", "500"),
-    planRow("pri_yearly", "pro_a", "Pro plan", "Pro yearly", "30000", "year"),
-    planRow(BASIC, "pro_a", "Pro plan", "Basic monthly", "1000"),
+    catalogRow(PRO, "pro_a", "Pro plan", "Pro monthly", "3000", "month", pro),
+    catalogRow(SEAT, "pro_seats", "Extra seats", "Extra seat", "500", "month", ADDON),
+    catalogRow("pri_yearly", "pro_a", "Pro plan", "Pro yearly", "30000", "year", pro),
+    catalogRow("pri_seat_year", "pro_seats", "Extra seats", "Extra seat", "5000", "year", ADDON),
+    catalogRow(BASIC, "pro_b", "Basic plan", "Basic monthly", "1000"),
   ];
-  const plans = groupPlans(rows);
+  const { plans } = shapeCatalog(rows);
   assertEquals(plans.map((p) => [p.name, p.prices.map((x) => x.name)]), [
-    ["Extra seats", ["Extra seat"]],
-    ["Pro plan", ["Basic monthly", "Pro monthly", "Pro yearly"]],
+    ["Basic plan", ["Basic monthly"]],
+    ["Pro plan", ["Pro monthly", "Pro yearly"]],
   ]);
-  assertEquals(plans[1].description, "Pro plan.");
-  assertEquals(plans[1].prices[0].cycle, { interval: "month", frequency: 1 });
-  assertEquals(plans[1].prices[0].trial, undefined);
+  const [basic, proPlan] = plans;
+  assertEquals(proPlan.description, "Pro plan.");
+  assertEquals(proPlan.features, [["Priority support", true], ["Projects", "Unlimited"]]);
+  assertEquals(proPlan.addons.map((a) => [a.productId, a.prices.map((p) => p.priceId)]), [
+    ["pro_seats", [SEAT, "pri_seat_year"]],
+  ]);
+  assertEquals(basic.addons, []);
+  assertEquals(basic.features, []);
+  assertEquals(priceFor(proPlan, "year")?.priceId, "pri_yearly");
+  assertEquals(priceFor(basic, "year"), undefined);
+  assertEquals(proPlan.prices[0].cycle, { interval: "month", frequency: 1 });
+  assertEquals([proPlan.prices[0].minimum, proPlan.prices[0].maximum], [1, 100]);
+  assertEquals(switchIntervals(plans), ["month", "year"]);
+  assertEquals(switchIntervals([basic]), ["month"]);
 });
 
-Deno.test("plans: in the order config.js lists them", () => {
-  const rows = [
-    planRow(PRO, "pro_a", "Pro plan", "Pro monthly", "3000"),
-    planRow(SEAT, "pro_b", "Extra seats", "Extra seat", "500"),
-    planRow(BASIC, "pro_a", "Pro plan", "Basic monthly", "1000"),
-  ];
-  const plans = groupPlans(rows, [PRO, SEAT, BASIC]);
-  assertEquals(plans.map((p) => [p.name, p.prices.map((x) => x.priceId)]), [
-    ["Pro plan", [PRO, BASIC]],
-    ["Extra seats", [SEAT]],
-  ]);
-});
-
-Deno.test("plans: a trial is kept", () => {
-  const row = { ...planRow(PRO, "pro_a", "Pro plan", "Pro monthly", "3000") };
+Deno.test("catalog: a trial is kept", () => {
+  const row = catalogRow(PRO, "pro_a", "Pro plan", "Pro monthly", "3000");
   row.trial_period_interval = "day";
   row.trial_period_frequency = 14;
-  assertEquals(groupPlans([row])[0].prices[0].trial, { interval: "day", frequency: 14 });
+  assertEquals(shapeCatalog([row]).plans[0].prices[0].trial, { interval: "day", frequency: 14 });
 });

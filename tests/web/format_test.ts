@@ -2,6 +2,7 @@
 import { assertEquals } from "@std/assert";
 import {
   decimalAmount,
+  featureWords,
   formatDate,
   formatMoney,
   formatPeriod,
@@ -10,6 +11,7 @@ import {
   minorUnitDigits,
   scheduledChangeWords,
   statusWords,
+  yearlySavingPercent,
 } from "../../web/format.js";
 
 const month = { interval: "month", frequency: 1 };
@@ -85,4 +87,34 @@ Deno.test("statuses in words", () => {
   assertEquals(statusWords("paused"), "Paused");
   assertEquals(statusWords("canceled"), "Canceled");
   assertEquals(statusWords("something_new"), "something new");
+});
+
+Deno.test("yearly saving: whole percent against twelve months, rounded down, exact", () => {
+  const usd = (amount: string | number) => ({ amount, currency: "USD" });
+  assertEquals(yearlySavingPercent(usd("1000"), usd("10000")), 16, "16.67% is never overstated");
+  assertEquals(yearlySavingPercent(usd("3000"), usd("30000")), 16);
+  assertEquals(yearlySavingPercent(usd(1000), usd(9600)), 20);
+  assertEquals(yearlySavingPercent(usd("999"), usd("9990")), 16);
+  // Beyond what a float holds exactly: 12 × 900719925474099 = 10808639105689188.
+  assertEquals(yearlySavingPercent(usd("900719925474099"), usd("10808639105689187")), undefined);
+  assertEquals(yearlySavingPercent(usd("900719925474099"), usd("9727775194120269")), 10);
+  for (
+    const [m, y] of [
+      [usd("1000"), usd("12000")],
+      [usd("1000"), usd("13000")],
+      [usd("0"), usd("0")],
+      [usd("x"), usd("100")],
+      [usd("1000"), { amount: "10000", currency: "EUR" }],
+      [undefined, usd("100")],
+    ] as const
+  ) {
+    assertEquals(yearlySavingPercent(m, y), undefined, JSON.stringify([m, y]));
+  }
+});
+
+Deno.test("features in words", () => {
+  assertEquals(featureWords("Priority support", true), "Priority support");
+  assertEquals(featureWords("Priority support", false), "Priority support: not included");
+  assertEquals(featureWords("Projects", "Unlimited"), "Projects: Unlimited");
+  assertEquals(featureWords("Seats", 5), "Seats: 5");
 });

@@ -66,6 +66,8 @@ Deno.test("every code of the contract has its own outcome", () => {
     already_subscribed: "reload-list",
     price_not_found: "reload-list",
     invalid_quantity: "none",
+    invalid_items: "reload-list",
+    checkout_in_progress: "retry-later",
     email_not_confirmed: "none",
     customer_conflict: "none",
     not_authenticated: "sign-in",

@@ -9,28 +9,20 @@ Deno.test("the minimum: URL and browser key; supabase-js from the pinned CDN", (
     supabaseUrl: "https://ref.supabase.co",
     supabaseKey: KEY,
     supabaseJsUrl: DEFAULT_SUPABASE_JS_URL,
-    checkoutPriceIds: undefined,
   });
 });
 
-Deno.test("CHECKOUT_PRICE_IDS: a list of Paddle price ids", () => {
-  const ids = ["pri_01jdemopricebasic000000000"];
-  const config = readConfig({
-    SUPABASE_URL: "https://ref.supabase.co",
-    SUPABASE_PUBLISHABLE_KEY: KEY,
-    CHECKOUT_PRICE_IDS: ids,
-  });
-  assertEquals(config.checkoutPriceIds, ids);
-  for (const bad of ["pri_01jdemopricebasic000000000", [], ["pro_01jdemoproduct000000000000"]]) {
+Deno.test("CHECKOUT_PRICE_IDS is gone: the catalog says what is for sale, and the page says so", () => {
+  for (const ids of [["pri_01jdemopricebasic000000000"], [], "pri_x"]) {
     assertThrows(
       () =>
         readConfig({
-          SUPABASE_URL: "https://x.co",
-          SUPABASE_ANON_KEY: KEY,
-          CHECKOUT_PRICE_IDS: bad,
+          SUPABASE_URL: "https://ref.supabase.co",
+          SUPABASE_PUBLISHABLE_KEY: KEY,
+          CHECKOUT_PRICE_IDS: ids,
         }),
       Error,
-      "CHECKOUT_PRICE_IDS",
+      "CHECKOUT_PRICE_IDS is no longer read",
     );
   }
 });

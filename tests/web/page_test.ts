@@ -28,8 +28,10 @@ import {
   passwordField,
   portalPage,
   PRO_PRICE,
+  PRO_YEARLY_PRICE,
   SEAT_PRICE,
   SEAT_PRODUCT,
+  SEAT_YEARLY_PRICE,
   SEED_PRICES,
   shownPlans,
   shownSubscriptionIds,
@@ -208,27 +210,125 @@ Deno.test({
           const forSale = await withClient(async (db) =>
             (await db.query(FOR_SALE_SQL)).rows.map((row) => row.price_id as string)
           );
-          assertEquals(await offeredPriceIds(page), forSale, "every price the mirror sells");
+          assertEquals(await offeredPriceIds(page), forSale, "every plan's monthly price for sale");
+          // Plans only: the "Extra seats" add-on is offered on the cards, never on its own.
           assertEquals(await shownPlans(page, SEED_PRICES), [
-            ["Extra seats", "Extra seat", "$5.00 per month"],
-            ["Pro plan", "Basic monthly", "$10.00 per month"],
             ["Pro plan", "Pro monthly", "$30.00 per month"],
+            ["Starter plan", "Starter monthly", "$10.00 per month"],
           ]);
+          assertEquals(
+            await page.locator(`#plans button[data-price-id="${SEAT_PRICE}"]`).count(),
+            0,
+          );
           const subscribePro = page.locator(`#plans button[data-price-id="${PRO_PRICE}"]`);
           assertEquals(
             await subscribePro.getAttribute("aria-label"),
             "Subscribe to Pro plan, Pro monthly, $30.00 per month",
           );
           assertEquals(await subscribePro.textContent(), "Subscribe");
-          // Focus is on the heading after sign-in; the next stop is a plan.
+          // Focus is on the heading after sign-in; the next stop is the billing period.
           assert(await page.evaluate(HEADING_FOCUSED), "focus on the heading after sign-in");
           await page.keyboard.press("Tab");
-          assertMatch(
-            String(await page.evaluate(FOCUSED_PRICE_ID)),
-            /^pri_/,
-            "the first thing to act on is a plan's Subscribe",
+          assert(
+            await isFocused(page.getByRole("radio", { name: "Monthly", exact: true })),
+            "the first thing to act on is the Monthly / Yearly switch",
           );
           await screenshot(page, "04-plans");
+        },
+      );
+
+      await step(
+        "plans by keyboard: Monthly / Yearly (save 16%), features, seats carried over, Subscribe sends the plan and its add-ons",
+        async ({ page }) => {
+          // The checkout requests are answered here, so carol stays without a customer.
+          const bodies: unknown[] = [];
+          await page.route("**/functions/v1/checkout", (route) => {
+            if (route.request().method() !== "POST") return route.continue();
+            bodies.push(route.request().postDataJSON());
+            return route.fulfill({
+              status: 400,
+              contentType: "application/json",
+              headers: { "access-control-allow-origin": "*" },
+              body: JSON.stringify({
+                error: { code: "invalid_quantity", message: "That quantity is not available." },
+              }),
+            });
+          });
+          await signInAndWait(page, "carol@example.com");
+          await page.getByRole("heading", { name: "Choose a plan", level: 2 }).waitFor();
+          const switcher = page.getByRole("group", { name: "Billing period" });
+          const monthly = switcher.getByRole("radio", { name: "Monthly", exact: true });
+          const yearly = switcher.getByRole("radio", { name: /^Yearly/ });
+          assertEquals(await yearly.getAttribute("value"), "year");
+          assertEquals(
+            (await switcher.locator("label").last().textContent())?.trim(),
+            "Yearly save 16%",
+          );
+          assert(await monthly.isChecked());
+          const pro = page.locator("#plans article", {
+            has: page.getByRole("heading", { name: "Pro plan", exact: true }),
+          });
+          assertEquals(
+            await pro.getByRole("list", { name: "Pro plan features" }).locator("li")
+              .allTextContents(),
+            ["Priority support", "Projects: Unlimited", "Storage: 100 GB"],
+          );
+          const starter = page.locator("#plans article", {
+            has: page.getByRole("heading", { name: "Starter plan", exact: true }),
+          });
+          assertEquals(
+            await starter.getByRole("list", { name: "Starter plan features" }).locator("li")
+              .allTextContents(),
+            ["Priority support: not included", "Projects: 3", "Storage: 10 GB"],
+          );
+
+          // Arrow keys move the switch, as radio buttons do.
+          await monthly.focus();
+          await page.keyboard.press("ArrowRight");
+          assert(await yearly.isChecked());
+          assert(await isFocused(yearly), "focus stays on the switch");
+          assertEquals(await shownPlans(page, SEED_PRICES), [
+            ["Pro plan", "Pro yearly", "$300.00 per year"],
+            ["Starter plan", "Starter yearly", "$100.00 per year"],
+          ]);
+          assertEquals(
+            await pro.locator(".plan-saving").textContent(),
+            "Save 16% compared with paying monthly",
+          );
+          await screenshot(page, "04-plans-yearly");
+
+          // Next stops: the Pro card's seats (yearly seats), then its Subscribe.
+          await page.keyboard.press("Tab");
+          const seats = pro.getByRole("spinbutton", { name: "Extra seats ($50.00 per year each)" });
+          assert(await isFocused(seats), "the add-on's quantity comes before Subscribe");
+          await page.keyboard.press("ArrowUp");
+          await page.keyboard.press("ArrowUp");
+          await page.keyboard.press("ArrowUp");
+          assertEquals(await seats.inputValue(), "3");
+          await page.keyboard.press("Tab");
+          assertEquals(await page.evaluate(FOCUSED_PRICE_ID), PRO_YEARLY_PRICE);
+          await page.keyboard.press("Enter");
+          await status(page).filter({ hasText: "quantity is not available" }).waitFor();
+          assertEquals(bodies, [{
+            priceId: PRO_YEARLY_PRICE,
+            addons: [{ priceId: SEAT_YEARLY_PRICE, quantity: 3 }],
+          }]);
+
+          // Back to monthly: the seats stay chosen, now at the monthly seat price.
+          await monthly.check();
+          const monthlySeats = pro.getByRole("spinbutton", {
+            name: "Extra seats ($5.00 per month each)",
+          });
+          assertEquals(await monthlySeats.inputValue(), "3");
+          assertEquals(
+            await starter.getByRole("spinbutton").inputValue(),
+            "0",
+            "seats chosen on Pro are Pro's",
+          );
+          // No add-on chosen: the body is the one every earlier client sends.
+          await starter.getByRole("button", { name: /^Subscribe/ }).click();
+          await status(page).filter({ hasText: "quantity is not available" }).waitFor();
+          assertEquals(bodies[1], { priceId: BASIC_PRICE });
         },
       );
 
@@ -316,7 +416,7 @@ Deno.test({
           assertEquals(await cardField(first, "scheduled"), null);
 
           const second = subscriptionCard(page, basic);
-          assertEquals(await cardItems(second), [["Basic monthly", "$10.00 per month"]]);
+          assertEquals(await cardItems(second), [["Starter monthly", "$10.00 per month"]]);
           assertEquals(await cardField(second, "total"), null, "one item: no total line");
           assertEquals(await cardField(second, "next-payment"), "None scheduled");
           assertEquals(
@@ -324,7 +424,10 @@ Deno.test({
             `Cancels on ${DATE.format(mirror.get(basic).scheduled_change_effective_at)}`,
           );
           // Going to cancel: "Keep my subscription" takes the place of "Cancel subscription".
-          await second.getByRole("button", { name: /^Keep my subscription / }).waitFor();
+          await second.getByRole("button", {
+            name: "Keep my subscription Starter plan, Starter monthly",
+            exact: true,
+          }).waitFor();
           assertEquals(
             await second.getByRole("button", { name: /^Cancel subscription/ }).count(),
             0,
@@ -784,9 +887,9 @@ Deno.test({
       }, { width: 360 });
 
       await step(
-        "CHECKOUT_PRICE_IDS in config.js: only those prices are offered",
+        "CHECKOUT_PRICE_IDS in config.js (gone: the catalog decides) is reported, not ignored",
         async ({ page }) => {
-          // A deployment's config.js with the optional export, on top of this stack's.
+          // A deployment's old config.js with the export, on top of this stack's.
           await page.route("**/config.js", async (route) => {
             const generated = await (await route.fetch()).text();
             await route.fulfill({
@@ -795,11 +898,9 @@ Deno.test({
                 `export const CHECKOUT_PRICE_IDS = ["${BASIC_PRICE}", "${SEAT_PRICE}"];\n`,
             });
           });
-          await signInAndWait(page, "carol@example.com");
-          assertEquals(await shownPlans(page), [
-            ["Pro plan", "Basic monthly", "$10.00 per month"],
-            ["Extra seats", "Extra seat", "$5.00 per month"],
-          ]);
+          await page.goto("/");
+          await page.getByRole("heading", { name: "This page is not configured" }).waitFor();
+          await page.getByText(/CHECKOUT_PRICE_IDS is no longer read/).waitFor();
         },
       );
 

@@ -60,9 +60,12 @@ Deno.test({
           const row = frame.locator(`tr[data-price-id="${PLANS.basic.priceId}"]`);
           assertEquals(
             await row.locator('[data-field="price-name"]').textContent(),
-            "Basic monthly",
+            "Starter monthly",
           );
-          assertEquals(await row.locator('[data-field="product-name"]').textContent(), "Pro plan");
+          assertEquals(
+            await row.locator('[data-field="product-name"]').textContent(),
+            "Starter plan",
+          );
           assertEquals(await row.locator('[data-field="quantity"]').textContent(), "1");
           assertEquals(await row.locator('[data-field="amount"]').textContent(), "$10.00");
           assertEquals(await frame.locator('[data-field="total"]').textContent(), "$10.00");

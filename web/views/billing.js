@@ -4,7 +4,8 @@
  * no current subscription, the plans for sale.
  */
 import { button, byId } from "../dom.js";
-import { renderPlans } from "./plans.js";
+import { addonQuantities, renderIntervalSwitch, renderPlans } from "./plans.js";
+import { switchIntervals } from "../data.js";
 import { renderSubscription } from "./subscription_card.js";
 
 const subscriptionsSection = byId("subscriptions-section");
@@ -14,6 +15,10 @@ const plansSection = byId("plans-section");
 const plansHeading = byId("plans-heading");
 const plansMessage = byId("plans-message");
 const plansList = byId("plans");
+const plansInterval = byId("plans-interval");
+
+/** The billing interval the plan cards show; kept across reloads of the list. */
+let interval = "month";
 
 /** A reload keeps the current lists on screen until the new ones arrive. */
 export function showLoading() {
@@ -43,7 +48,8 @@ export function showSubscriptions(subscriptions, emptyMessage = undefined, local
 }
 
 /**
- * The plans for sale, or none (`undefined`: the user has a current subscription).
+ * The plans for sale, or none (`undefined`: the user has a current subscription), with the
+ * Monthly / Yearly switch when plans are sold at both.
  *
  * @param {import("../data.js").Plan[] | undefined} plans
  * @param {string} [locale]
@@ -52,6 +58,7 @@ export function showPlans(plans, locale = undefined) {
   plansSection.hidden = plans === undefined;
   if (!plans) {
     plansList.replaceChildren();
+    plansInterval.replaceChildren();
     return;
   }
   plansMessage.replaceChildren(
@@ -59,7 +66,19 @@ export function showPlans(plans, locale = undefined) {
       ? "No plans are for sale right now. Please check back later."
       : "You pay on the next page, with Paddle, our payment provider.",
   );
-  plansList.replaceChildren(...renderPlans(plans, locale));
+  const intervals = switchIntervals(plans);
+  if (!intervals.includes(interval) && intervals.length > 0) interval = intervals[0];
+  const render = () => {
+    plansList.replaceChildren(
+      ...renderPlans(plans, interval, { locale, quantities: addonQuantities(plansList) }),
+    );
+  };
+  const toggle = renderIntervalSwitch(plans, interval, (chosen) => {
+    interval = chosen;
+    render();
+  });
+  plansInterval.replaceChildren(...(toggle ? [toggle] : []));
+  render();
 }
 
 /** @returns {boolean} the plans are on screen */

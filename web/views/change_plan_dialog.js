@@ -7,10 +7,11 @@
  * "Confirm" applies exactly what was reviewed. Any change to the choice hides "Confirm" until
  * it is reviewed again.
  */
+import { priceFor } from "../data.js";
 import { button, el } from "../dom.js";
-import { formatPrice } from "../format.js";
+import { featureWords, formatPrice, yearlySavingPercent } from "../format.js";
 import { describeChangeFailure } from "../messages.js";
-import { featureWords, previewWords, yearlySaving } from "../plan_change_words.js";
+import { previewWords } from "../plan_change_words.js";
 
 /**
  * @typedef {"month" | "year"} Interval
@@ -20,7 +21,7 @@ import { featureWords, previewWords, yearlySaving } from "../plan_change_words.j
 /**
  * @typedef {object} DialogOptions
  * @property {import("../data.js").Subscription} subscription
- * @property {import("../catalog.js").Catalog} catalog
+ * @property {import("../data.js").Catalog} catalog
  * @property {string | undefined} locale
  * @property {(action: "preview" | "apply", items: ChangeItem[]) =>
  *   Promise<{ data: any } | { failure: import("../messages.js").Failure }>} send
@@ -37,13 +38,14 @@ export function openChangePlanDialog(options) {
   const { subscription, catalog, locale } = options;
   const id = `change-plan-${++opened}`;
   const planIds = new Set(catalog.plans.map((p) => p.productId));
+  const addonIds = new Set(catalog.plans.flatMap((p) => p.addons.map((a) => a.productId)));
   const currentPlan = subscription.items.find((item) => planIds.has(item.productId));
   const currentInterval = /** @type {Interval} */ (
     subscription.cycle.interval === "year" ? "year" : "month"
   );
   /** Quantities by add-on product: today's, carried over to the other interval. */
   const addonQuantities = new Map(
-    subscription.items.filter((item) => catalog.addons.has(item.productId)).map((
+    subscription.items.filter((item) => addonIds.has(item.productId)).map((
       item,
     ) => [item.productId, item.quantity]),
   );
@@ -107,7 +109,7 @@ export function openChangePlanDialog(options) {
   function renderPlans() {
     planSet.replaceChildren(el("legend", undefined, "Plan"));
     for (const plan of catalog.plans) {
-      const price = plan.prices[interval];
+      const price = priceFor(plan, interval);
       const input = /** @type {HTMLInputElement} */ (document.createElement("input"));
       input.type = "radio";
       input.name = `${id}-plan`;
@@ -144,10 +146,9 @@ export function openChangePlanDialog(options) {
   function renderAddons() {
     addonSet.replaceChildren(el("legend", undefined, "Add-ons"));
     const plan = catalog.plans.find((p) => p.productId === planId);
-    const addons = (plan?.suggestedAddons ?? []).flatMap((addonId) => {
-      const addon = catalog.addons.get(addonId);
-      const price = addon?.prices[interval];
-      return addon && price ? [{ addon, price }] : [];
+    const addons = (plan?.addons ?? []).flatMap((addon) => {
+      const price = priceFor(addon, interval);
+      return price ? [{ addon, price }] : [];
     });
     addonSet.hidden = addons.length === 0;
     for (const { addon, price } of addons) {
@@ -178,7 +179,9 @@ export function openChangePlanDialog(options) {
 
   function renderSaving() {
     const plan = catalog.plans.find((p) => p.productId === planId);
-    const saving = yearlySaving(plan?.prices.month?.amount, plan?.prices.year?.amount);
+    const saving = plan
+      ? yearlySavingPercent(priceFor(plan, "month"), priceFor(plan, "year"))
+      : undefined;
     const target = intervalSet.querySelector('[data-role="saving"]');
     if (target) target.textContent = saving ? ` (save ${saving}%)` : "";
   }
@@ -186,13 +189,13 @@ export function openChangePlanDialog(options) {
   /** @returns {ChangeItem[] | undefined} undefined: the plan has no price on this interval */
   function chosenItems() {
     const plan = catalog.plans.find((p) => p.productId === planId);
-    const price = plan?.prices[interval];
+    const price = plan && priceFor(plan, interval);
     if (!plan || !price) return undefined;
     /** @type {ChangeItem[]} */
     const items = [{ priceId: price.priceId, quantity: 1 }];
-    for (const addonId of plan.suggestedAddons) {
-      const addonPrice = catalog.addons.get(addonId)?.prices[interval];
-      const quantity = addonQuantities.get(addonId) ?? 0;
+    for (const addon of plan.addons) {
+      const addonPrice = priceFor(addon, interval);
+      const quantity = addonQuantities.get(addon.productId) ?? 0;
       if (addonPrice && quantity > 0) items.push({ priceId: addonPrice.priceId, quantity });
     }
     return items;
