@@ -98,12 +98,12 @@ Deno.test({
           const current = dialog(page).locator(".plan-choice", { hasText: "Current plan" });
           assertMatch((await current.textContent()) ?? "", /^Starter plan/);
           assertEquals(
-            await dialog(page).getByRole("radio", { name: /Starter plan/ }).isChecked(),
+            await dialog(page).getByRole("radio", { name: /^Starter plan/ }).isChecked(),
             true,
           );
           await dialog(page).getByText("Projects: Unlimited").waitFor();
           await dialog(page).getByText("Priority support: not included").waitFor();
-          await dialog(page).getByRole("radio", { name: "Monthly" }).waitFor();
+          await dialog(page).getByRole("radio", { name: "Monthly", exact: true }).waitFor();
           for (let i = 0; i < 12; i++) {
             await page.keyboard.press("Tab");
             const inside = await page.evaluate(() => {
@@ -131,7 +131,7 @@ Deno.test({
             password: PASSWORD,
           });
           await openDialog(page, sub);
-          await dialog(page).getByRole("radio", { name: /Pro plan/ }).check();
+          await dialog(page).getByRole("radio", { name: /^Pro plan/ }).check();
           const preview = await review(page);
           assert(BigInt(preview.dueNow) > 0n);
           assertEquals(
@@ -154,7 +154,7 @@ Deno.test({
       await step("downgrade at the next period: no charge today, in words", async ({ page }) => {
         const sub = await freshSubscriber({ items: [[DEMO.proMonthly, 1]], password: PASSWORD });
         await openDialog(page, sub);
-        await dialog(page).getByRole("radio", { name: /Starter plan/ }).check();
+        await dialog(page).getByRole("radio", { name: /^Starter plan/ }).check();
         const preview = await review(page);
         assertEquals(preview.dueNow, "0");
         assertEquals(
@@ -177,7 +177,7 @@ Deno.test({
           password: PASSWORD,
         });
         await openDialog(page, sub);
-        const yearly = dialog(page).getByRole("radio", { name: /Yearly/ });
+        const yearly = dialog(page).getByRole("radio", { name: /^Yearly/ });
         // 12 × $30.00 = $360.00 against $300.00 a year: 16.67%, said as 16%.
         assertMatch((await yearly.locator("xpath=..").textContent()) ?? "", /save 16%/);
         await yearly.check();
@@ -247,7 +247,7 @@ Deno.test({
           await cardDeclines(sub.customerId, true);
           try {
             await openDialog(page, sub);
-            await dialog(page).getByRole("radio", { name: /Pro plan/ }).check();
+            await dialog(page).getByRole("radio", { name: /^Pro plan/ }).check();
             await review(page);
             const answer = await confirm(page);
             assertEquals(answer.status(), 402);
