@@ -7,7 +7,8 @@
 import { assert, assertEquals, assertMatch } from "@std/assert";
 import { paddleRequests, type RecordedRequest, resetPaddle } from "./_paddle.ts";
 import { holdWebhooks, releaseWebhooks, waitForDeliveries } from "./_sales.ts";
-import { callFunction, type FunctionAnswer } from "./_stack.ts";
+import { callFunction, demoUser, type FunctionAnswer } from "./_stack.ts";
+import { userToken } from "./_tokens.ts";
 import { cardDeclines, DEMO, freshSubscriber, mirrored } from "./_subscriber.ts";
 
 type Body = Record<string, unknown>;
@@ -300,4 +301,23 @@ Deno.test("refusals are decided before Paddle: nothing reaches it", async () => 
     assertRefused(await update(token, body), status, code);
   }
   assertEquals(await paddleRequests(), [], "no refusal called Paddle");
+});
+
+Deno.test("alice, as seeded: her Pro plan with 3 seats previews as Pro yearly with 3 seats, charged today (nothing changed)", async () => {
+  const alice = demoUser("alice@example.com");
+  const subscriptionId = "sub_01jdemoalicesub10000000000";
+  assert(alice.userId && alice.subscriptionIds.includes(subscriptionId));
+  await resetPaddle();
+  const before = await mirrored(subscriptionId);
+  const preview = await update(await userToken(alice.userId), {
+    subscriptionId,
+    action: "preview",
+    items: [{ priceId: DEMO.proYearly, quantity: 1 }, { priceId: DEMO.seatsYearly, quantity: 3 }],
+  });
+  assertEquals(preview.status, 200, JSON.stringify(preview.body));
+  const p = preview.body.preview as Body;
+  assertEquals(p.prorationBillingMode, "prorated_immediately");
+  assertMatch(p.dueNow as string, /^[1-9]\d*$/);
+  assertEquals(p.nextTotal, "45000");
+  assertEquals(await mirrored(subscriptionId), before, "a preview changes nothing");
 });
