@@ -39,6 +39,18 @@ async function get(path: string, token: string | null, headers: Record<string, s
 async function privateRelations(): Promise<string[]> {
   const { rows } = await withClient((db) =>
     db.query(`
+      with public_catalog as (
+        -- Public catalog tables: RLS on, and every SELECT policy is using (true).
+        select c.oid
+        from pg_class c
+        where c.relrowsecurity
+          and exists (select 1 from pg_policy p where p.polrelid = c.oid and p.polcmd in ('r', '*'))
+          and not exists (
+            select 1 from pg_policy p
+            where p.polrelid = c.oid and p.polcmd in ('r', '*')
+              and coalesce(pg_get_expr(p.polqual, p.polrelid), '') <> 'true'
+          )
+      )
       select c.relname
       from pg_class c
       join pg_namespace n on n.oid = c.relnamespace
@@ -48,14 +60,17 @@ async function privateRelations(): Promise<string[]> {
           or has_table_privilege('authenticated', c.oid, 'select'))
         -- A table without RLS shows every row to whoever may select it: nothing to leak.
         and (c.relkind <> 'r' and c.relkind <> 'p' or c.relrowsecurity)
-        -- Public catalog tables: every SELECT policy is using (true).
+        and c.oid not in (select oid from public_catalog)
+        -- A view over public catalog tables only (catalog_prices) has no one's rows to hide.
         and not (
-          c.relrowsecurity
-          and exists (select 1 from pg_policy p where p.polrelid = c.oid and p.polcmd in ('r', '*'))
+          c.relkind = 'v'
           and not exists (
-            select 1 from pg_policy p
-            where p.polrelid = c.oid and p.polcmd in ('r', '*')
-              and coalesce(pg_get_expr(p.polqual, p.polrelid), '') <> 'true'
+            select 1
+            from pg_rewrite r
+            join pg_depend d on d.classid = 'pg_rewrite'::regclass and d.objid = r.oid
+              and d.refclassid = 'pg_class'::regclass
+            where r.ev_class = c.oid and d.refobjid <> c.oid
+              and d.refobjid not in (select oid from public_catalog)
           )
         )
       order by 1`)

@@ -356,7 +356,8 @@ export function shapeCatalog(rows) {
 }
 
 /**
- * The plan's price for a billing interval (the one billed every 1 interval), or undefined.
+ * The plan's price for a billing interval (billed every 1 interval; the cheapest when there are
+ * several, as the prices are sorted), or undefined.
  *
  * @param {Plan} plan
  * @param {string} interval

@@ -295,7 +295,7 @@ begin
 
   -- Every add-on, in the order given, against the catalog: not for sale first, then the rules.
   for v_item in
-    select a.ord, a.v ->> 'price_id' as price_id, (a.v ->> 'quantity')::integer as quantity, c.*
+    select a.v ->> 'price_id' as price_id, c.role
     from jsonb_array_elements(p_addons) with ordinality a (v, ord)
     left join public.catalog_prices c on c.price_id = a.v ->> 'price_id'
     order by a.ord

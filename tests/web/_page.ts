@@ -102,9 +102,14 @@ export async function offeredPriceIds(page: Page): Promise<string[]> {
     .sort();
 }
 
-/** The plans' monthly prices for sale (what the cards offer before the switch moves), sorted. */
-export const FOR_SALE_SQL = `select price_id from public.catalog_prices
-  where role = 'plan' and billing_cycle_interval = 'month' and billing_cycle_frequency = 1
+/**
+ * What the cards offer before the switch moves: each plan's monthly price (the cheapest, when a
+ * plan has several), sorted.
+ */
+export const FOR_SALE_SQL = `select price_id from (
+    select distinct on (product_id) price_id from public.catalog_prices
+    where role = 'plan' and billing_cycle_interval = 'month' and billing_cycle_frequency = 1
+    order by product_id, unit_price_amount, price_id collate "C") p
   order by price_id collate "C"`;
 
 export const SEAT_PRODUCT = "pro_01jdemoaddonseats000000000";
