@@ -12,7 +12,6 @@
  */
 import { createClient, type SupabaseClient } from "@supabase/supabase-js";
 import { withClient } from "../local/database.ts";
-import { signUserToken, type StackKeys } from "../local/keys.ts";
 import type { StackInfo } from "../local/stack.ts";
 import {
   customerEntity,
@@ -21,6 +20,7 @@ import {
 } from "../local/paddle_simulator/entity_builders.ts";
 import type { PaddlePrice, PaddleProduct } from "../local/paddle_simulator/entities.ts";
 import { newPaddleId, paddleTimestamp } from "../local/paddle_simulator/ids.ts";
+import { benchUserToken } from "./callers.ts";
 import { Control } from "./control.ts";
 import { roundSummary, summarize, type Summary } from "./stats.ts";
 
@@ -112,23 +112,8 @@ async function subscribers(info: StackInfo, count: number): Promise<Subscriber[]
     ]);
   });
 
-  const keys = {
-    signingKey: info.signingKey,
-    jwtSecret: info.jwtSecret,
-    legacyKid: "",
-  } as StackKeys;
-  const iat = Math.floor(now / 1000);
   return await Promise.all(userIds.map(async (sub, n) => {
-    const token = await signUserToken(keys, {
-      iss: info.jwtIssuer,
-      sub,
-      aud: "authenticated",
-      role: "authenticated",
-      iat,
-      exp: iat + 3600,
-      session_id: crypto.randomUUID(),
-      is_anonymous: false,
-    });
+    const token = await benchUserToken(info, sub);
     const client = createClient(info.apiUrl, info.anonKey, {
       auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
       global: { headers: { Authorization: `Bearer ${token}` } },
