@@ -332,8 +332,9 @@ export function describeChangeFailure(failure) {
         action: "reload-list",
       };
     case "too_many_requests":
+      // Our per-user limit, or Paddle's on immediate charges per subscription: the wait says which.
       return {
-        message: `You have made many billing requests in the last minute. Try again in ${
+        message: `Too many billing changes in a short time. Try again in ${
           formatWait(wait ?? 60)
         }.`,
         action: "retry-later",

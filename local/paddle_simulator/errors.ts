@@ -112,6 +112,20 @@ export const PADDLE_ERRORS = {
       "Subscription can only be updated with `do_not_bill`, `full_immediately`, or `prorated_immediately` as the `proration_billing_mode` because it has a scheduled change.",
     docs: "subscriptions",
   },
+  subscription_immediate_charge_hour_limit_exceeded: {
+    status: 429,
+    type: "request_error",
+    detail:
+      "You've exceeded the limit for the number of immediate charges that can be made to this subscription in an hour. Limit: 20 per hour",
+    docs: "subscriptions",
+  },
+  subscription_immediate_charge_24_hour_limit_exceeded: {
+    status: 429,
+    type: "request_error",
+    detail:
+      "You've exceeded the limit for the number of immediate charges that can be made to this subscription in 24 hours. Limit: 100 per 24 hours",
+    docs: "subscriptions",
+  },
   subscription_payment_declined: {
     status: 400,
     type: "request_error",

@@ -12,7 +12,8 @@
  * `transaction.created`, then `transaction.completed` or, when the customer's card declines
  * (`store.cards`), `transaction.payment_failed`; with `on_payment_failure: prevent_change` (the
  * default) the subscription then stays as it was and the API answers `subscription_payment_declined`.
- * Every applied change sends `subscription.updated`. Time is the account's simulated clock.
+ * Every applied change sends `subscription.updated`. Paddle's per-subscription limits on immediate
+ * charges (20 an hour, 100 a day) answer 429. Time is the account's simulated clock.
  */
 
 import { z } from "zod";
@@ -33,6 +34,9 @@ import {
 
 /** Paddle locks a subscription against changes this long before it renews. */
 export const RENEWAL_LOCK_MS = 30 * 60_000;
+
+/** Paddle's immediate charges per subscription (changelog, December 2024): 20 an hour, 100 a day. */
+export const IMMEDIATE_CHARGE_LIMITS = { hour: 20, day: 100 } as const;
 
 export const PRORATION_BILLING_MODES = [
   "prorated_immediately",
@@ -549,6 +553,10 @@ function applyUpdate(plan: UpdatePlan, body: UpdateBody, context: SellingContext
   const stamp = paddleTimestamp(plan.now);
   let after = plan.after;
   if (plan.billNow && (plan.charges.length > 0 || plan.credit > 0n)) {
+    if (money.charge > money.applied) {
+      const limited = chargeLimit(store, plan.before.id, plan.now.getTime());
+      if (limited) return paddleError(limited);
+    }
     const bill = billTransaction(plan, money, stamp);
     store.transactions.upsert(bill);
     notify("transaction.created", bill);
@@ -574,6 +582,30 @@ function applyUpdate(plan: UpdatePlan, body: UpdateBody, context: SellingContext
   store.subscriptions.upsert(after);
   notify("subscription.updated", after);
   return json(200, { data: after, meta: meta() });
+}
+
+/**
+ * Which of Paddle's per-subscription limits on immediate charges one more charge would break:
+ * every charge this subscription's changes billed (paid or declined) in the last hour and day.
+ */
+function chargeLimit(store: EntityStore, subscriptionId: string, nowMs: number) {
+  let hour = 0;
+  let day = 0;
+  for (const id of store.transactions.sortedIds()) {
+    const bill = store.transactions.get(id)!;
+    if (bill.origin !== "subscription_update" || bill.subscription_id !== subscriptionId) continue;
+    if (BigInt(bill.details.totals.grand_total) === 0n) continue;
+    const age = nowMs - Date.parse(bill.created_at);
+    if (age < 3_600_000) hour++;
+    if (age < 86_400_000) day++;
+  }
+  if (day >= IMMEDIATE_CHARGE_LIMITS.day) {
+    return "subscription_immediate_charge_24_hour_limit_exceeded" as const;
+  }
+  if (hour >= IMMEDIATE_CHARGE_LIMITS.hour) {
+    return "subscription_immediate_charge_hour_limit_exceeded" as const;
+  }
+  return null;
 }
 
 function billTransaction(plan: UpdatePlan, money: Amounts, stamp: string): PaddleTransaction {

@@ -429,3 +429,26 @@ Deno.test("an unknown subscription is not_found; GET on the path is still the li
     await wrongMethod.body?.cancel();
   });
 });
+
+Deno.test("Paddle's limit on immediate charges: the 21st charge in an hour is 429, a change billed at renewal still goes", async () => {
+  const { batch, subscription } = account({ items: [{ price: STARTER_MONTHLY, quantity: 1 }] });
+  await withEntities(batch, async (simulator) => {
+    const to = (price: typeof STARTER_MONTHLY, mode: string) =>
+      patch(simulator, `/subscriptions/${subscription.id}`, {
+        items: [{ price_id: price.id, quantity: 1 }],
+        proration_billing_mode: mode,
+      });
+    for (let i = 0; i < 20; i++) {
+      assertEquals((await to(PRO_MONTHLY, "prorated_immediately")).status, 200, `charge ${i + 1}`);
+      assertEquals((await to(STARTER_MONTHLY, "prorated_next_billing_period")).status, 200);
+    }
+    const limited = await to(PRO_MONTHLY, "prorated_immediately");
+    assertEquals(limited.status, 429);
+    assertEquals(
+      ((await limited.json()) as ErrorBody).error.code,
+      "subscription_immediate_charge_hour_limit_exceeded",
+    );
+    assertEquals((await stored(simulator, subscription.id)).items[0].price.id, STARTER_MONTHLY.id);
+    assertEquals((await to(PRO_MONTHLY, "prorated_next_billing_period")).status, 200);
+  });
+});

@@ -125,6 +125,15 @@ function noteAttempts(result: { transactionIds: string[]; attempts: number }, de
   detail.paddle_attempts = result.attempts;
 }
 
+/**
+ * Paddle's limits on immediate charges per subscription (20 an hour, 100 a day), as 429
+ * `too_many_requests` with the wait until the window has room again, at the longest.
+ */
+const CHARGE_LIMITS: Record<string, number> = {
+  subscription_immediate_charge_hour_limit_exceeded: 3600,
+  subscription_immediate_charge_24_hour_limit_exceeded: 86_400,
+};
+
 /** Paddle's refusals, in our codes; anything unexpected stays the generic upstream failure. */
 const PADDLE_REFUSALS: Record<string, ErrorCode> = {
   subscription_payment_declined: "payment_declined",
@@ -144,6 +153,10 @@ function paddleRefusal(failure: PaddleCallFailure, detail: LogDetail): Outcome {
   const mapped = failure.code === "paddle_unavailable" && failure.paddleErrorCode
     ? PADDLE_REFUSALS[failure.paddleErrorCode]
     : undefined;
+  const limitSeconds = failure.paddleErrorCode ? CHARGE_LIMITS[failure.paddleErrorCode] : undefined;
+  if (failure.code === "paddle_unavailable" && limitSeconds !== undefined) {
+    return refuse("too_many_requests", retryAfterHeaders(limitSeconds));
+  }
   if (mapped === "renewal_too_close") {
     return refuse(mapped, retryAfterHeaders(RENEWAL_LOCK_RETRY_SECONDS));
   }

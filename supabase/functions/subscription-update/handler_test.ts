@@ -225,12 +225,16 @@ Deno.test("Paddle's refusals: a declined card is 402 and nothing is recorded; th
     ["subscription_locked_renewal", 409, "renewal_too_close"],
     ["subscription_update_when_past_due", 409, "subscription_not_changeable"],
     ["subscription_new_items_not_valid", 400, "invalid_items"],
+    ["subscription_immediate_charge_hour_limit_exceeded", 429, "too_many_requests"],
+    ["subscription_immediate_charge_24_hour_limit_exceeded", 429, "too_many_requests"],
     ["something_new", 502, "paddle_unavailable"],
   ];
   for (const [paddleCode, status, code] of cases) {
     const { calls, post } = setup({ applyChange: () => Promise.resolve(failed(paddleCode)) });
     const res = await post({ subscriptionId: SUB, action: "apply", items: ITEMS });
-    if (code === "renewal_too_close") assert.ok(Number(res.headers.get("retry-after")) > 0);
+    if (code === "renewal_too_close" || code === "too_many_requests") {
+      assert.ok(Number(res.headers.get("retry-after")) >= 1800, paddleCode);
+    }
     await expectError(res, status, code);
     assert.equal(calls.record.length, 0);
   }
