@@ -41,6 +41,8 @@ function dialog(page: Page) {
 }
 
 async function openDialog(page: Page, sub: Subscriber) {
+  // The request log then holds only what this step sent (other test files share the simulator).
+  await paddle.clearRequests();
   await signInAs(page, sub);
   await subscriptionButton(page, "Change plan", sub.subscription.id).click();
   await dialog(page).waitFor();
