@@ -175,7 +175,8 @@ function portalButtons(sub) {
 /**
  * "Change plan" (web/plan_change.js opens the dialog) first in the card's actions, or "Keep my
  * subscription" when it is going to cancel. A subscription Paddle will not change (a payment
- * overdue, paused) keeps the button, disabled, with the reason beside "Update payment method".
+ * overdue, paused, in trial) keeps the button, disabled, with the reason beside "Update payment
+ * method".
  *
  * @param {import("../data.js").Subscription} sub
  * @param {HTMLElement} actions
@@ -199,6 +200,8 @@ function planActions(sub, actions) {
     ? "To change plan, first update your payment method: the last payment did not go through."
     : sub.status === "paused"
     ? "To change plan, resume this subscription first."
+    : sub.status === "trialing"
+    ? "You can change plan once your trial has ended."
     : undefined;
   if (!why) return undefined;
   change.disabled = true;
