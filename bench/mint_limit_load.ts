@@ -10,7 +10,7 @@
  */
 // @ts-types="@types/pg"
 import pg from "pg";
-import { signUserToken, type StackKeys } from "../local/keys.ts";
+import { benchUserToken } from "./callers.ts";
 import type { StackInfo } from "../local/stack.ts";
 import { checkSamples, type Correctness } from "./correctness.ts";
 import type { Control } from "./control.ts";
@@ -79,12 +79,6 @@ interface BenchUser extends Caller {
 async function createUsers(info: StackInfo, control: Control, n: number): Promise<BenchUser[]> {
   const db = new pg.Client({ connectionString: info.dbUrl });
   await db.connect();
-  const keys: StackKeys = {
-    signingKey: info.signingKey as StackKeys["signingKey"],
-    jwtSecret: info.jwtSecret,
-    legacyKid: "",
-    webhookSecret: info.paddle.webhookSecret,
-  };
   const run = crypto.randomUUID().replaceAll("-", "").slice(0, 8);
   const users: BenchUser[] = [];
   try {
@@ -102,18 +96,7 @@ async function createUsers(info: StackInfo, control: Control, n: number): Promis
         [customerId, userId, email],
       );
       await control.registerPaddleCustomer(customerId);
-      const iat = Math.floor(Date.now() / 1000);
-      const token = await signUserToken(keys, {
-        iss: info.jwtIssuer,
-        sub: userId,
-        aud: "authenticated",
-        role: "authenticated",
-        iat,
-        exp: iat + 3600,
-        session_id: crypto.randomUUID(),
-        is_anonymous: false,
-        email,
-      });
+      const token = await benchUserToken(info, userId, { email });
       users.push({ userId, email, customerId, token });
     }
   } finally {

@@ -3,6 +3,7 @@
  * Markdown for docs/benchmarks.md, and as a hand-written SVG chart (no chart library: the bench
  * must not pull dependencies into the project for a picture).
  */
+import type { SubscriptionUpdateFigures } from "./subscription_update_latency.ts";
 import type { MintLoadResult } from "./mint_limit_load.ts";
 import type { BurstResult } from "./webhook_burst.ts";
 import type { CatchUpResult } from "./catch_up.ts";
@@ -42,6 +43,8 @@ export interface Throughput {
 }
 
 export interface Report {
+  /** subscription-update's preview and apply, beside the portal (bench/subscription_update_latency.ts). */
+  subscriptionUpdate?: SubscriptionUpdateFigures;
   meta: {
     startedAt: string;
     mode: "full" | "short";

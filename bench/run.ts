@@ -52,6 +52,9 @@ import {
   runCatchUpBench,
   SHORT_CATCH_UP_PLAN,
 } from "./catch_up.ts";
+  describeSubscriptionUpdate,
+  measureSubscriptionUpdate,
+} from "./subscription_update_latency.ts";
 import { signIn } from "./callers.ts";
 import {
   findFunctionPid,
@@ -111,6 +114,8 @@ const plan = short
     coldStarts: 2,
     memoryRounds: 3,
     memoryPerRound: 30,
+    updateSubscribers: 5,
+    updateCalls: 20,
   }
   : {
     warmup: 200,
@@ -127,6 +132,8 @@ const plan = short
     coldStarts: 10,
     memoryRounds: 3,
     memoryPerRound: 10_000,
+    updateSubscribers: 50,
+    updateCalls: 500,
   };
 
 const FUNCTIONS_ROOT = join(PROJECT_ROOT, "bench", "functions");
@@ -400,6 +407,14 @@ async function measure(stack: BenchStack): Promise<Report> {
     short ? SHORT_BURST_PLAN : FULL_BURST_PLAN,
   );
   log(describeWebhookBurst(webhookBurst));
+  log(`subscription-update: ${plan.updateCalls} previews, then as many applies`);
+  const subscriptionUpdate = await measureSubscriptionUpdate(
+    stack.info,
+    control,
+    plan.updateSubscribers,
+    plan.updateCalls,
+  );
+  log(describeSubscriptionUpdate(subscriptionUpdate));
 
   log("memory");
   const ourPid = await findFunctionPid(stack.ownerPid, stack.entries[OURS]);
@@ -457,6 +472,7 @@ async function measure(stack: BenchStack): Promise<Report> {
     mintLimit,
     webhookBurst,
     catchUp,
+    subscriptionUpdate,
     goals: [],
   };
   report.goals = goals(report);
@@ -698,6 +714,22 @@ function goals(r: Report): Goal[] {
         `round(s) of ${c.plan.events} events`,
       met: c.plan.events === 1000 ? c.wallMs.median <= CATCH_UP_GOAL.ms : null,
       timing: true,
+    });
+  if (r.subscriptionUpdate) {
+    const { preview: p, apply: a } = r.subscriptionUpdate;
+    const counts = (x: typeof p) =>
+      `${round(x.rest, 2)} PostgREST, ${round(x.auth, 2)} Auth, ` +
+      `${round(x.paddle, 2)} Paddle`;
+    out.push({
+      id: "13",
+      goal: "subscription-update beside the portal (goal 1): preview = 1 RPC + 1 Paddle call; " +
+        "apply = 1 RPC + 1 Paddle call + 1 write-back",
+      value: `preview p50 / p95 ${fmtMs(p.latency.p50)} / ${fmtMs(p.latency.p95)}, ${counts(p)}; ` +
+        `apply ${fmtMs(a.latency.p50)} / ${fmtMs(a.latency.p95)}, ${counts(a)} ` +
+        `(n=${p.calls} each; portal p50 ${fmtMs(r.latency.e2e.p50)})`,
+      met: p.rest === 1 && p.auth === 0 && p.paddle === 1 && a.rest === 2 && a.auth === 0 &&
+        a.paddle === 1,
+      timing: false,
     });
   }
   return out;

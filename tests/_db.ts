@@ -118,6 +118,28 @@ export async function createUser(
   return rows[0].id;
 }
 
+/**
+ * A confirmed user who can sign in on the page with `password`: every column the Auth stand-in
+ * reads at sign-in, as the seed writes its users.
+ */
+export async function createUserWithPassword(
+  client: Client,
+  email: string,
+  password: string,
+): Promise<string> {
+  const { rows } = await client.query(
+    `insert into auth.users (instance_id, id, aud, role, email, encrypted_password,
+       email_confirmed_at, confirmation_token, recovery_token, email_change_token_new,
+       email_change, raw_app_meta_data, raw_user_meta_data, created_at, updated_at)
+     values ('00000000-0000-0000-0000-000000000000', gen_random_uuid(), 'authenticated',
+       'authenticated', $1, extensions.crypt($2, extensions.gen_salt('bf')), now(), '', '', '',
+       '', '{"provider":"email","providers":["email"]}', '{}', now(), now())
+     returning id`,
+    [email, password],
+  );
+  return rows[0].id;
+}
+
 /** The SQLSTATE a promise rejects with, or undefined when it resolves. */
 export async function sqlState(promise: Promise<unknown>): Promise<string | undefined> {
   try {

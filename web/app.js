@@ -17,6 +17,7 @@ import {
 } from "./data.js";
 import { byId } from "./dom.js";
 import { loadConfig } from "./page_config.js";
+import { listenForPlanChanges } from "./plan_change.js";
 import { connect, endSession, watchSession } from "./session.js";
 import { addStatusButton, setStatus } from "./status.js";
 import { takeCheckoutReturn, waitForSubscription } from "./checkout_return.js";
@@ -52,6 +53,8 @@ let generation = 0;
 let returnedFromCheckout = takeCheckoutReturn(location, history);
 /** @type {AbortController | undefined} */
 let waiting;
+/** @type {import("./data.js").Subscription[]} the ones on screen, for "Change plan" */
+let shownSubscriptions = [];
 
 /** @param {keyof typeof views} name */
 function showView(name) {
@@ -81,6 +84,13 @@ async function start() {
     showPlans: focusPlans,
     plansAvailable: plansShown,
     fallbackFocus: portalEntryFocus,
+  });
+  listenForPlanChanges({
+    client: () => supabase,
+    subscriptions: () => shownSubscriptions,
+    reload: () => loadBilling(),
+    signIn: endSession,
+    fallbackFocus: () => accountHeading,
   });
   watchSession(supabase, {
     signedIn(user, focus) {
@@ -134,6 +144,7 @@ async function loadBilling(options = {}) {
       ? undefined
       : (await fetchCatalog(supabase)).plans;
     if (mine !== generation) return undefined;
+    shownSubscriptions = subscriptions;
     showSubscriptions(
       subscriptions,
       options.afterCheckout ? "Waiting for your new subscription…" : undefined,

@@ -384,10 +384,12 @@ function cycleDays(row) {
 }
 
 /**
+ * Orders minor-unit amounts exactly; a missing one counts as zero.
+ *
  * @param {string | null} a
  * @param {string | null} b
  */
-function compareAmounts(a, b) {
+export function compareAmounts(a, b) {
   const x = /^\d+$/.test(a ?? "") ? BigInt(/** @type {string} */ (a)) : 0n;
   const y = /^\d+$/.test(b ?? "") ? BigInt(/** @type {string} */ (b)) : 0n;
   return x < y ? -1 : x > y ? 1 : 0;

@@ -1,7 +1,7 @@
 // @ts-check
 /**
- * What the page says for each outcome of the customer-portal and checkout functions and of
- * sign-in. Pure
+ * What the page says for each outcome of the customer-portal, checkout and subscription-update
+ * functions and of sign-in. Pure
  * functions without DOM access, so they are unit-tested in Deno (tests/web/messages_test.ts) as
  * well as through the page in Chromium.
  *
@@ -281,6 +281,78 @@ export function describeFailure(failure, context = {}) {
         }. Please try again.${reference}`,
         action: "retry",
       };
+  }
+}
+
+/**
+ * What to say for a failed plan change, keep or preview (subscription-update): its own codes in
+ * words, the rest as for any other request. The action is what the dialog or page offers next.
+ *
+ * @param {Failure} failure
+ * @returns {Outcome}
+ */
+export function describeChangeFailure(failure) {
+  const wait = failure.retryAfterSeconds;
+  switch (failure.code) {
+    case "payment_declined":
+      return {
+        message:
+          "Your card was declined, so your plan has not changed. Update your payment method, then try again.",
+        action: "none",
+      };
+    case "no_change":
+      return {
+        message: "That is already your plan. Choose another plan or quantity.",
+        action: "none",
+      };
+    case "invalid_items":
+      return {
+        message:
+          "That combination is not available: choose one plan, with only the add-ons it offers, all monthly or all yearly.",
+        action: "none",
+      };
+    case "invalid_quantity":
+      return {
+        message: "That quantity is not available. Choose another quantity.",
+        action: "none",
+      };
+    case "price_not_found":
+      return {
+        message: "That plan is no longer for sale. The list of plans has been refreshed.",
+        action: "reload-list",
+      };
+    case "subscription_not_changeable":
+      return {
+        message:
+          "This subscription cannot be changed right now. If a payment failed, update your payment method first.",
+        action: "reload-list",
+      };
+    case "renewal_too_close":
+      return {
+        message:
+          `Your subscription renews in the next few minutes, and Paddle does not allow changes then. Try again in ${
+            formatWait(wait ?? 1800)
+          }.`,
+        action: "retry-later",
+        retryAfterSeconds: wait ?? 1800,
+      };
+    case "nothing_to_keep":
+      return {
+        message:
+          "This subscription is not scheduled to cancel any more. The list has been refreshed.",
+        action: "reload-list",
+      };
+    case "too_many_requests":
+      // Our per-user limit, or Paddle's on immediate charges per subscription: the wait says which.
+      return {
+        message: `Too many billing changes in a short time. Try again in ${
+          formatWait(wait ?? 60)
+        }.`,
+        action: "retry-later",
+        retryAfterSeconds: wait ?? 60,
+      };
+    default:
+      return describeFailure(failure);
   }
 }
 

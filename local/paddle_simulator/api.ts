@@ -15,6 +15,7 @@ import { handleListingRequest } from "./listing.ts";
 import type { PortalLinks } from "./portal_links.ts";
 import { handleSellingRequest, type SellingContext } from "./selling_api.ts";
 import { handleTransactionInvoiceRequest, type InvoiceLinks } from "./transaction_invoices.ts";
+import { handleSubscriptionUpdateRequest } from "./subscription_updates.ts";
 
 /** Paddle's documented limit for `subscription_ids`. */
 export const MAX_SUBSCRIPTION_IDS = 25;
@@ -41,7 +42,8 @@ export function handleApiRequest(
 
   const route = PORTAL_SESSIONS_PATH.exec(url.pathname);
   if (!route) {
-    return handleSellingRequest(request, url, bodyText, context) ??
+    return handleSubscriptionUpdateRequest(request, url, bodyText, context) ??
+      handleSellingRequest(request, url, bodyText, context) ??
       handleTransactionInvoiceRequest(request, url, context) ??
       handleListingRequest(request, url, context) ??
       handleEventsRequest(request, url, context) ??

@@ -61,6 +61,77 @@ export const PADDLE_ERRORS = {
     detail: "One or more product_ids could not be found.",
     docs: "transactions",
   },
+  // Paddle's refusals of `PATCH /subscriptions/{id}` (and its preview), as documented under
+  // https://developer.paddle.com/errors/subscriptions/.
+  subscription_update_when_canceled: {
+    status: 400,
+    type: "request_error",
+    detail: "cannot update subscription, as subscription is canceled",
+    docs: "subscriptions",
+  },
+  subscription_update_when_past_due: {
+    status: 400,
+    type: "request_error",
+    detail: "cannot update subscription, as the subscription status is 'past_due'",
+    docs: "subscriptions",
+  },
+  subscription_update_error_when_paused: {
+    status: 501,
+    type: "request_error",
+    detail: "paused subscriptions cannot be updated with prorate, or bill immediately enabled",
+    docs: "subscriptions",
+  },
+  subscription_locked_renewal: {
+    status: 409,
+    type: "request_error",
+    detail: "unable to update subscription 30m0s before renewal",
+    docs: "subscriptions",
+  },
+  subscription_items_update_missing_proration_billing_mode: {
+    status: 400,
+    type: "request_error",
+    detail: "proration_billing_mode is required when updating subscription items",
+    docs: "subscriptions",
+  },
+  subscription_price_not_found: {
+    status: 400,
+    type: "request_error",
+    detail: "One or more prices sent in the items array could not be found.",
+    docs: "subscriptions",
+  },
+  subscription_new_items_not_valid: {
+    status: 400,
+    type: "request_error",
+    detail: "the new items are not valid for updating this subscription",
+    docs: "subscriptions",
+  },
+  subscription_invalid_billing_mode_for_scheduled_change: {
+    status: 400,
+    type: "request_error",
+    detail:
+      "Subscription can only be updated with `do_not_bill`, `full_immediately`, or `prorated_immediately` as the `proration_billing_mode` because it has a scheduled change.",
+    docs: "subscriptions",
+  },
+  subscription_immediate_charge_hour_limit_exceeded: {
+    status: 429,
+    type: "request_error",
+    detail:
+      "You've exceeded the limit for the number of immediate charges that can be made to this subscription in an hour. Limit: 20 per hour",
+    docs: "subscriptions",
+  },
+  subscription_immediate_charge_24_hour_limit_exceeded: {
+    status: 429,
+    type: "request_error",
+    detail:
+      "You've exceeded the limit for the number of immediate charges that can be made to this subscription in 24 hours. Limit: 100 per 24 hours",
+    docs: "subscriptions",
+  },
+  subscription_payment_declined: {
+    status: 400,
+    type: "request_error",
+    detail: "payment declined",
+    docs: "subscriptions",
+  },
   transaction_invalid_status_change: {
     status: 400,
     type: "request_error",

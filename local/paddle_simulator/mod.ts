@@ -2,6 +2,7 @@
  * A local stand-in for the Paddle Billing API, for development and tests without network
  * access or a sandbox account. One port serves the API (`POST /customers/{id}/portal-sessions`,
  * `POST /customers`, `POST /transactions`, `GET /transactions/{id}`,
+ * `PATCH /subscriptions/{id}` and its `/preview` (subscription_updates.ts),
  * `GET /products|prices|customers|subscriptions|transactions[/{id}]`,
  * `GET /transactions/{id}/invoice` over the account in an EntityStore, `GET /events`: every event
  * emitted, events_api.ts), the one-time portal pages its links point to, the invoice PDFs

@@ -245,7 +245,7 @@ function createTransaction(bodyText: string, context: SellingContext): Response 
   return json(201, { data: transaction, meta: { request_id: crypto.randomUUID() } });
 }
 
-function parseBody<T>(
+export function parseBody<T>(
   text: string,
   schema: z.ZodType<T>,
 ): { data: T } | { failure: Response } {
@@ -273,7 +273,7 @@ function fieldErrors(error: z.ZodError): FieldError[] {
   });
 }
 
-function decodeSegment(segment: string): string {
+export function decodeSegment(segment: string): string {
   try {
     return decodeURIComponent(segment);
   } catch {
@@ -281,7 +281,7 @@ function decodeSegment(segment: string): string {
   }
 }
 
-function json(status: number, body: unknown): Response {
+export function json(status: number, body: unknown): Response {
   return new Response(JSON.stringify(body), {
     status,
     headers: { "content-type": "application/json" },

@@ -41,11 +41,17 @@ export interface TransactionTotals extends Totals {
   currency_code: string;
 }
 
+/** How much of a billing period a line bills: Paddle's `proration` on items and line items. */
+export interface Proration {
+  rate: string;
+  billing_period: { starts_at: string; ends_at: string };
+}
+
 export interface TransactionLineItem {
   id: string;
   price_id: string;
   quantity: number;
-  proration: null;
+  proration: Proration | null;
   tax_rate: string;
   unit_totals: Totals;
   totals: Totals;
@@ -69,7 +75,7 @@ export interface PaddleTransaction {
   discount_id: null;
   billing_details: null;
   billing_period: { starts_at: string; ends_at: string } | null;
-  items: { price_id: string; price: PaddlePrice; quantity: number; proration: null }[];
+  items: { price_id: string; price: PaddlePrice; quantity: number; proration: Proration | null }[];
   details: {
     tax_rates_used: never[];
     totals: TransactionTotals;

@@ -11,7 +11,7 @@
 import { assert, assertEquals, assertMatch, assertNotEquals } from "@std/assert";
 import type { Browser, Page } from "playwright-core";
 import { demoUser, stackInfo } from "../_stack.ts";
-import { uniqueEmail, withClient } from "../_db.ts";
+import { createUserWithPassword, uniqueEmail, withClient } from "../_db.ts";
 import { holdWebhooks, releaseWebhooks } from "../_sales.ts";
 import { launchChromium, paddle, pageSteps, screenshot } from "./_browser.ts";
 import {
@@ -49,19 +49,7 @@ async function mirrorOf(userId: string) {
 /** A new confirmed user with the demo password and no Paddle customer. */
 async function newUser(label: string): Promise<{ email: string; userId: string }> {
   const email = uniqueEmail(label);
-  const userId = await withClient(async (db) => {
-    const { rows } = await db.query(
-      `insert into auth.users (instance_id, id, aud, role, email, encrypted_password,
-         email_confirmed_at, confirmation_token, recovery_token, email_change_token_new,
-         email_change, raw_app_meta_data, raw_user_meta_data, created_at, updated_at)
-       values ('00000000-0000-0000-0000-000000000000', gen_random_uuid(), 'authenticated',
-         'authenticated', $1, extensions.crypt($2, extensions.gen_salt('bf')), now(), '', '', '',
-         '', '{"provider":"email","providers":["email"]}', '{}', now(), now())
-       returning id`,
-      [email, PASSWORD],
-    );
-    return rows[0].id as string;
-  });
+  const userId = await withClient((db) => createUserWithPassword(db, email, PASSWORD));
   return { email, userId };
 }
 

@@ -85,6 +85,9 @@ const CONFIG_MODULE = async () => {
   return { ...(await import(url)) } as Record<string, unknown>;
 };
 
+/** alice's subscription that is not already going to cancel (the other offers "Keep" instead). */
+const ALICE_NOT_CANCELING = "sub_01jdemoalicesub10000000000";
+
 Deno.test({
   name: "web page in Chromium",
   // Playwright keeps a pipe to the browser open across steps.
@@ -454,10 +457,15 @@ Deno.test({
             await cardField(second, "scheduled"),
             `Cancels on ${DATE.format(mirror.get(basic).scheduled_change_effective_at)}`,
           );
-          await page.getByRole("button", {
-            name: "Cancel subscription Starter plan, Starter monthly",
+          // Going to cancel: "Keep my subscription" takes the place of "Cancel subscription".
+          await second.getByRole("button", {
+            name: "Keep my subscription Starter plan, Starter monthly",
             exact: true,
           }).waitFor();
+          assertEquals(
+            await second.getByRole("button", { name: /^Cancel subscription/ }).count(),
+            0,
+          );
 
           for (const card of [first, second]) {
             assertEquals(await card.evaluate(IDS_OUTSIDE_DETAILS), []);
@@ -771,8 +779,12 @@ Deno.test({
           await status(page).filter({ hasText: "Opening Paddle's customer portal" }).waitFor();
           assert(await manageButton(page).isDisabled());
           assertEquals(await manageButton(page).getAttribute("aria-busy"), "true");
+          assert(
+            await subscriptionButton(page, "Cancel subscription", ALICE_NOT_CANCELING)
+              .isDisabled(),
+          );
           for (const id of alice.subscriptionIds) {
-            assert(await subscriptionButton(page, "Cancel subscription", id).isDisabled());
+            assert(await subscriptionButton(page, "Update payment method", id).isDisabled());
           }
           await screenshot(page, "07-opening");
           const portal = await portalPage(page);
@@ -854,7 +866,7 @@ Deno.test({
               postData: JSON.stringify({ ...body, subscriptionId: dave.subscriptionIds[0] }),
             });
           });
-          await subscriptionButton(page, "Cancel subscription", alice.subscriptionIds[0]).click();
+          await subscriptionButton(page, "Cancel subscription", ALICE_NOT_CANCELING).click();
           await status(page).filter({ hasText: "no longer on your account" }).waitFor();
           assertEquals(await statusCode(page), "subscription_not_found");
           assertEquals(await paddle.requests(), []);

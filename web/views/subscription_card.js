@@ -4,7 +4,8 @@
  * per billing interval, its status in words, the next payment, the current period and any
  * scheduled change; a warning first when a payment failed; ids only inside a "for support"
  * disclosure. The portal buttons carry `data-portal-target` / `data-subscription-id`
- * (web/portal.js handles their clicks).
+ * (web/actions.js handles their clicks); "Change plan" and "Keep my subscription" carry
+ * `data-change-plan` / `data-keep-subscription` (web/plan_change.js).
  */
 import { button, el, timeElement } from "../dom.js";
 import {
@@ -54,7 +55,10 @@ export function renderSubscription(sub, locale = undefined) {
   if (sub.status === "canceled") {
     article.append(el("p", "hint", "This subscription has ended."));
   } else {
-    article.append(portalButtons(sub));
+    const actions = portalButtons(sub);
+    article.append(actions);
+    const note = planActions(sub, actions);
+    if (note) article.append(note);
   }
   article.append(supportDetails(sub));
   return el("li", undefined, article);
@@ -143,6 +147,9 @@ function portalButtons(sub) {
     sub.status === "past_due"
       ? ["update_payment_method", "cancel_subscription"]
       : ["cancel_subscription", "update_payment_method"]
+  ).filter((target) =>
+    // Already going to cancel: "Keep my subscription" takes the place of "Cancel subscription".
+    target !== "cancel_subscription" || sub.scheduledAction !== "cancel"
   );
   const actions = el("div", "actions");
   for (const target of targets) {
@@ -163,6 +170,45 @@ function portalButtons(sub) {
     actions.append(element);
   }
   return actions;
+}
+
+/**
+ * "Change plan" (web/plan_change.js opens the dialog) first in the card's actions, or "Keep my
+ * subscription" when it is going to cancel. A subscription Paddle will not change (a payment
+ * overdue, paused, in trial) keeps the button, disabled, with the reason beside "Update payment
+ * method".
+ *
+ * @param {import("../data.js").Subscription} sub
+ * @param {HTMLElement} actions
+ * @returns {HTMLElement | undefined} the note saying why "Change plan" is disabled
+ */
+function planActions(sub, actions) {
+  const plan = sub.items[0]?.priceName;
+  const which = `${sub.title}${plan && plan !== sub.title ? `, ${plan}` : ""}`;
+  if (sub.scheduledAction === "cancel") {
+    const keep = button("Keep my subscription", "button-primary");
+    keep.setAttribute("aria-label", `Keep my subscription ${which}`);
+    keep.dataset.keepSubscription = sub.id;
+    actions.prepend(keep);
+    return undefined;
+  }
+  const change = button("Change plan", "button-secondary");
+  change.setAttribute("aria-label", `Change plan ${which}`);
+  change.dataset.changePlan = sub.id;
+  actions.prepend(change);
+  const why = sub.status === "past_due"
+    ? "To change plan, first update your payment method: the last payment did not go through."
+    : sub.status === "paused"
+    ? "To change plan, resume this subscription first."
+    : sub.status === "trialing"
+    ? "You can change plan once your trial has ended."
+    : undefined;
+  if (!why) return undefined;
+  change.disabled = true;
+  const note = el("p", "hint change-plan-note", why);
+  note.id = `change-plan-note-${sub.id}`;
+  change.setAttribute("aria-describedby", note.id);
+  return note;
 }
 
 /** @param {import("../data.js").Subscription} sub */

@@ -16,7 +16,15 @@ export const HTTP_ERRORS = {
   },
   invalid_items: {
     status: 400,
-    message: "Those add-ons cannot be combined with this plan.",
+    // Shared by checkout and subscription-update: one plan, only add-ons it suggests, each
+    // once, all on one billing interval.
+    message:
+      "Those items cannot be combined: choose one plan, with only the add-ons it offers, each once and billed on the same interval.",
+  },
+  payment_declined: {
+    status: 402,
+    message:
+      "Your card was declined, so nothing changed. Update your payment method and try again.",
   },
   not_authenticated: {
     status: 401,
@@ -49,6 +57,23 @@ export const HTTP_ERRORS = {
   already_subscribed: {
     status: 409,
     message: "You already have a subscription. Manage it instead of subscribing again.",
+  },
+  no_change: {
+    status: 409,
+    message: "That is already your subscription.",
+  },
+  subscription_not_changeable: {
+    status: 409,
+    message:
+      "This subscription cannot be changed now. If a payment failed, update the payment method first.",
+  },
+  renewal_too_close: {
+    status: 409,
+    message: "Your subscription renews in the next few minutes. Try again after it has renewed.",
+  },
+  nothing_to_keep: {
+    status: 409,
+    message: "This subscription is not scheduled to cancel.",
   },
   checkout_in_progress: {
     status: 409,

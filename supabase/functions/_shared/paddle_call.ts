@@ -43,6 +43,11 @@ export interface PaddleCallOptions {
   timeoutMs: number;
   /** Base of the jittered pause before the single retry. */
   retryBaseMs?: number;
+  /**
+   * Retries after a retryable failure: 1 (the default) or 0 for a call that changes something in
+   * Paddle, where an attempt that failed without an answer may still have been applied.
+   */
+  retries?: 0 | 1;
   random?: () => number;
   newTransactionId?: () => string;
 }
@@ -70,6 +75,7 @@ type Failed = Attempt<never> & { kind: "fail" };
 export function createPaddleCall(options: PaddleCallOptions): PaddleCall {
   const environment = paddleEnvironment(options);
   const retryBaseMs = options.retryBaseMs ?? 300;
+  const retries = options.retries ?? 1;
   const random = options.random ?? Math.random;
   const newTransactionId = options.newTransactionId ?? (() => crypto.randomUUID());
 
@@ -106,7 +112,7 @@ export function createPaddleCall(options: PaddleCallOptions): PaddleCall {
       if (last.kind === "ok") {
         return { ok: true, value: last.value, transactionIds, attempts: attempt };
       }
-      if (!last.retryable || attempt === 2) return failure(last, transactionIds, attempt);
+      if (!last.retryable || attempt > retries) return failure(last, transactionIds, attempt);
       const pause = jitteredBackoff(retryBaseMs, random);
       if (deadline.remaining() < pause + MIN_ATTEMPT_MS) {
         return failure(last, transactionIds, attempt);

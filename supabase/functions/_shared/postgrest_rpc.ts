@@ -64,6 +64,22 @@ export function createRpcCall(options: RpcOptions): CallRpc {
   };
 }
 
+/**
+ * An RPC made with the server key (a function's one service-role write): the key being refused
+ * is our configuration, never a caller's sign-in, so it answers `misconfigured`.
+ */
+export function createServiceRpcCall(
+  options: Omit<RpcOptions, "apiKey"> & { serviceKey: string },
+): (fn: string, args: Record<string, unknown>) => Promise<RpcResult> {
+  const callRpc = createRpcCall({ ...options, apiKey: options.serviceKey });
+  return async (fn, args) => {
+    const answer = await callRpc(fn, args, options.serviceKey);
+    return !answer.ok && answer.code === "not_authenticated"
+      ? { ...answer, code: "misconfigured" }
+      : answer;
+  };
+}
+
 const UNAVAILABLE_PG = new Set(["57014", "57P01", "57P02", "57P03", "53300", "53400"]);
 const JWT_REJECTED = new Set(["PGRST301", "PGRST302", "PGRST303"]);
 

@@ -30,6 +30,12 @@ export interface RequestLogEntry {
   txn_status?: string;
   /** checkout: the buyer's customer was already linked, created now, or found by email in Paddle. */
   customer_source?: "linked" | "created" | "existing";
+  /** subscription-update: the subscription (a Paddle id), the action and the proration chosen. */
+  subscription_id?: string;
+  update_action?: "preview" | "apply" | "keep";
+  proration_billing_mode?: string;
+  /** subscription-update: rows Paddle's answer wrote to the mirror (0: a newer state was there). */
+  mirror_written?: number;
   /** Over the mint limit: seconds until the caller's next slot frees (`Retry-After`). */
   mint_retry_after_seconds?: number;
   /** PostgREST / Postgres error code when the lookup failed. */

@@ -72,3 +72,19 @@ export function parseSecretKeys(
   }
   return { ok: true, value: keys };
 }
+
+/**
+ * The first server key a function's environment holds (`SUPABASE_SERVICE_ROLE_KEY`, else the
+ * first of `SUPABASE_SECRET_KEYS` / `SUPABASE_SECRET_KEY`), for its service-role write; a problem
+ * is listed when there is none.
+ */
+export function firstServerKey(
+  env: Record<string, string | undefined>,
+  problems: string[],
+): string {
+  return serverKeys({
+    SUPABASE_SERVICE_ROLE_KEY: blankToUndefined(env.SUPABASE_SERVICE_ROLE_KEY),
+    SUPABASE_SECRET_KEYS: blankToUndefined(env.SUPABASE_SECRET_KEYS),
+    SUPABASE_SECRET_KEY: blankToUndefined(env.SUPABASE_SECRET_KEY),
+  }, problems)[0] ?? "";
+}
