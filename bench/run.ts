@@ -52,6 +52,7 @@ import {
   runCatchUpBench,
   SHORT_CATCH_UP_PLAN,
 } from "./catch_up.ts";
+import {
   describeSubscriptionUpdate,
   measureSubscriptionUpdate,
 } from "./subscription_update_latency.ts";
@@ -715,6 +716,7 @@ function goals(r: Report): Goal[] {
       met: c.plan.events === 1000 ? c.wallMs.median <= CATCH_UP_GOAL.ms : null,
       timing: true,
     });
+  }
   if (r.subscriptionUpdate) {
     const { preview: p, apply: a } = r.subscriptionUpdate;
     const counts = (x: typeof p) =>
