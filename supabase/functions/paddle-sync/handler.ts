@@ -1,6 +1,6 @@
 /**
  * `POST /functions/v1/paddle-sync`: runs one slice of the Paddle → mirror sync and reports where
- * the run stands. Meant for pg_cron (README), not for browsers: only a caller presenting the
+ * the run stands. Meant for pg_cron (docs/sync.md), not for browsers: only a caller presenting the
  * service-role key or an `sb_secret_` key gets any work done; anyone else gets 401 before the body
  * is read, the database is asked or Paddle is called.
  *
