@@ -10,6 +10,7 @@
  * go to the app's success URL, as the real overlay does.
  */
 
+import { formatMoney } from "../../web/format.js";
 import { escapeHtml, htmlDocument } from "./html.ts";
 import { TRANSACTION_ID } from "./ids.ts";
 import { payTransaction } from "./payment.ts";
@@ -128,11 +129,12 @@ function checkoutMarkup(transaction: PaddleTransaction, store: EntityStore): str
   </main>`;
 }
 
-/** Paddle's amounts are strings in the currency's lowest denomination ("3000" is $30.00). */
+/**
+ * Paddle's amounts are strings in the currency's lowest denomination ("3000" is $30.00), shown
+ * with the page's own formatter and Paddle's currency table (web/currencies.js), never a float.
+ */
 export function formatAmount(amount: string, currency: string): string {
-  const format = new Intl.NumberFormat("en", { style: "currency", currency });
-  const digits = format.resolvedOptions().maximumFractionDigits ?? 2;
-  return format.format(Number(amount) / 10 ** digits);
+  return formatMoney(amount, currency, { locale: "en" }) ?? `${amount} ${currency}`;
 }
 
 function message(reason: string, text: string): string {
