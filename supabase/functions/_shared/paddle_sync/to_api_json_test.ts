@@ -131,3 +131,14 @@ Deno.test("an embedded price without timestamps stays without them (the newer ru
   assert.equal("updated_at" in mapped.items[0].price, false);
   assert.equal("created_at" in mapped.items[0].price, false);
 });
+
+Deno.test("a price's tax mode and country overrides reach the database as Paddle sent them", () => {
+  const overrides = [
+    { country_codes: ["DE", "AT"], unit_price: { amount: "2800", currency_code: "EUR" } },
+    { country_codes: ["GB"], unit_price: { amount: "2400", currency_code: "GBP" } },
+  ];
+  const json = { ...account.prices[0], tax_mode: "internal", unit_price_overrides: overrides };
+  const mapped = roundTrip(toApiJson("price", new Price(json as never)));
+  assert.equal(mapped.tax_mode, "internal");
+  assert.deepEqual(mapped.unit_price_overrides, overrides);
+});
