@@ -35,7 +35,8 @@ export const SUPABASE_ANON_KEY = "your-anon-or-publishable-key";
 // Your client-side token: test_... for sandbox, live_... for production. It is public.
 export const PADDLE_CLIENT_TOKEN = "test_your_client_side_token";
 
-// "sandbox" or "production": must match the token and the API key the functions use.
+// "sandbox" or "production": must match the token and the API key the functions use. Sandbox
+// when left out, so a half-configured site never takes live payments.
 export const PADDLE_ENVIRONMENT = "sandbox";
 
 // Optional. Where Paddle.js loads from; another host must also be added to checkout.html's

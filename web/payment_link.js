@@ -6,8 +6,14 @@
  * payment link. After payment Paddle.js goes to the success URL (the billing page by default).
  *
  * Configuration comes from `./config.js` (see config.example.js): `PADDLE_CLIENT_TOKEN`,
- * `PADDLE_ENVIRONMENT` (sandbox | production), optional `PADDLE_JS_URL` and
- * `CHECKOUT_SUCCESS_URL`. The local stack serves a config that points at its Paddle.js stand-in.
+ * `PADDLE_ENVIRONMENT` (sandbox | production; sandbox when unset, so a half-configured site
+ * never takes live payments), optional `PADDLE_JS_URL` and `CHECKOUT_SUCCESS_URL`. The local
+ * stack serves a config that points at its Paddle.js stand-in.
+ *
+ * Every transaction this page opens was created by the checkout function for the signed-in
+ * buyer's linked Paddle customer, so the checkout is opened with `allowLogout: false`, as Paddle
+ * advises when the customer is known: the buyer cannot switch to another email mid-checkout and
+ * move the purchase off the customer their account is linked to.
  */
 
 export const DEFAULT_PADDLE_JS_URL = "https://cdn.paddle.com/paddle/v2/paddle.js";
@@ -17,11 +23,14 @@ const TRANSACTION_ID = /^txn_[a-z\d]{26}$/;
 /**
  * @typedef {{ token: string, environment: "sandbox" | "production", paddleJsUrl: string,
  *   successUrl: string }} CheckoutConfig
- * @typedef {{ name?: string, data?: { transaction_id?: string } }} PaddleEvent
+ * @typedef {{ name?: string, type?: string, code?: string, detail?: string,
+ *   data?: { transaction_id?: string, customer?: { id?: string } | null,
+ *   error?: { code?: string, detail?: string } } }} PaddleEvent
+ * @typedef {{ successUrl: string, allowLogout: boolean }} CheckoutSettings
  * @typedef {{
  *   Environment: { set(environment: string): void },
  *   Initialize(options: { token: string, eventCallback?: (event: PaddleEvent) => void,
- *     checkout?: { settings?: { successUrl?: string } } }): void,
+ *     checkout?: { settings?: CheckoutSettings } }): void,
  *   Checkout: { open(options: { transactionId: string }): void },
  * }} PaddleGlobal
  * The few DOM parts this page touches, typed here because `deno check` checks the page with
@@ -40,7 +49,8 @@ const TRANSACTION_ID = /^txn_[a-z\d]{26}$/;
  */
 export function readCheckoutConfig(module, pageUrl) {
   const token = module.PADDLE_CLIENT_TOKEN;
-  const environment = module.PADDLE_ENVIRONMENT ?? "production";
+  // Sandbox unless production is asked for: a forgotten setting must not take live payments.
+  const environment = module.PADDLE_ENVIRONMENT ?? "sandbox";
   if (environment !== "sandbox" && environment !== "production") {
     return { error: 'config.js: PADDLE_ENVIRONMENT must be "sandbox" or "production".' };
   }
@@ -56,6 +66,53 @@ export function readCheckoutConfig(module, pageUrl) {
   const successUrl = absoluteUrl(module.CHECKOUT_SUCCESS_URL ?? DEFAULT_SUCCESS_URL, pageUrl);
   if (!successUrl) return { error: "config.js: CHECKOUT_SUCCESS_URL must be an http(s) URL." };
   return { config: { token, environment, paddleJsUrl, successUrl } };
+}
+
+/**
+ * What the checkout opens with: the buyer returns to the success URL, and cannot log out of the
+ * transaction's customer (Paddle's `allowLogout: false` for a known customer).
+ *
+ * @param {CheckoutConfig} config
+ * @returns {CheckoutSettings}
+ */
+export function checkoutSettings(config) {
+  return { successUrl: config.successUrl, allowLogout: false };
+}
+
+/**
+ * What the buyer reads for a Paddle.js event about this transaction, or undefined when the event
+ * says nothing to them (or is about another transaction). Paddle's own error text is never shown:
+ * it is written for developers.
+ *
+ * @param {PaddleEvent} event
+ * @param {string} transactionId
+ * @returns {{ text: string, tone?: "progress" | "error" | "success" } | undefined}
+ */
+export function checkoutEventMessage(event, transactionId) {
+  const about = event.data?.transaction_id;
+  if (about && about !== transactionId) return undefined;
+  switch (event.name) {
+    case "checkout.loaded":
+      return { text: "Complete your payment in the checkout." };
+    case "checkout.completed":
+      return { text: "Payment received. Taking you back…", tone: "success" };
+    case "checkout.closed":
+      return { text: "The checkout was closed before payment. Reload the page to open it again." };
+    case "checkout.payment.failed":
+    case "checkout.payment.error":
+      return {
+        text: "Your payment did not go through and you have not been charged. " +
+          "Check the card details or try another payment method in the checkout.",
+        tone: "error",
+      };
+    case "checkout.error":
+      return {
+        text: "The checkout could not be opened for this purchase. " +
+          "Go back and choose your plan again; if it keeps happening, contact us.",
+        tone: "error",
+      };
+  }
+  return undefined;
 }
 
 /**
@@ -165,18 +222,10 @@ async function main() {
     // Paddle.js opens the checkout for ?_ptxn= itself once initialized.
     Paddle.Initialize({
       token: config.token,
-      checkout: { settings: { successUrl: config.successUrl } },
+      checkout: { settings: checkoutSettings(config) },
       eventCallback: (event) => {
-        if (event.data?.transaction_id && event.data.transaction_id !== link.transactionId) {
-          return;
-        }
-        if (event.name === "checkout.loaded") show("Complete your payment in the checkout.");
-        if (event.name === "checkout.completed") {
-          show("Payment received. Taking you back…", "success");
-        }
-        if (event.name === "checkout.closed") {
-          show("The checkout was closed before payment. Reload the page to open it again.");
-        }
+        const message = checkoutEventMessage(event, link.transactionId);
+        if (message) show(message.text, message.tone);
       },
     });
   } catch {

@@ -11,12 +11,17 @@ import { type FieldError, paddleError } from "./errors.ts";
 import { CUSTOMER_ID, newPaddleId, paddleTimestamp, SUBSCRIPTION_ID } from "./ids.ts";
 import { handleListingRequest } from "./listing.ts";
 import type { PortalLinks } from "./portal_links.ts";
+import {
+  handlePricingPreview,
+  PRICING_PREVIEW_PATH,
+  type PricingContext,
+} from "./pricing_preview.ts";
 import { handleSellingRequest, type SellingContext } from "./selling_api.ts";
 
 /** Paddle's documented limit for `subscription_ids`. */
 export const MAX_SUBSCRIPTION_IDS = 25;
 
-export interface ApiContext extends SellingContext {
+export interface ApiContext extends SellingContext, PricingContext {
   apiKey: string;
   links: PortalLinks;
   /** Where portal links and `meta.pagination.next` point: the simulator itself. */
@@ -31,6 +36,10 @@ export function handleApiRequest(
   bodyText: string,
   context: ApiContext,
 ): Response {
+  // Its own authentication: the client-side token is accepted there too.
+  if (url.pathname === PRICING_PREVIEW_PATH) {
+    return handlePricingPreview(request, bodyText, context);
+  }
   const authFailure = checkAuthorization(request.headers.get("authorization"), context.apiKey);
   if (authFailure) return authFailure;
 

@@ -4,7 +4,8 @@
  * `POST /customers`, `POST /transactions`, `GET /transactions/{id}`,
  * `GET /products|prices|customers|subscriptions[/{id}]` over the account in an EntityStore), the
  * one-time portal pages its links point to, the checkout page (`/checkout?_ptxn=`), the
- * Paddle.js stand-in (`/paddle.js`), and the `/__` test-control API. Events (a customer
+ * Paddle.js stand-in (`/paddle.js`), `POST /pricing-preview` (pricing_preview.ts), and the `/__`
+ * test-control API. Events (a customer
  * created, a checkout paid) are delivered as signed webhooks to `webhook.url`.
  *
  * Only API requests are recorded, counted and faulted: portal visits, checkouts and control
@@ -22,6 +23,7 @@ import { CUSTOMER_ID } from "./ids.ts";
 import { PortalLinks } from "./portal_links.ts";
 import { handlePortalPage, isPortalPath } from "./portal_page.ts";
 import { handlePaddleJs } from "./paddle_js.ts";
+import type { AccountTaxMode } from "./pricing_preview.ts";
 import { RequestRecorder } from "./recorder.ts";
 import { type EntityCounts, EntityStore } from "./store.ts";
 import { sleep, untilAborted } from "./waits.ts";
@@ -50,6 +52,12 @@ export interface PaddleSimulatorOptions {
   webhookRetryDelaysMs?: readonly number[];
   /** Where a standalone checkout page sends the buyer after paying (the app). */
   checkoutReturnUrl?: string;
+  /** The client-side token Paddle.js sends to `POST /pricing-preview` (besides the API key). */
+  clientToken?: string;
+  /** IP address → country code for pricing previews (a local run can play a German visitor). */
+  ipCountries?: Readonly<Record<string, string>>;
+  /** What a price's `tax_mode: account_setting` means here (default `location`). */
+  accountTaxMode?: AccountTaxMode;
   /** The simulator prints nothing; callers decide what to print. */
   onListen?: never;
 }
@@ -109,7 +117,7 @@ function start(options: PaddleSimulatorOptions): PaddleSimulator {
   });
   const notify = (eventType: string, data: unknown) => void webhooks.emit(eventType, data);
 
-  const handle = async (request: Request): Promise<Response> => {
+  const handle = async (request: Request, remoteIp?: string): Promise<Response> => {
     const url = new URL(request.url);
     if (isPortalPath(url.pathname)) return handlePortalPage(request, url, links);
     if (url.pathname === "/paddle.js") return handlePaddleJs(request, baseUrl);
@@ -144,6 +152,10 @@ function start(options: PaddleSimulatorOptions): PaddleSimulator {
       baseUrl,
       checkoutPageUrl: `${baseUrl}/checkout`,
       notify,
+      clientToken: options.clientToken,
+      ipCountries: options.ipCountries,
+      remoteIp,
+      accountTaxMode: options.accountTaxMode,
     });
     return fault?.headers ? withFaultHeaders(response, fault.headers) : response;
   };
@@ -154,9 +166,10 @@ function start(options: PaddleSimulatorOptions): PaddleSimulator {
     onListen: () => {},
     // Never let one bad request crash the simulator or print a stack trace into test output.
     onError: () => paddleError("internal_error"),
-  }, async (request) => {
+  }, async (request, info) => {
     try {
-      return await handle(request);
+      const remote = info.remoteAddr;
+      return await handle(request, remote.transport === "tcp" ? remote.hostname : undefined);
     } catch {
       return paddleError("internal_error");
     }
