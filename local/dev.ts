@@ -5,6 +5,7 @@
 import { join } from "node:path";
 import { PROJECT_ROOT } from "./database.ts";
 import { readEnvFile } from "./env_file.ts";
+import { parseIpCountries } from "./paddle_simulator/pricing_preview.ts";
 import { startStack } from "./stack.ts";
 
 const stateDir = join(PROJECT_ROOT, ".local");
@@ -35,6 +36,7 @@ const stack = await startStack({
   pgBinDir: setting("LOCAL_PG_BIN_DIR"),
   dbUrl: setting("LOCAL_DB_URL"),
   postgrestBin: setting("LOCAL_POSTGREST_BIN"),
+  paddleIpCountries: parseIpCountries(setting("PADDLE_SIMULATOR_IP_COUNTRIES")),
 });
 const { info } = stack;
 const users = info.demoUsers.map((u) =>

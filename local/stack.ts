@@ -18,7 +18,7 @@ import { startPaddleSimulator } from "./paddle_simulator/mod.ts";
 import { freePort } from "./ports.ts";
 import { startPostgres } from "./postgres.ts";
 import { startPostgrest } from "./postgrest.ts";
-import { webRoutes } from "./web_config.ts";
+import { LOCAL_PADDLE_CLIENT_TOKEN, webRoutes } from "./web_config.ts";
 
 export const PADDLE_SIMULATOR_API_KEY = "pdl_sdbx_apikey_01jlocalsimulator0000000000_localonly";
 
@@ -45,6 +45,8 @@ export interface StackOptions {
    */
   dbUrl?: string;
   postgrestBin?: string;
+  /** IP address → country for the simulator's pricing previews and checkout (dev: from env). */
+  paddleIpCountries?: Readonly<Record<string, string>>;
   /** Read `.env` and `supabase/functions/.env` (dev: yes; tests: no, so they stay hermetic). */
   readEnvFiles?: boolean;
   /** Environment for the functions on top of the stack's own (tests: a short Paddle deadline). */
@@ -168,6 +170,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       webhook: { url: `${apiUrl}/functions/v1/paddle-webhook`, secret: keys.webhookSecret },
       // A checkout paid outside the payment-link page returns the buyer to the app.
       checkoutReturnUrl: `${apiUrl}/?checkout=complete`,
+      // Paddle.js's pricing previews from the page authenticate with the client-side token.
+      clientToken: LOCAL_PADDLE_CLIENT_TOKEN,
+      ipCountries: options.paddleIpCountries,
     });
     for (const reason of paddleAccount.skipped) {
       console.warn(`Paddle simulator: mirrored subscription left out: ${reason}`);

@@ -126,6 +126,9 @@ function start(options: PaddleSimulatorOptions): PaddleSimulator {
         store,
         notify,
         returnUrl: options.checkoutReturnUrl,
+        ipCountries: options.ipCountries,
+        remoteIp,
+        accountTaxMode: options.accountTaxMode,
       });
     }
 

@@ -64,6 +64,26 @@ export interface PricingContext {
 
 export const PRICING_PREVIEW_PATH = "/pricing-preview";
 
+/**
+ * `PADDLE_SIMULATOR_IP_COUNTRIES`, e.g. `127.0.0.1=DE,::1=DE`: who the simulator takes local
+ * visitors for. Throws on an entry that is not `address=CC`, naming it.
+ */
+export function parseIpCountries(text: string | undefined): Record<string, string> {
+  const map: Record<string, string> = {};
+  for (const entry of (text ?? "").split(",").map((e) => e.trim()).filter(Boolean)) {
+    const at = entry.lastIndexOf("=");
+    const ip = entry.slice(0, at).trim();
+    const country = entry.slice(at + 1).trim().toUpperCase();
+    if (at <= 0 || !/^[A-Z]{2}$/.test(country)) {
+      throw new Error(
+        `PADDLE_SIMULATOR_IP_COUNTRIES: "${entry}" is not address=CC (e.g. 127.0.0.1=DE)`,
+      );
+    }
+    map[ip] = country;
+  }
+  return map;
+}
+
 const CORS = {
   "access-control-allow-origin": "*",
   "access-control-allow-headers": "authorization, content-type, paddle-version",

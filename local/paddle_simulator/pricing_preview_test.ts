@@ -8,7 +8,7 @@ import { assertEquals } from "@std/assert";
 import { priceEntity, productEntity } from "./entity_builders.ts";
 import { newPaddleId } from "./ids.ts";
 import { type PaddleSimulator, startPaddleSimulator } from "./mod.ts";
-import { taxed } from "./pricing_preview.ts";
+import { parseIpCountries, taxed } from "./pricing_preview.ts";
 import { API_KEY } from "./test_support.ts";
 
 const CLIENT_TOKEN = "test_pricingpreviewtoken000000";
@@ -223,4 +223,18 @@ Deno.test("tax arithmetic is exact and rounds half up", () => {
   assertEquals(taxed(0n, 1900, true), { subtotal: "0", discount: "0", tax: "0", total: "0" });
   // Past 2^53 no precision is lost.
   assertEquals(taxed(9007199254740993n, 0, false).total, "9007199254740993");
+});
+
+Deno.test("PADDLE_SIMULATOR_IP_COUNTRIES: address=CC pairs, a bad entry named", () => {
+  assertEquals(parseIpCountries(undefined), {});
+  assertEquals(parseIpCountries(" 127.0.0.1=de, ::1=DE "), { "127.0.0.1": "DE", "::1": "DE" });
+  for (const bad of ["127.0.0.1", "=DE", "127.0.0.1=Germany"]) {
+    let message = "";
+    try {
+      parseIpCountries(bad);
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    assertEquals(message.includes(`"${bad}"`), true, bad);
+  }
 });
