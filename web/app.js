@@ -30,6 +30,7 @@ import {
   showSubscriptions,
 } from "./views/billing.js";
 import { portalEntryFocus, showPortalEntry } from "./views/portal_entry.js";
+import { showLocalPlanPrices } from "./views/local_plan_prices.js";
 
 const views = {
   loading: byId("view-loading"),
@@ -135,6 +136,7 @@ async function loadBilling(options = {}) {
       options.afterCheckout ? "Waiting for your new subscription…" : undefined,
     );
     showPlans(plans);
+    if (plans) void showLocalPlanPrices(plans);
     showPortalEntry(portal);
     // A request in flight keeps the new buttons disabled too.
     if (actionInFlight()) setButtonsDisabled(true);

@@ -16,7 +16,14 @@
  * move the purchase off the customer their account is linked to.
  */
 
-export const DEFAULT_PADDLE_JS_URL = "https://cdn.paddle.com/paddle/v2/paddle.js";
+import {
+  absoluteUrl,
+  DEFAULT_PADDLE_JS_URL,
+  loadClassicScript,
+  readPaddleJsConfig,
+} from "./paddle_js.js";
+
+export { DEFAULT_PADDLE_JS_URL };
 export const DEFAULT_SUCCESS_URL = "./?checkout=complete";
 const TRANSACTION_ID = /^txn_[a-z\d]{26}$/;
 
@@ -36,9 +43,7 @@ const TRANSACTION_ID = /^txn_[a-z\d]{26}$/;
  * The few DOM parts this page touches, typed here because `deno check` checks the page with
  * Deno's types (no DOM library) alongside the server code.
  * @typedef {{ textContent: string | null, dataset: Record<string, string | undefined> }} PageElement
- * @typedef {{ src: string, onload: (() => void) | null, onerror: (() => void) | null }} ScriptElement
- * @typedef {{ getElementById(id: string): PageElement | null,
- *   createElement(tag: "script"): ScriptElement, head: { append(node: ScriptElement): void } }} PageDocument
+ * @typedef {{ getElementById(id: string): PageElement | null }} PageDocument
  */
 
 /**
@@ -48,24 +53,11 @@ const TRANSACTION_ID = /^txn_[a-z\d]{26}$/;
  * @returns {{ config: CheckoutConfig } | { error: string }}
  */
 export function readCheckoutConfig(module, pageUrl) {
-  const token = module.PADDLE_CLIENT_TOKEN;
-  // Sandbox unless production is asked for: a forgotten setting must not take live payments.
-  const environment = module.PADDLE_ENVIRONMENT ?? "sandbox";
-  if (environment !== "sandbox" && environment !== "production") {
-    return { error: 'config.js: PADDLE_ENVIRONMENT must be "sandbox" or "production".' };
-  }
-  const prefix = environment === "sandbox" ? "test_" : "live_";
-  if (typeof token !== "string" || !token.startsWith(prefix)) {
-    return {
-      error: `config.js: PADDLE_CLIENT_TOKEN must be your Paddle client-side token ` +
-        `(for ${environment} it starts with ${prefix}).`,
-    };
-  }
-  const paddleJsUrl = absoluteUrl(module.PADDLE_JS_URL ?? DEFAULT_PADDLE_JS_URL, pageUrl);
-  if (!paddleJsUrl) return { error: "config.js: PADDLE_JS_URL must be an http(s) URL." };
+  const paddle = readPaddleJsConfig(module, pageUrl);
+  if ("error" in paddle) return paddle;
   const successUrl = absoluteUrl(module.CHECKOUT_SUCCESS_URL ?? DEFAULT_SUCCESS_URL, pageUrl);
   if (!successUrl) return { error: "config.js: CHECKOUT_SUCCESS_URL must be an http(s) URL." };
-  return { config: { token, environment, paddleJsUrl, successUrl } };
+  return { config: { ...paddle.config, successUrl } };
 }
 
 /**
@@ -136,38 +128,9 @@ export function transactionFromQuery(search) {
   return { transactionId: value };
 }
 
-/**
- * @param {unknown} value
- * @param {string} base
- * @returns {string | null}
- */
-function absoluteUrl(value, base) {
-  if (typeof value !== "string" || value === "") return null;
-  try {
-    const url = new URL(value, base);
-    return url.protocol === "https:" || url.protocol === "http:" ? url.href : null;
-  } catch {
-    return null;
-  }
-}
-
 /** @returns {PageDocument} */
 function pageDocument() {
   return /** @type {PageDocument} */ (/** @type {Record<string, unknown>} */ (globalThis).document);
-}
-
-/**
- * @param {string} url
- * @returns {Promise<void>}
- */
-function loadClassicScript(url) {
-  return new Promise((resolve, reject) => {
-    const script = pageDocument().createElement("script");
-    script.src = url;
-    script.onload = () => resolve();
-    script.onerror = () => reject(new Error(`could not load ${url}`));
-    pageDocument().head.append(script);
-  });
 }
 
 /**

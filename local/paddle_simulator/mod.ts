@@ -8,9 +8,9 @@
  * test-control API. Events (a customer
  * created, a checkout paid) are delivered as signed webhooks to `webhook.url`.
  *
- * Only API requests are recorded, counted and faulted: portal visits, checkouts and control
- * calls are the buyer's or the test's own traffic, and faulting them would make tests fail for
- * the wrong reason.
+ * Only API requests are recorded, counted and faulted: portal visits, checkouts, Paddle.js's
+ * pricing previews (client-side token) and control calls are the buyer's or the test's own
+ * traffic, and faulting them would make tests fail for the wrong reason.
  */
 
 import { handleApiRequest } from "./api.ts";
@@ -23,7 +23,11 @@ import { CUSTOMER_ID } from "./ids.ts";
 import { PortalLinks } from "./portal_links.ts";
 import { handlePortalPage, isPortalPath } from "./portal_page.ts";
 import { handlePaddleJs } from "./paddle_js.ts";
-import type { AccountTaxMode } from "./pricing_preview.ts";
+import {
+  type AccountTaxMode,
+  handlePricingPreview,
+  PRICING_PREVIEW_PATH,
+} from "./pricing_preview.ts";
 import { RequestRecorder } from "./recorder.ts";
 import { type EntityCounts, EntityStore } from "./store.ts";
 import { sleep, untilAborted } from "./waits.ts";
@@ -135,6 +139,22 @@ function start(options: PaddleSimulatorOptions): PaddleSimulator {
     const bodyText = await readBody(request);
     if (isControlPath(url.pathname)) {
       return handleControlRequest(request, url, bodyText, { recorder, faults, store, webhooks });
+    }
+
+    // Paddle.js's pricing previews (the client-side token, from the buyer's browser, and their
+    // preflights) are the buyer's own traffic, like checkouts: not recorded, never faulted.
+    if (
+      url.pathname === PRICING_PREVIEW_PATH &&
+      request.headers.get("authorization")?.trim().slice(7) !== options.apiKey
+    ) {
+      return handlePricingPreview(request, bodyText, {
+        store,
+        apiKey: options.apiKey,
+        clientToken: options.clientToken,
+        ipCountries: options.ipCountries,
+        remoteIp,
+        accountTaxMode: options.accountTaxMode,
+      });
     }
 
     // Recorded before any fault applies, so hung and faulted requests show up in the log.

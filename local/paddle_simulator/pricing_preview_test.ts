@@ -148,6 +148,8 @@ Deno.test("pricing preview: the country from customer_ip_address, else a token c
     assertEquals(server.body.data.currency_code, "USD");
     assertEquals(server.body.data.address, null);
     assertEquals(line(server).unit_totals.tax, "0");
+    // The browser's preview is the buyer's traffic: only the two API-key calls are API requests.
+    assertEquals(simulator.apiRequestCount(), 2);
   });
 });
 
