@@ -26,10 +26,6 @@ async function signInAt(page: Page, path: string, email = "carol@example.com") {
   await signOutButton(page).waitFor({ state: "visible" });
 }
 
-function pricesBox(page: Page) {
-  return page.locator("#plans-local");
-}
-
 /** Price name → the amount shown, for the demo's Pro and Basic prices. */
 async function amounts(page: Page): Promise<Record<string, string>> {
   const rows = await shownPlans(page, [PRO_PRICE, BASIC_PRICE]);
