@@ -22,7 +22,8 @@ let generation = 0;
 let shownPlans = [];
 
 /**
- * The selector and the note, created once above the list.
+ * The note (above the list: what the prices are) and the selector (below it, so the first thing
+ * to act on stays a plan), created once; the box holding the note carries the state.
  *
  * @param {string} [locale]
  */
@@ -32,21 +33,19 @@ function controls(locale = undefined) {
   const note = el("p", "hint");
   note.id = "plans-prices-note";
   note.setAttribute("aria-live", "polite");
-  box = el(
-    "div",
-    "plans-local",
-    renderCountrySelect(countryFromSearch(location.search), (country) => {
-      history.replaceState(
-        history.state,
-        "",
-        `${location.pathname}${searchWithCountry(location.search, country)}${location.hash}`,
-      );
-      void showLocalPlanPrices(shownPlans, locale);
-    }, locale),
-    note,
-  );
+  box = el("div", "plans-local", note);
   box.id = "plans-local";
+  const select = renderCountrySelect(countryFromSearch(location.search), (country) => {
+    history.replaceState(
+      history.state,
+      "",
+      `${location.pathname}${searchWithCountry(location.search, country)}${location.hash}`,
+    );
+    void showLocalPlanPrices(shownPlans, locale);
+  }, locale);
+  select.id = "plans-country-field";
   byId("plans").before(box);
+  byId("plans").after(select);
   return box;
 }
 
@@ -92,11 +91,12 @@ export async function showLocalPlanPrices(plans, locale = undefined) {
   const box = controls(locale);
   const note = /** @type {HTMLElement} */ (box.querySelector("#plans-prices-note"));
   const priceIds = plans.flatMap((plan) => plan.prices.map((price) => price.priceId));
+  const field = byId("plans-country-field");
   if (priceIds.length === 0) {
-    box.hidden = true;
+    box.hidden = field.hidden = true;
     return;
   }
-  box.hidden = false;
+  box.hidden = field.hidden = false;
   box.dataset.state = "loading";
   note.textContent = "Prices in your currency are loading…";
   const country = countryFromSearch(location.search);
