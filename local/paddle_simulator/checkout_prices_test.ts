@@ -4,26 +4,12 @@
  */
 import { Environment, Paddle } from "@paddle/paddle-node-sdk";
 import { assertEquals, assertStringIncludes } from "@std/assert";
-import { priceEntity, productEntity } from "./entity_builders.ts";
-import { newPaddleId } from "./ids.ts";
 import { type PaddleSimulator, startPaddleSimulator } from "./mod.ts";
+import { LOCAL_PRO, LOCAL_PRODUCT } from "./selling_fixtures.ts";
 import { API_KEY } from "./test_support.ts";
 
-const CREATED = "2026-01-05T09:00:00Z";
-const PRODUCT = productEntity({ id: newPaddleId("pro"), name: "Pro", createdAt: CREATED });
-const PRO = {
-  ...priceEntity({
-    id: newPaddleId("pri"),
-    productId: PRODUCT.id,
-    name: "Pro monthly",
-    amount: "3000",
-    billingCycle: { interval: "month", frequency: 1 },
-    createdAt: CREATED,
-  }),
-  unit_price_overrides: [
-    { country_codes: ["DE", "FR"], unit_price: { amount: "3000", currency_code: "EUR" } },
-  ],
-};
+const PRODUCT = LOCAL_PRODUCT;
+const PRO = LOCAL_PRO;
 
 async function withShop(test: (s: PaddleSimulator, paddle: Paddle) => Promise<void>) {
   const simulator = await startPaddleSimulator({
@@ -54,12 +40,12 @@ Deno.test("checkout in Germany: the preview's euro total with VAT, and the payme
       address: { countryCode: "DE" },
     });
     const shownOnCard = preview.details.lineItems[0].formattedTotals.total;
-    assertEquals(shownOnCard, "€30.00");
+    assertEquals(shownOnCard, "€28.00");
 
     const html = await (await fetch(`${transaction.checkout!.url!}&country=DE`)).text();
     assertStringIncludes(html, `data-country="DE" data-currency="EUR"`);
     assertStringIncludes(html, `<strong data-field="total">${shownOnCard}</strong>`);
-    assertStringIncludes(html, `<span data-field="tax">€4.79</span>`);
+    assertStringIncludes(html, `<span data-field="tax">€4.47</span>`);
     assertStringIncludes(html, `name="country" value="DE"`);
 
     const paid = await fetch(`${simulator.url}/checkout/${transaction.id}/pay`, {
@@ -71,8 +57,8 @@ Deno.test("checkout in Germany: the preview's euro total with VAT, and the payme
     const { subscription_id } = await paid.json();
     const completed = await paddle.transactions.get(transaction.id);
     assertEquals(completed.currencyCode, "EUR");
-    assertEquals(completed.details?.totals?.grandTotal, "3000");
-    assertEquals(completed.details?.totals?.tax, "479");
+    assertEquals(completed.details?.totals?.grandTotal, "2800");
+    assertEquals(completed.details?.totals?.tax, "447");
     const subscription = await paddle.subscriptions.get(subscription_id);
     assertEquals(subscription.currencyCode, "EUR");
   });

@@ -5,31 +5,15 @@
  */
 import { Environment, Paddle } from "@paddle/paddle-node-sdk";
 import { assertEquals } from "@std/assert";
-import { priceEntity, productEntity } from "./entity_builders.ts";
 import { newPaddleId } from "./ids.ts";
 import { type PaddleSimulator, startPaddleSimulator } from "./mod.ts";
 import { parseIpCountries, taxed } from "./pricing_preview.ts";
+import { LOCAL_PRO, LOCAL_PRODUCT } from "./selling_fixtures.ts";
 import { API_KEY } from "./test_support.ts";
 
 const CLIENT_TOKEN = "test_pricingpreviewtoken000000";
-const CREATED = "2026-01-05T09:00:00Z";
-const PRODUCT = productEntity({ id: newPaddleId("pro"), name: "Pro", createdAt: CREATED });
-const EURO_COUNTRIES = ["AT", "BE", "DE", "ES", "FR", "IE", "IT", "NL"];
-const OVERRIDES = [
-  { country_codes: EURO_COUNTRIES, unit_price: { amount: "2800", currency_code: "EUR" } },
-  { country_codes: ["GB"], unit_price: { amount: "2400", currency_code: "GBP" } },
-];
-const PRO = {
-  ...priceEntity({
-    id: newPaddleId("pri"),
-    productId: PRODUCT.id,
-    name: "Pro monthly",
-    amount: "3000",
-    billingCycle: { interval: "month", frequency: 1 },
-    createdAt: CREATED,
-  }),
-  unit_price_overrides: OVERRIDES,
-};
+const PRODUCT = LOCAL_PRODUCT;
+const PRO = LOCAL_PRO;
 const INCLUDED = { ...PRO, id: newPaddleId("pri"), tax_mode: "internal" as const };
 const ADDED = { ...PRO, id: newPaddleId("pri"), tax_mode: "external" as const };
 
