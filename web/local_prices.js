@@ -98,15 +98,33 @@ export function pricePreviewer() {
 }
 
 /**
+ * One preview for every price; when Paddle refuses the batch (a price it no longer sells, prices
+ * it cannot put in one currency), one per price, so the rest still show locally.
+ *
  * @param {PricePreview} preview
  * @param {string[]} priceIds
  * @param {string | undefined} country undefined: Paddle detects it from the IP address
  * @returns {Promise<LocalPrices>}
  */
 export async function fetchLocalPrices(preview, priceIds, country) {
-  const result = await preview({
-    items: priceIds.map((priceId) => ({ priceId, quantity: 1 })),
-    ...(country ? { address: { countryCode: country } } : {}),
-  });
-  return localPricesFromPreview(result);
+  /** @param {string[]} ids */
+  const ask = async (ids) =>
+    localPricesFromPreview(
+      await preview({
+        items: ids.map((priceId) => ({ priceId, quantity: 1 })),
+        ...(country ? { address: { countryCode: country } } : {}),
+      }),
+    );
+  try {
+    return await ask(priceIds);
+  } catch (error) {
+    if (priceIds.length <= 1) throw error;
+    const each = await Promise.allSettled(priceIds.map((id) => ask([id])));
+    const answered = each.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
+    if (answered.length === 0) throw error;
+    return {
+      country: answered[0].country,
+      prices: new Map(answered.flatMap((local) => [...local.prices])),
+    };
+  }
 }

@@ -88,9 +88,12 @@ Deno.test({
         "loading shows the catalog prices and says so; a failure keeps them, tax added at checkout",
         async ({ page }) => {
           const held: Route[] = [];
+          let failing = false;
           await page.route("**/pricing-preview", (route) => {
-            if (route.request().method() === "POST") held.push(route);
-            else void route.continue();
+            if (route.request().method() !== "POST") return void route.continue();
+            // Held while the page is looked at; then this and every retry fail (offline).
+            if (failing) return void route.abort("connectionfailed");
+            held.push(route);
           });
           await signInAt(page, "/?country=DE");
           await page.locator('#plans-local[data-state="loading"]').waitFor();
@@ -102,7 +105,8 @@ Deno.test({
           // The page is usable meanwhile: Subscribe is there and enabled.
           assert(await page.locator(`#plans button[data-price-id="${PRO_PRICE}"]`).isEnabled());
           while (held.length === 0) await new Promise((r) => setTimeout(r, 20));
-          await held[0].abort("connectionfailed");
+          failing = true;
+          for (const route of held) await route.abort("connectionfailed");
           await page.locator('#plans-local[data-state="catalog"]').waitFor();
           assert(
             (await page.locator("#plans-prices-note").textContent())?.includes(
