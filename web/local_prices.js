@@ -97,9 +97,15 @@ export function pricePreviewer() {
   return previewer;
 }
 
+/** Paddle's most items in one preview. */
+const MAX_ITEMS = 100;
+/** Previews one page view may ask for in all (Paddle allows 1,000 a minute). */
+const MAX_REQUESTS = 16;
+
 /**
- * One preview for every price; when Paddle refuses the batch (a price it no longer sells, prices
- * it cannot put in one currency), one per price, so the rest still show locally.
+ * One preview per 100 prices; when Paddle refuses one (a price it no longer sells, prices it
+ * cannot put in one currency), the refused set is asked again in halves, so the prices Paddle
+ * knows still show. At most MAX_REQUESTS previews: prices past that keep their catalog amounts.
  *
  * @param {PricePreview} preview
  * @param {string[]} priceIds
@@ -107,24 +113,34 @@ export function pricePreviewer() {
  * @returns {Promise<LocalPrices>}
  */
 export async function fetchLocalPrices(preview, priceIds, country) {
+  let budget = MAX_REQUESTS;
+  /** @type {LocalPrices[]} */
+  const answered = [];
+  /** @type {unknown} */
+  let firstError;
   /** @param {string[]} ids */
-  const ask = async (ids) =>
-    localPricesFromPreview(
-      await preview({
-        items: ids.map((priceId) => ({ priceId, quantity: 1 })),
-        ...(country ? { address: { countryCode: country } } : {}),
-      }),
-    );
-  try {
-    return await ask(priceIds);
-  } catch (error) {
-    if (priceIds.length <= 1) throw error;
-    const each = await Promise.allSettled(priceIds.map((id) => ask([id])));
-    const answered = each.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
-    if (answered.length === 0) throw error;
-    return {
-      country: answered[0].country,
-      prices: new Map(answered.flatMap((local) => [...local.prices])),
-    };
-  }
+  const ask = async (ids) => {
+    if (ids.length === 0 || budget <= 0) return;
+    budget--;
+    try {
+      answered.push(localPricesFromPreview(
+        await preview({
+          items: ids.map((priceId) => ({ priceId, quantity: 1 })),
+          ...(country ? { address: { countryCode: country } } : {}),
+        }),
+      ));
+    } catch (error) {
+      firstError ??= error;
+      if (ids.length === 1) return;
+      const half = Math.ceil(ids.length / 2);
+      await ask(ids.slice(0, half));
+      await ask(ids.slice(half));
+    }
+  };
+  for (let i = 0; i < priceIds.length; i += MAX_ITEMS) await ask(priceIds.slice(i, i + MAX_ITEMS));
+  if (answered.length === 0) throw firstError ?? new Error("no prices to preview");
+  return {
+    country: answered[0].country,
+    prices: new Map(answered.flatMap((local) => [...local.prices])),
+  };
 }

@@ -18,7 +18,19 @@ import {
   signOutButton,
 } from "./_page.ts";
 
+/**
+ * Signs in at `path` with the page offering only the demo's Pro and Basic prices: other tests
+ * write prices into the shared mirror that the simulator (Paddle) has never heard of, and a
+ * deployment's mirror and Paddle agree.
+ */
 async function signInAt(page: Page, path: string, email = "carol@example.com") {
+  await page.route("**/config.js", async (route) => {
+    const generated = await (await route.fetch()).text();
+    await route.fulfill({
+      contentType: "text/javascript",
+      body: generated + `export const CHECKOUT_PRICE_IDS = ["${PRO_PRICE}", "${BASIC_PRICE}"];\n`,
+    });
+  });
   await page.goto(path);
   await emailField(page).fill(email);
   await passwordField(page).fill("demo-password");

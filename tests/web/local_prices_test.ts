@@ -40,7 +40,7 @@ Deno.test("with tax known: the total and incl. VAT (incl. tax for sales tax); el
   assertEquals(localPricesFromPreview(answer(null, "USD", [])).country, undefined);
 });
 
-Deno.test("a refused batch is asked price by price; the prices Paddle knows still show", async () => {
+Deno.test("a refused batch is asked again in halves; the prices Paddle knows still show", async () => {
   const asked: string[][] = [];
   const preview: PricePreview = (request) => {
     const ids = request.items.map((item) => item.priceId);
@@ -49,9 +49,32 @@ Deno.test("a refused batch is asked price by price; the prices Paddle knows stil
     return Promise.resolve(answer("DE", "EUR", ids.map((id) => [id, "1000", "190"])));
   };
   const local = await fetchLocalPrices(preview, ["pri_a", "pri_gone", "pri_b"], "DE");
-  assertEquals(asked, [["pri_a", "pri_gone", "pri_b"], ["pri_a"], ["pri_gone"], ["pri_b"]]);
+  assertEquals(asked, [["pri_a", "pri_gone", "pri_b"], ["pri_a", "pri_gone"], ["pri_a"], [
+    "pri_gone",
+  ], ["pri_b"]]);
   assertEquals([...local.prices.keys()].sort(), ["pri_a", "pri_b"]);
   assertEquals(local.country, "DE");
   const none: PricePreview = () => Promise.reject(new Error("offline"));
   await assertRejects(() => fetchLocalPrices(none, ["pri_a", "pri_b"], "DE"), Error, "offline");
+});
+
+Deno.test("hundreds of prices: batches of 100, and a bounded number of previews when refused", async () => {
+  const ids = Array.from({ length: 250 }, (_, i) => `pri_${String(i).padStart(3, "0")}`);
+  const sizes: number[] = [];
+  const fine: PricePreview = (request) => {
+    sizes.push(request.items.length);
+    const lines = request.items.map((item) =>
+      [item.priceId, "100", "19"] as [string, string, string]
+    );
+    return Promise.resolve(answer("DE", "EUR", lines));
+  };
+  assertEquals((await fetchLocalPrices(fine, ids, "DE")).prices.size, 250);
+  assertEquals(sizes, [100, 100, 50]);
+  let calls = 0;
+  const refusing: PricePreview = () => {
+    calls++;
+    return Promise.reject(new Error("not_found"));
+  };
+  await assertRejects(() => fetchLocalPrices(refusing, ids, "DE"), Error, "not_found");
+  assertEquals(calls, 16);
 });
