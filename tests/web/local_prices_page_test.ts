@@ -1,0 +1,135 @@
+/**
+ * The plan list in the buyer's currency, in Chromium against the stack: Paddle.js's
+ * PricePreview (the simulator's stand-in, client-side token) for the country in `?country=` or
+ * the selector; catalog prices while it loads and when it fails; the page never waits for it.
+ */
+import { assert, assertEquals } from "@std/assert";
+import type { Browser, Page, Route } from "playwright-core";
+import { stackInfo } from "../_stack.ts";
+import { LOCAL_PADDLE_CLIENT_TOKEN } from "../../local/web_config.ts";
+import { launchChromium, pageSteps } from "./_browser.ts";
+import {
+  BASIC_PRICE,
+  emailField,
+  passwordField,
+  PRO_PRICE,
+  shownPlans,
+  signInButton,
+  signOutButton,
+} from "./_page.ts";
+
+/**
+ * Signs in at `path` with the page offering only the demo's Pro and Basic prices: other tests
+ * write prices into the shared mirror that the simulator (Paddle) has never heard of, and a
+ * deployment's mirror and Paddle agree.
+ */
+async function signInAt(page: Page, path: string, email = "carol@example.com") {
+  await page.route("**/config.js", async (route) => {
+    const generated = await (await route.fetch()).text();
+    await route.fulfill({
+      contentType: "text/javascript",
+      body: generated + `export const CHECKOUT_PRICE_IDS = ["${PRO_PRICE}", "${BASIC_PRICE}"];\n`,
+    });
+  });
+  await page.goto(path);
+  await emailField(page).fill(email);
+  await passwordField(page).fill("demo-password");
+  await signInButton(page).click();
+  await signOutButton(page).waitFor({ state: "visible" });
+}
+
+/** Price name → the amount shown, for the demo's Pro and Basic prices. */
+async function amounts(page: Page): Promise<Record<string, string>> {
+  const rows = await shownPlans(page, [PRO_PRICE, BASIC_PRICE]);
+  return Object.fromEntries(rows.map(([, name, amount]) => [name, amount]));
+}
+
+Deno.test({
+  name: "local prices on the plan list in Chromium",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn(t) {
+    const browser: Browser = await launchChromium();
+    const step = pageSteps(t, browser);
+    try {
+      await step(
+        "?country=DE: euros with VAT included; the selector switches to US and GB",
+        async ({ page }) => {
+          const authorizations: string[] = [];
+          page.on("request", (request) => {
+            if (request.url().endsWith("/pricing-preview") && request.method() === "POST") {
+              authorizations.push(request.headers()["authorization"] ?? "");
+            }
+          });
+          await signInAt(page, "/?country=DE");
+          await page.locator('#plans-local[data-state="local"][data-country="DE"]').waitFor();
+          assertEquals(await amounts(page), {
+            "Basic monthly": "€9.00 per month incl. VAT",
+            "Pro monthly": "€27.00 per month incl. VAT",
+          });
+          const select = page.getByLabel("Show prices for");
+          assertEquals(await select.inputValue(), "DE");
+          assertEquals(
+            await page.locator("#plans-prices-note").textContent(),
+            "Prices for Germany, as you will pay them at checkout.",
+          );
+          const subscribe = page.locator(`#plans button[data-price-id="${PRO_PRICE}"]`);
+          assert(
+            (await subscribe.getAttribute("aria-label"))?.endsWith("€27.00 per month incl. VAT"),
+          );
+
+          await select.selectOption("US");
+          await page.locator('#plans-local[data-state="local"][data-country="US"]').waitFor();
+          assertEquals(new URL(page.url()).searchParams.get("country"), "US");
+          assertEquals((await amounts(page))["Pro monthly"], "$30.00 per month + tax");
+
+          await select.selectOption("GB");
+          await page.locator('#plans-local[data-state="local"][data-country="GB"]').waitFor();
+          assertEquals((await amounts(page))["Pro monthly"], "£24.00 per month incl. VAT");
+
+          // Always the public client-side token, never the API key.
+          assertEquals(authorizations.length, 3);
+          for (const header of authorizations) {
+            assertEquals(header, `Bearer ${LOCAL_PADDLE_CLIENT_TOKEN}`);
+            assert(!header.includes(stackInfo().paddle.apiKey));
+          }
+        },
+      );
+
+      await step(
+        "loading shows the catalog prices and says so; a failure keeps them, tax added at checkout",
+        async ({ page }) => {
+          const held: Route[] = [];
+          let failing = false;
+          await page.route("**/pricing-preview", (route) => {
+            if (route.request().method() !== "POST") return void route.continue();
+            // Held while the page is looked at; then this and every retry fail (offline).
+            if (failing) return void route.abort("connectionfailed");
+            held.push(route);
+          });
+          await signInAt(page, "/?country=DE");
+          await page.locator('#plans-local[data-state="loading"]').waitFor();
+          assertEquals(
+            await page.locator("#plans-prices-note").textContent(),
+            "Prices in your currency are loading…",
+          );
+          assertEquals((await amounts(page))["Pro monthly"], "$30.00 per month");
+          // The page is usable meanwhile: Subscribe is there and enabled.
+          assert(await page.locator(`#plans button[data-price-id="${PRO_PRICE}"]`).isEnabled());
+          while (held.length === 0) await new Promise((r) => setTimeout(r, 20));
+          failing = true;
+          for (const route of held) await route.abort("connectionfailed");
+          await page.locator('#plans-local[data-state="catalog"]').waitFor();
+          assert(
+            (await page.locator("#plans-prices-note").textContent())?.includes(
+              "tax is added at checkout",
+            ),
+          );
+          assertEquals((await amounts(page))["Pro monthly"], "$30.00 per month");
+        },
+      );
+    } finally {
+      await browser.close();
+    }
+  },
+});
