@@ -118,6 +118,7 @@ export const CATALOG_SELECT = "price_id, product_id, role, product_name, product
  * @property {string | null} scheduledAction
  * @property {string | null} scheduledAt
  * @property {string | null} startedAt
+ * @property {string | null} [currency] the one currency Paddle bills it in
  */
 
 /**
@@ -263,6 +264,7 @@ export function shapeSubscription(row) {
     scheduledAction: row.scheduled_change_action,
     scheduledAt: row.scheduled_change_effective_at,
     startedAt: row.started_at ?? row.created_at,
+    currency: row.currency_code,
   };
 }
 

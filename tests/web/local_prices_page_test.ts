@@ -13,23 +13,25 @@ import {
   emailField,
   passwordField,
   PRO_PRICE,
+  PRO_YEARLY_PRICE,
+  SEAT_PRICE,
+  SEED_PRICES,
   shownPlans,
   signInButton,
   signOutButton,
+  STARTER_YEARLY_PRICE,
 } from "./_page.ts";
 
 /**
- * Signs in at `path` with the page offering only the demo's Pro and Basic prices: other tests
- * write prices into the shared mirror that the simulator (Paddle) has never heard of, and a
- * deployment's mirror and Paddle agree.
+ * Signs in at `path` with the page offering only the demo catalog: other tests write prices into
+ * the shared mirror that the simulator (Paddle) has never heard of, and a deployment's mirror
+ * and Paddle agree. The page's own catalog read goes to PostgREST with one more filter.
  */
 async function signInAt(page: Page, path: string, email = "carol@example.com") {
-  await page.route("**/config.js", async (route) => {
-    const generated = await (await route.fetch()).text();
-    await route.fulfill({
-      contentType: "text/javascript",
-      body: generated + `export const CHECKOUT_PRICE_IDS = ["${PRO_PRICE}", "${BASIC_PRICE}"];\n`,
-    });
+  await page.route("**/rest/v1/catalog_prices?*", async (route) => {
+    const url = new URL(route.request().url());
+    url.searchParams.set("price_id", `in.(${SEED_PRICES.join(",")})`);
+    await route.continue({ url: url.toString() });
   });
   await page.goto(path);
   await emailField(page).fill(email);
@@ -38,10 +40,28 @@ async function signInAt(page: Page, path: string, email = "carol@example.com") {
   await signOutButton(page).waitFor({ state: "visible" });
 }
 
-/** Price name → the amount shown, for the demo's Pro and Basic prices. */
+/** Price name → the amount shown, for the demo plans' prices at the interval shown. */
 async function amounts(page: Page): Promise<Record<string, string>> {
-  const rows = await shownPlans(page, [PRO_PRICE, BASIC_PRICE]);
+  const rows = await shownPlans(page, [
+    PRO_PRICE,
+    BASIC_PRICE,
+    PRO_YEARLY_PRICE,
+    STARTER_YEARLY_PRICE,
+  ]);
   return Object.fromEntries(rows.map(([, name, amount]) => [name, amount]));
+}
+
+/** The Pro card's "Extra seat" quantity label. */
+async function seatLabel(page: Page, priceId: string): Promise<string> {
+  const input = page.locator(`#plans input[data-addon-price-id="${priceId}"]`).first();
+  const id = await input.getAttribute("id");
+  return (await page.locator(`label[for="${id}"]`).textContent()) ?? "";
+}
+
+/** @param interval "month" | "year" */
+async function showInterval(page: Page, interval: "month" | "year") {
+  await page.getByRole("radio", { name: interval === "month" ? /^Monthly/ : /^Yearly/ }).check();
+  await page.locator(`#plans .plan-price[data-interval="${interval}"]`).first().waitFor();
 }
 
 Deno.test({
@@ -64,9 +84,13 @@ Deno.test({
           await signInAt(page, "/?country=DE");
           await page.locator('#plans-local[data-state="local"][data-country="DE"]').waitFor();
           assertEquals(await amounts(page), {
-            "Basic monthly": "€9.00 per month incl. VAT",
+            "Starter monthly": "€9.00 per month incl. VAT",
             "Pro monthly": "€27.00 per month incl. VAT",
           });
+          assertEquals(
+            await seatLabel(page, SEAT_PRICE),
+            "Extra seats (€4.50 per month incl. VAT each)",
+          );
           const select = page.getByLabel("Show prices for");
           assertEquals(await select.inputValue(), "DE");
           assertEquals(
@@ -78,14 +102,32 @@ Deno.test({
             (await subscribe.getAttribute("aria-label"))?.endsWith("€27.00 per month incl. VAT"),
           );
 
+          // The switch renders the cards again: yearly is in euros too, with no new preview.
+          await showInterval(page, "year");
+          assertEquals(await amounts(page), {
+            "Starter yearly": "€90.00 per year incl. VAT",
+            "Pro yearly": "€270.00 per year incl. VAT",
+          });
+          const yearly = page.locator(`#plans button[data-price-id="${PRO_YEARLY_PRICE}"]`);
+          assert(
+            (await yearly.getAttribute("aria-label"))?.endsWith("€270.00 per year incl. VAT"),
+          );
+
           await select.selectOption("US");
           await page.locator('#plans-local[data-state="local"][data-country="US"]').waitFor();
           assertEquals(new URL(page.url()).searchParams.get("country"), "US");
+          assertEquals((await amounts(page))["Pro yearly"], "$300.00 per year + tax");
+          await showInterval(page, "month");
           assertEquals((await amounts(page))["Pro monthly"], "$30.00 per month + tax");
 
           await select.selectOption("GB");
           await page.locator('#plans-local[data-state="local"][data-country="GB"]').waitFor();
-          assertEquals((await amounts(page))["Pro monthly"], "£24.00 per month incl. VAT");
+          assertEquals(await amounts(page), {
+            "Starter monthly": "£8.00 per month incl. VAT",
+            "Pro monthly": "£24.00 per month incl. VAT",
+          });
+          await showInterval(page, "year");
+          assertEquals((await amounts(page))["Pro yearly"], "£240.00 per year incl. VAT");
 
           // Always the public client-side token, never the API key.
           assertEquals(authorizations.length, 3);

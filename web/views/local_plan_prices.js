@@ -1,8 +1,8 @@
 // @ts-check
 /**
- * The plan list in the buyer's currency: a country selector above the plans and, once Paddle's
- * pricing preview answers, each price replaced by what the buyer will pay ("€35.70 per month
- * incl. VAT"). Kept apart from plans.js, which renders the catalog prices this improves on:
+ * The plan cards in the buyer's currency: a country selector below the plans and, once Paddle's
+ * pricing preview answers, each price (monthly and yearly, plans and their add-ons) replaced by
+ * what the buyer will pay ("€35.70 per month incl. VAT"), kept across the Monthly / Yearly switch. Kept apart from plans.js, which renders the catalog prices this improves on:
  * those stay while the preview loads and when it fails.
  */
 import { byId, el } from "../dom.js";
@@ -20,6 +20,14 @@ let generation = 0;
 
 /** @type {import("../data.js").Plan[]} */
 let shownPlans = [];
+
+/**
+ * Price id → the words and currency the cards show for it now. The cards are rendered again on
+ * every Monthly / Yearly switch (plans.js, with catalog prices): an observer puts these back.
+ *
+ * @type {Map<string, { words: string, currency: string }>}
+ */
+const shownAmounts = new Map();
 
 /**
  * The note (above the list: what the prices are) and the selector (below it, so the first thing
@@ -44,27 +52,55 @@ function controls(locale = undefined) {
     void showLocalPlanPrices(shownPlans, locale);
   }, locale);
   select.id = "plans-country-field";
-  byId("plans").before(box);
-  byId("plans").after(select);
+  const list = byId("plans");
+  list.before(box);
+  list.after(select);
+  // Only the list's own children: the edits below change text deeper down and never re-trigger.
+  new MutationObserver(showAmounts).observe(list, { childList: true });
   return box;
 }
 
 /**
- * @param {string} priceId
- * @param {string} words
- * @param {string} currency
+ * Puts the shown amounts on the cards as they are now: each plan price (and its Subscribe
+ * button's label) and each add-on's "(… each)".
  */
-function showAmount(priceId, words, currency) {
-  const row = document.querySelector(`#plans .plan-price[data-price-id="${priceId}"]`);
-  const amount = row?.querySelector(".plan-price-amount");
-  if (!row || !amount) return;
-  amount.textContent = words;
-  /** @type {HTMLElement} */ (row).dataset.currency = currency;
-  const subscribe = row.querySelector("button[data-price-id]");
-  const label = subscribe?.getAttribute("aria-label");
-  if (subscribe && label) {
-    subscribe.setAttribute("aria-label", label.replace(/, [^,]*$/, `, ${words}`));
+function showAmounts() {
+  const list = byId("plans");
+  for (const element of list.querySelectorAll(".plan-price[data-price-id]")) {
+    const row = /** @type {HTMLElement} */ (element);
+    const shown = shownAmounts.get(row.dataset.priceId ?? "");
+    const amount = row.querySelector(".plan-price-amount");
+    if (!shown || !amount) continue;
+    amount.textContent = shown.words;
+    row.dataset.currency = shown.currency;
+    const card = row.closest("article");
+    const subscribe = card?.querySelector(`button[data-price-id="${row.dataset.priceId}"]`);
+    const label = subscribe?.getAttribute("aria-label");
+    if (subscribe && label) {
+      subscribe.setAttribute("aria-label", label.replace(/, [^,]*$/, `, ${shown.words}`));
+    }
   }
+  for (const element of list.querySelectorAll("input[data-addon-price-id]")) {
+    const input = /** @type {HTMLInputElement} */ (element);
+    const shown = shownAmounts.get(input.dataset.addonPriceId ?? "");
+    const label = input.labels?.[0];
+    if (!shown || !label?.textContent) continue;
+    label.textContent = label.textContent.replace(/\([^()]*\)$/, `(${shown.words} each)`);
+    input.dataset.currency = shown.currency;
+  }
+}
+
+/**
+ * Every price the cards can show: both intervals of each plan and of the add-ons it suggests.
+ *
+ * @param {import("../data.js").Plan[]} plans
+ */
+function cardPrices(plans) {
+  const prices = plans.flatMap((plan) => [
+    ...plan.prices,
+    ...plan.addons.flatMap((addon) => addon.prices),
+  ]);
+  return [...new Map(prices.map((price) => [price.priceId, price])).values()];
 }
 
 /**
@@ -72,10 +108,12 @@ function showAmount(priceId, words, currency) {
  * @param {string} [locale]
  */
 function showCatalogPrices(plans, locale = undefined) {
-  for (const price of plans.flatMap((plan) => plan.prices)) {
+  shownAmounts.clear();
+  for (const price of cardPrices(plans)) {
     const words = formatPrice(price.amount, price.currency, price.cycle, { locale });
-    if (words) showAmount(price.priceId, words, price.currency ?? "");
+    if (words) shownAmounts.set(price.priceId, { words, currency: price.currency ?? "" });
   }
+  showAmounts();
 }
 
 /**
@@ -90,7 +128,8 @@ export async function showLocalPlanPrices(plans, locale = undefined) {
   shownPlans = plans;
   const box = controls(locale);
   const note = /** @type {HTMLElement} */ (box.querySelector("#plans-prices-note"));
-  const priceIds = plans.flatMap((plan) => plan.prices.map((price) => price.priceId));
+  const prices = cardPrices(plans);
+  const priceIds = prices.map((price) => price.priceId);
   const field = byId("plans-country-field");
   if (priceIds.length === 0) {
     box.hidden = field.hidden = true;
@@ -99,6 +138,7 @@ export async function showLocalPlanPrices(plans, locale = undefined) {
   box.hidden = field.hidden = false;
   box.dataset.state = "loading";
   note.textContent = "Prices in your currency are loading…";
+  showCatalogPrices(plans, locale);
   const country = countryFromSearch(location.search);
   try {
     const preview = await pricePreviewer();
@@ -114,11 +154,12 @@ export async function showLocalPlanPrices(plans, locale = undefined) {
         "tax is added at checkout.";
       return;
     }
-    for (const price of plans.flatMap((plan) => plan.prices)) {
+    for (const price of prices) {
       const found = local.prices.get(price.priceId);
       const words = found && localPriceWords(found, price.cycle, locale);
-      if (found && words) showAmount(price.priceId, words, found.currency);
+      if (found && words) shownAmounts.set(price.priceId, { words, currency: found.currency });
     }
+    showAmounts();
     box.dataset.state = "local";
     box.dataset.country = local.country;
     note.textContent = `Prices for ${
