@@ -9,7 +9,13 @@ import { Price } from "@paddle/paddle-node-sdk";
 import { paddleEvent, paddleId } from "../local/paddle_webhooks/payloads.ts";
 import { toApiJson } from "../supabase/functions/_shared/paddle_sync/to_api_json.ts";
 import { apply, applyEntities, type Client, sqlState, withClient } from "./_db.ts";
-import { priceJson, type PriceState, productJson } from "./_paddle_entities.ts";
+import {
+  priceJson,
+  type PriceState,
+  productJson,
+  type ProductState,
+  subscriptionJson,
+} from "./_paddle_entities.ts";
 
 const T0 = Date.parse("2026-07-01T10:00:00.000Z");
 const MIN = 60_000;
@@ -112,6 +118,63 @@ Deno.test("a newer state that does not carry them (an older payload) erases neit
     );
     assert.deepEqual(row, {
       name: "Pro monthly (renamed)",
+      tax_mode: "internal",
+      unit_price_overrides: OVERRIDES,
+    });
+  });
+});
+
+Deno.test("a price embedded in a subscription payload keeps them too", async () => {
+  await withClient(async (client) => {
+    const state = await catalog(client);
+    const product: ProductState = {
+      id: state.productId,
+      name: "Pro",
+      description: null,
+      status: "active",
+      customData: null,
+      createdAtMs: T0,
+      updatedAtMs: T0,
+    };
+    /** A subscription to the price, embedding `price` as Paddle embeds it in `items[].price`. */
+    const subscription = (price: Record<string, unknown>, atMs: number) => {
+      const json = subscriptionJson({
+        id: paddleId("sub", atMs),
+        customerId: paddleId("ctm", atMs),
+        status: "active",
+        items: [{
+          priceId: state.id,
+          quantity: 1,
+          status: "active",
+          recurring: true,
+          createdAtMs: atMs,
+          updatedAtMs: atMs,
+          trial: null,
+        }],
+        scheduledChange: null,
+        collectionMode: "automatic",
+        customData: null,
+        createdAtMs: atMs,
+        updatedAtMs: atMs,
+      }, { price: () => state, product: () => product });
+      const items = json.items as Record<string, unknown>[];
+      items[0] = { ...items[0], price };
+      return json;
+    };
+    const withThem = { ...priceJson(state), tax_mode: "internal", unit_price_overrides: OVERRIDES };
+    await applyEntities(client, "subscription", [subscription(withThem, T0)]);
+    assert.deepEqual(await stored(client, state.id), {
+      tax_mode: "internal",
+      unit_price_overrides: OVERRIDES,
+    });
+
+    // A newer embedded copy that omits them (an older payload shape) erases neither.
+    const { tax_mode: _t, unit_price_overrides: _o, ...without } = priceJson({
+      ...state,
+      updatedAtMs: T0 + MIN,
+    });
+    await applyEntities(client, "subscription", [subscription(without, T0 + MIN)]);
+    assert.deepEqual(await stored(client, state.id), {
       tax_mode: "internal",
       unit_price_overrides: OVERRIDES,
     });

@@ -2,24 +2,29 @@
  * The plan list in the buyer's currency, in Chromium against the stack: Paddle.js's
  * PricePreview (the simulator's stand-in, client-side token) for the country in `?country=` or
  * the selector; catalog prices while it loads and when it fails; the page never waits for it.
+ * A subscriber's change-plan dialog shows the subscription's currency, never a conversion.
  */
 import { assert, assertEquals } from "@std/assert";
 import type { Browser, Page, Route } from "playwright-core";
 import { stackInfo } from "../_stack.ts";
 import { LOCAL_PADDLE_CLIENT_TOKEN } from "../../local/web_config.ts";
+import { DEMO, freshSubscriber } from "../_subscriber.ts";
 import { launchChromium, pageSteps } from "./_browser.ts";
 import {
   BASIC_PRICE,
   emailField,
+  PASSWORD,
   passwordField,
   PRO_PRICE,
   PRO_YEARLY_PRICE,
   SEAT_PRICE,
   SEED_PRICES,
   shownPlans,
+  signIn,
   signInButton,
   signOutButton,
   STARTER_YEARLY_PRICE,
+  subscriptionButton,
 } from "./_page.ts";
 
 /**
@@ -168,6 +173,40 @@ Deno.test({
             ),
           );
           assertEquals((await amounts(page))["Pro monthly"], "$30.00 per month");
+        },
+      );
+
+      await step(
+        "a subscriber billed in euros: the change-plan dialog in euros (the price overrides), never converted",
+        async ({ page }) => {
+          const sub = await freshSubscriber({
+            items: [[DEMO.proMonthly, 1], [DEMO.seatsMonthly, 2]],
+            currency: "EUR",
+            password: PASSWORD,
+          });
+          await signIn(page, sub.email, PASSWORD);
+          await subscriptionButton(page, "Change plan", sub.subscription.id).click();
+          const dialog = page.getByRole("dialog", { name: "Change plan" });
+          await dialog.waitFor();
+          const amount = (plan: string) =>
+            dialog.locator(".plan-choice", { hasText: plan }).locator(".plan-amount").textContent();
+          assertEquals(await amount("Pro plan"), "€27.00 per month");
+          assertEquals(await amount("Starter plan"), "€9.00 per month");
+          assertEquals(
+            await dialog.locator(".addon .hint").textContent(),
+            "€4.50 per month each",
+          );
+          await dialog.getByRole("radio", { name: /^Yearly/ }).check();
+          assertEquals(await amount("Pro plan"), "€270.00 per year");
+          assertEquals(
+            await dialog.locator(".addon .hint").textContent(),
+            "€45.00 per year each",
+          );
+          // Euro over euro: the same 16% a dollar subscriber is shown.
+          assertEquals(
+            await dialog.locator('[data-role="saving"]').textContent(),
+            " (save 16%)",
+          );
         },
       );
     } finally {
