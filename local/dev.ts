@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { PROJECT_ROOT } from "./database.ts";
 import { readEnvFile } from "./env_file.ts";
 import { parseLatencySetting } from "./paddle_simulator/latency.ts";
+import { parseIpCountries } from "./paddle_simulator/pricing_preview.ts";
 import { parseRateLimitSetting } from "./paddle_simulator/rate_limits.ts";
 import { startStack } from "./stack.ts";
 
@@ -30,6 +31,7 @@ try {
   simulatorSettings = {
     paddleRateLimit: parseRateLimitSetting(setting("PADDLE_SIMULATOR_RATE_LIMIT")),
     paddleLatencyMs: parseLatencySetting(setting("PADDLE_SIMULATOR_LATENCY_MS")),
+    paddleIpCountries: parseIpCountries(setting("PADDLE_SIMULATOR_IP_COUNTRIES")),
   };
 } catch (error) {
   console.error((error as Error).message);

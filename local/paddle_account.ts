@@ -80,6 +80,7 @@ const PRICE_COLUMNS = {
   tax_mode: "text",
   unit_price_amount: "text",
   unit_price_currency: "text",
+  unit_price_overrides: "json",
   billing_cycle_interval: "text",
   billing_cycle_frequency: "int",
   trial_period_interval: "text",

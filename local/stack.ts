@@ -18,7 +18,7 @@ import { type LatencyRange, startPaddleSimulator } from "./paddle_simulator/mod.
 import { freePort } from "./ports.ts";
 import { startPostgres } from "./postgres.ts";
 import { startPostgrest } from "./postgrest.ts";
-import { webRoutes } from "./web_config.ts";
+import { LOCAL_PADDLE_CLIENT_TOKEN, webRoutes } from "./web_config.ts";
 
 export const PADDLE_SIMULATOR_API_KEY = "pdl_sdbx_apikey_01jlocalsimulator0000000000_localonly";
 
@@ -52,6 +52,8 @@ export interface StackOptions {
   paddleRateLimit?: boolean;
   /** Simulated Paddle answer time (`PADDLE_SIMULATOR_LATENCY_MS`); default none. */
   paddleLatencyMs?: LatencyRange;
+  /** IP address → country for the simulator's pricing previews and checkout (dev: from env). */
+  paddleIpCountries?: Readonly<Record<string, string>>;
   /** Read `.env` and `supabase/functions/.env` (dev: yes; tests: no, so they stay hermetic). */
   readEnvFiles?: boolean;
   /** Environment for the functions on top of the stack's own (tests: a short Paddle deadline). */
@@ -182,6 +184,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       checkoutReturnUrl: `${apiUrl}/?checkout=complete`,
       rateLimit: options.paddleRateLimit ?? true,
       latencyMs: options.paddleLatencyMs,
+      // Paddle.js's pricing previews from the page authenticate with the client-side token.
+      clientToken: LOCAL_PADDLE_CLIENT_TOKEN,
+      ipCountries: options.paddleIpCountries,
     });
     for (const reason of paddleAccount.skipped) {
       console.warn(`Paddle simulator: mirrored subscription left out: ${reason}`);

@@ -6,10 +6,10 @@
  *   `web/config.js`, and pointing the page at the locally built supabase-js instead of the CDN;
  * - `/vendor/supabase-js.mjs`: a browser ES module bundle of the npm `@supabase/supabase-js`
  *   pinned in import_map.json, so local runs and tests never need the internet;
- * - `/checkout.html`: web/checkout.html as it ships, with the Paddle simulator's origin added to
- *   its script-src, because the generated config points `PADDLE_JS_URL` at the simulator's
- *   Paddle.js stand-in (a deployment loads Paddle.js from cdn.paddle.com, which the page's own
- *   policy already allows).
+ * - `/checkout.html` and the billing page (`/`, `/index.html`): as they ship, with the Paddle
+ *   simulator's origin added to their script-src, because the generated config points
+ *   `PADDLE_JS_URL` at the simulator's Paddle.js stand-in (a deployment loads Paddle.js from
+ *   cdn.paddle.com, which the pages' own policies already allow).
  *
  * The bundle is built with `deno bundle --platform=browser` on its first request (not at stack
  * start, which must stay fast) and cached in `.local/vendor/` keyed by version, so every later
@@ -118,16 +118,30 @@ export function configModule(
 
 /** The script-src web/checkout.html ships with; the local copy adds the simulator to it. */
 export const CHECKOUT_SCRIPT_SRC = "script-src 'self' https://cdn.paddle.com";
+/** The same for web/index.html (supabase-js's CDN and Paddle.js, for local prices). */
+export const INDEX_SCRIPT_SRC = "script-src 'self' https://cdn.jsdelivr.net https://cdn.paddle.com";
 
 /** web/checkout.html with `origin` allowed to serve scripts; throws if the policy has moved. */
 export function checkoutPageFor(html: string, origin: string): string {
-  const count = html.split(CHECKOUT_SCRIPT_SRC).length - 1;
+  return withScriptOrigin(html, "web/checkout.html", CHECKOUT_SCRIPT_SRC, origin);
+}
+
+function withScriptOrigin(html: string, file: string, scriptSrc: string, origin: string) {
+  const count = html.split(scriptSrc).length - 1;
   if (count !== 1) {
-    throw new Error(
-      `web/checkout.html must hold "${CHECKOUT_SCRIPT_SRC}" exactly once (found ${count})`,
-    );
+    throw new Error(`${file} must hold "${scriptSrc}" exactly once (found ${count})`);
   }
-  return html.replace(CHECKOUT_SCRIPT_SRC, `${CHECKOUT_SCRIPT_SRC} ${origin}`);
+  return html.replace(scriptSrc, `${scriptSrc} ${origin}`);
+}
+
+function htmlPage(body: string): Response {
+  return new Response(body, {
+    headers: {
+      "content-type": "text/html; charset=utf-8",
+      "cache-control": "no-cache",
+      "x-content-type-options": "nosniff",
+    },
+  });
 }
 
 export function webRoutes(
@@ -138,6 +152,11 @@ export function webRoutes(
   // `deno task dev`), where a developer can read it, and serves that file as /config.js.
   const configFile = join(stateDir, "config.js");
   Deno.writeTextFileSync(configFile, configModule(info));
+  const paddleOrigin = new URL(info.paddle.apiUrl).origin;
+  const billingPage = async () => {
+    const html = await Deno.readTextFile(join(PROJECT_ROOT, "web", "index.html"));
+    return htmlPage(withScriptOrigin(html, "web/index.html", INDEX_SCRIPT_SRC, paddleOrigin));
+  };
   // One build per stack process at most; a failed build is retried on the next request.
   let bundle: Promise<Uint8Array> | undefined;
   return {
@@ -145,14 +164,10 @@ export function webRoutes(
     // Read per request, so `deno task dev` shows edits to the page at once.
     "/checkout.html": async () => {
       const html = await Deno.readTextFile(join(PROJECT_ROOT, "web", "checkout.html"));
-      return new Response(checkoutPageFor(html, new URL(info.paddle.apiUrl).origin), {
-        headers: {
-          "content-type": "text/html; charset=utf-8",
-          "cache-control": "no-cache",
-          "x-content-type-options": "nosniff",
-        },
-      });
+      return htmlPage(checkoutPageFor(html, paddleOrigin));
     },
+    "/": billingPage,
+    "/index.html": billingPage,
     [SUPABASE_JS_PATH]: async () => {
       bundle ??= buildSupabaseJsBundle().then((path) => Deno.readFile(path));
       try {

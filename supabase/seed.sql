@@ -288,3 +288,33 @@ select public.apply_paddle_entities('transaction', (
   ) order by t.id)
   from t
 ));
+
+-- Local prices, as a seller sets them in Paddle (price overrides): every recurring USD price of
+-- the demo catalog gets a euro price in the euro area (90% of the dollar amount, rounded down)
+-- and a pound price in the United Kingdom (80%). Sent as Paddle would send the edited prices (a
+-- newer updated_at, fixed like the catalog's times) through the same apply function; it picks the
+-- prices by what they are, not by id, so a new demo catalog gets them too. The tests' copy of the
+-- demo catalog (local/paddle_webhooks/payloads.ts, demoPriceOverrides) says the same.
+select public.apply_paddle_entities('price', (
+  select jsonb_agg(jsonb_build_object(
+    'id', p.price_id, 'product_id', p.product_id, 'type', p.type, 'description', p.description,
+    'name', p.name, 'tax_mode', p.tax_mode,
+    'billing_cycle', jsonb_build_object('interval', p.billing_cycle_interval, 'frequency', p.billing_cycle_frequency),
+    'trial_period', case when p.trial_period_interval is null then null else jsonb_build_object(
+      'interval', p.trial_period_interval, 'frequency', p.trial_period_frequency) end,
+    'unit_price', jsonb_build_object('amount', p.unit_price_amount::text, 'currency_code', p.unit_price_currency),
+    'unit_price_overrides', jsonb_build_array(
+      jsonb_build_object(
+        'country_codes', '["AT", "BE", "CY", "DE", "EE", "ES", "FI", "FR", "GR", "HR", "IE", "IT", "LT", "LU", "LV", "MT", "NL", "PT", "SI", "SK"]'::jsonb,
+        'unit_price', jsonb_build_object('amount', trunc(p.unit_price_amount * 9 / 10)::bigint::text, 'currency_code', 'EUR')),
+      jsonb_build_object(
+        'country_codes', '["GB"]'::jsonb,
+        'unit_price', jsonb_build_object('amount', trunc(p.unit_price_amount * 8 / 10)::bigint::text, 'currency_code', 'GBP'))),
+    'quantity', jsonb_build_object('minimum', p.quantity_minimum, 'maximum', p.quantity_maximum),
+    'status', p.status, 'custom_data', p.custom_data, 'import_meta', p.import_meta,
+    'created_at', pg_temp.paddle_time(p.created_at),
+    'updated_at', pg_temp.paddle_time(greatest(p.updated_at + interval '1 second', '2026-01-06T09:00:00Z'))
+  ) order by p.price_id)
+  from public.prices p
+  where p.unit_price_currency = 'USD' and p.billing_cycle_interval is not null and p.status = 'active'
+));

@@ -59,6 +59,8 @@ export interface SubscriberOptions {
   until?: number;
   /** A password, for a subscriber who signs in to the page. */
   password?: string;
+  /** The currency Paddle bills it in (default USD; another is a price override's). */
+  currency?: string;
 }
 
 export async function freshSubscriber(options: SubscriberOptions) {
@@ -89,6 +91,7 @@ export async function freshSubscriber(options: SubscriberOptions) {
     id: newPaddleId("sub"),
     customerId: customer.id,
     status: options.status ?? "active",
+    currencyCode: options.currency,
     createdAt: start,
     startedAt: start,
     firstBilledAt: start,

@@ -32,6 +32,7 @@ import {
 } from "./views/billing.js";
 import { portalEntryFocus, showPortalEntry } from "./views/portal_entry.js";
 import { clearPayments, showPayments } from "./views/payments.js";
+import { showLocalPlanPrices } from "./views/local_plan_prices.js";
 
 const views = {
   loading: byId("view-loading"),
@@ -150,6 +151,7 @@ async function loadBilling(options = {}) {
       options.afterCheckout ? "Waiting for your new subscription…" : undefined,
     );
     showPlans(plans);
+    if (plans) void showLocalPlanPrices(plans);
     showPortalEntry(portal);
     // A request in flight keeps the new buttons disabled too.
     if (actionInFlight()) setButtonsDisabled(true);

@@ -30,14 +30,17 @@ export const SUPABASE_ANON_KEY = "your-anon-or-publishable-key";
 // domains, and create a client-side token (Developer tools → Authentication).
 // The checkout function's PADDLE_CHECKOUT_URL should point at the same page.
 
-// Your client-side token: test_... for sandbox, live_... for production. It is public.
+// Your client-side token: test_... for sandbox, live_... for production. It is public. The
+// billing page uses it too, to show the plans in the buyer's currency with tax (Paddle.js
+// PricePreview); without it the page shows the catalog prices.
 export const PADDLE_CLIENT_TOKEN = "test_your_client_side_token";
 
-// "sandbox" or "production": must match the token and the API key the functions use.
+// "sandbox" or "production": must match the token and the API key the functions use. Sandbox
+// when left out, so a half-configured site never takes live payments.
 export const PADDLE_ENVIRONMENT = "sandbox";
 
-// Optional. Where Paddle.js loads from; another host must also be added to checkout.html's
-// script-src.
+// Optional. Where Paddle.js loads from; another host must also be added to the script-src of
+// checkout.html and index.html.
 // export const PADDLE_JS_URL = "https://cdn.paddle.com/paddle/v2/paddle.js";
 
 // Optional. Where the buyer lands after paying (resolved against checkout.html). The billing

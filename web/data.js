@@ -6,6 +6,7 @@
  * The query builders take the supabase-js client; the shaping functions are pure and
  * unit-tested in Deno (tests/web/data_test.ts).
  */
+import { priceInCurrency } from "./price_in_currency.js";
 
 /** A subscription in one of these is one the user still has: they manage it, not buy another. */
 export const CURRENT_STATUSES = Object.freeze(["active", "trialing", "past_due", "paused"]);
@@ -19,7 +20,8 @@ export const SUBSCRIPTION_SELECT =
   "billing_cycle_interval, billing_cycle_frequency, current_period_starts_at, " +
   "current_period_ends_at, next_billed_at, scheduled_change_action, " +
   "scheduled_change_effective_at, started_at, created_at, " +
-  `subscription_items(price_id, product_id, quantity, status, recurring, prices(${PRICE_COLUMNS}, products(name)))`;
+  "subscription_items(price_id, product_id, quantity, status, recurring, " +
+  `prices(${PRICE_COLUMNS}, overrides:unit_price_overrides, products(name)))`;
 
 export const CATALOG_SELECT = "price_id, product_id, role, product_name, product_description, " +
   "name:price_name, description:price_description, amount:unit_price_amount::text, " +
@@ -44,7 +46,8 @@ export const CATALOG_SELECT = "price_id, product_id, role, product_name, product
  * @property {number} quantity
  * @property {string | null} status
  * @property {boolean | null} recurring
- * @property {(PriceRow & { products: { name: string | null } | null }) | null} prices
+ * @property {(PriceRow & { products: { name: string | null } | null,
+ *   overrides?: import("./price_in_currency.js").PriceOverride[] | null }) | null} prices
  */
 
 /**
@@ -115,6 +118,7 @@ export const CATALOG_SELECT = "price_id, product_id, role, product_name, product
  * @property {string | null} scheduledAction
  * @property {string | null} scheduledAt
  * @property {string | null} startedAt
+ * @property {string | null} [currency] the one currency Paddle bills it in
  */
 
 /**
@@ -227,8 +231,12 @@ export function shapeSubscription(row) {
     productName: item.prices?.products?.name || "Subscription",
     priceName: item.prices?.name || null,
     quantity: item.quantity,
-    amount: item.prices?.amount ?? null,
-    currency: item.prices?.currency ?? row.currency_code,
+    // In the subscription's own currency (a price override), never converted.
+    ...priceInCurrency({
+      amount: item.prices?.amount ?? null,
+      currency: item.prices?.currency ?? null,
+      overrides: item.prices?.overrides,
+    }, row.currency_code),
     cycle: {
       interval: item.prices?.billing_cycle_interval ?? null,
       frequency: item.prices?.billing_cycle_frequency ?? null,
@@ -256,6 +264,7 @@ export function shapeSubscription(row) {
     scheduledAction: row.scheduled_change_action,
     scheduledAt: row.scheduled_change_effective_at,
     startedAt: row.started_at ?? row.created_at,
+    currency: row.currency_code,
   };
 }
 

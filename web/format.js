@@ -4,6 +4,7 @@
  * statuses. Pure functions without DOM access (unit-tested in Deno, tests/web/format_test.ts);
  * the locale is a parameter so tests are exact, and the page passes the browser's.
  */
+import { paddleCurrencyDigits } from "./currencies.js";
 
 /**
  * @typedef {object} Cycle
@@ -45,15 +46,14 @@ export function scheduledChangeWords(action, effectiveAt, locale = undefined) {
 }
 
 /**
- * Digits after the decimal point in a currency's lowest denomination: Paddle's amounts are
- * strings in that unit ("3000" USD = $30.00, "3000" JPY = ¥3,000), and Intl knows each
- * currency's minor unit (ISO 4217).
+ * Digits after the decimal point in a currency's lowest denomination, from Paddle's own table
+ * (currencies.js), never from Intl: runtimes disagree about COP and HUF.
  *
  * @param {string} currency
+ * @returns {number | undefined} undefined for a currency Paddle does not bill in
  */
 export function minorUnitDigits(currency) {
-  return new Intl.NumberFormat("en", { style: "currency", currency }).resolvedOptions()
-    .maximumFractionDigits ?? 2;
+  return paddleCurrencyDigits(currency);
 }
 
 /**
@@ -64,13 +64,15 @@ export function minorUnitDigits(currency) {
  * @param {string | number} amount
  * @param {string} currency
  * @param {number} [quantity]
- * @returns {string | undefined} undefined when the amount is not an integer
+ * @returns {string | undefined} undefined when the amount is not an integer or the currency
+ *   is not one Paddle bills in
  */
 export function decimalAmount(amount, currency, quantity = 1) {
   const text = String(amount).trim();
   if (!/^-?\d+$/.test(text) || !Number.isInteger(quantity)) return undefined;
-  const total = BigInt(text) * BigInt(quantity);
   const digits = minorUnitDigits(currency);
+  if (digits === undefined) return undefined;
+  const total = BigInt(text) * BigInt(quantity);
   const negative = total < 0n;
   const units = (negative ? -total : total).toString().padStart(digits + 1, "0");
   const whole = units.slice(0, units.length - digits);
@@ -80,7 +82,8 @@ export function decimalAmount(amount, currency, quantity = 1) {
 
 /**
  * "$45.00", "¥3,000", "45,00 €" (by locale). The amount is formatted from its exact decimal
- * string, as Intl.NumberFormat v3 allows.
+ * string, as Intl.NumberFormat v3 allows, with exactly Paddle's digits: Intl supplies only the
+ * symbol, the separators and their order.
  *
  * @param {string | number | null} amount lowest denomination
  * @param {string | null} currency ISO 4217 code
@@ -89,14 +92,15 @@ export function decimalAmount(amount, currency, quantity = 1) {
  */
 export function formatMoney(amount, currency, options = {}) {
   if (amount === null || amount === undefined || !currency) return undefined;
-  let decimal;
-  try {
-    decimal = decimalAmount(amount, currency, options.quantity ?? 1);
-  } catch {
-    return undefined; // not a currency Intl knows
-  }
-  if (decimal === undefined) return undefined;
-  const format = new Intl.NumberFormat(options.locale, { style: "currency", currency });
+  const decimal = decimalAmount(amount, currency, options.quantity ?? 1);
+  const digits = minorUnitDigits(currency);
+  if (decimal === undefined || digits === undefined) return undefined;
+  const format = new Intl.NumberFormat(options.locale, {
+    style: "currency",
+    currency,
+    minimumFractionDigits: digits,
+    maximumFractionDigits: digits,
+  });
   // format() takes a decimal string exactly (Intl.NumberFormat v3); the DOM lib types it as number.
   return format.format(/** @type {number} */ (/** @type {unknown} */ (decimal)));
 }

@@ -6,30 +6,44 @@
  * payment link. After payment Paddle.js goes to the success URL (the billing page by default).
  *
  * Configuration comes from `./config.js` (see config.example.js): `PADDLE_CLIENT_TOKEN`,
- * `PADDLE_ENVIRONMENT` (sandbox | production), optional `PADDLE_JS_URL` and
- * `CHECKOUT_SUCCESS_URL`. The local stack serves a config that points at its Paddle.js stand-in.
+ * `PADDLE_ENVIRONMENT` (sandbox | production; sandbox when unset, so a half-configured site
+ * never takes live payments), optional `PADDLE_JS_URL` and `CHECKOUT_SUCCESS_URL`. The local
+ * stack serves a config that points at its Paddle.js stand-in.
+ *
+ * Every transaction this page opens was created by the checkout function for the signed-in
+ * buyer's linked Paddle customer, so the checkout is opened with `allowLogout: false`, as Paddle
+ * advises when the customer is known: the buyer cannot switch to another email mid-checkout and
+ * move the purchase off the customer their account is linked to.
  */
 
-export const DEFAULT_PADDLE_JS_URL = "https://cdn.paddle.com/paddle/v2/paddle.js";
+import {
+  absoluteUrl,
+  DEFAULT_PADDLE_JS_URL,
+  loadClassicScript,
+  readPaddleJsConfig,
+} from "./paddle_js.js";
+
+export { DEFAULT_PADDLE_JS_URL };
 export const DEFAULT_SUCCESS_URL = "./?checkout=complete";
 const TRANSACTION_ID = /^txn_[a-z\d]{26}$/;
 
 /**
  * @typedef {{ token: string, environment: "sandbox" | "production", paddleJsUrl: string,
  *   successUrl: string }} CheckoutConfig
- * @typedef {{ name?: string, data?: { transaction_id?: string } }} PaddleEvent
+ * @typedef {{ name?: string, type?: string, code?: string, detail?: string,
+ *   data?: { transaction_id?: string, customer?: { id?: string } | null,
+ *   error?: { code?: string, detail?: string } } }} PaddleEvent
+ * @typedef {{ successUrl: string, allowLogout: boolean }} CheckoutSettings
  * @typedef {{
  *   Environment: { set(environment: string): void },
  *   Initialize(options: { token: string, eventCallback?: (event: PaddleEvent) => void,
- *     checkout?: { settings?: { successUrl?: string } } }): void,
+ *     checkout?: { settings?: CheckoutSettings } }): void,
  *   Checkout: { open(options: { transactionId: string }): void },
  * }} PaddleGlobal
  * The few DOM parts this page touches, typed here because `deno check` checks the page with
  * Deno's types (no DOM library) alongside the server code.
  * @typedef {{ textContent: string | null, dataset: Record<string, string | undefined> }} PageElement
- * @typedef {{ src: string, onload: (() => void) | null, onerror: (() => void) | null }} ScriptElement
- * @typedef {{ getElementById(id: string): PageElement | null,
- *   createElement(tag: "script"): ScriptElement, head: { append(node: ScriptElement): void } }} PageDocument
+ * @typedef {{ getElementById(id: string): PageElement | null }} PageDocument
  */
 
 /**
@@ -39,23 +53,58 @@ const TRANSACTION_ID = /^txn_[a-z\d]{26}$/;
  * @returns {{ config: CheckoutConfig } | { error: string }}
  */
 export function readCheckoutConfig(module, pageUrl) {
-  const token = module.PADDLE_CLIENT_TOKEN;
-  const environment = module.PADDLE_ENVIRONMENT ?? "production";
-  if (environment !== "sandbox" && environment !== "production") {
-    return { error: 'config.js: PADDLE_ENVIRONMENT must be "sandbox" or "production".' };
-  }
-  const prefix = environment === "sandbox" ? "test_" : "live_";
-  if (typeof token !== "string" || !token.startsWith(prefix)) {
-    return {
-      error: `config.js: PADDLE_CLIENT_TOKEN must be your Paddle client-side token ` +
-        `(for ${environment} it starts with ${prefix}).`,
-    };
-  }
-  const paddleJsUrl = absoluteUrl(module.PADDLE_JS_URL ?? DEFAULT_PADDLE_JS_URL, pageUrl);
-  if (!paddleJsUrl) return { error: "config.js: PADDLE_JS_URL must be an http(s) URL." };
+  const paddle = readPaddleJsConfig(module, pageUrl);
+  if ("error" in paddle) return paddle;
   const successUrl = absoluteUrl(module.CHECKOUT_SUCCESS_URL ?? DEFAULT_SUCCESS_URL, pageUrl);
   if (!successUrl) return { error: "config.js: CHECKOUT_SUCCESS_URL must be an http(s) URL." };
-  return { config: { token, environment, paddleJsUrl, successUrl } };
+  return { config: { ...paddle.config, successUrl } };
+}
+
+/**
+ * What the checkout opens with: the buyer returns to the success URL, and cannot log out of the
+ * transaction's customer (Paddle's `allowLogout: false` for a known customer).
+ *
+ * @param {CheckoutConfig} config
+ * @returns {CheckoutSettings}
+ */
+export function checkoutSettings(config) {
+  return { successUrl: config.successUrl, allowLogout: false };
+}
+
+/**
+ * What the buyer reads for a Paddle.js event about this transaction, or undefined when the event
+ * says nothing to them (or is about another transaction). Paddle's own error text is never shown:
+ * it is written for developers.
+ *
+ * @param {PaddleEvent} event
+ * @param {string} transactionId
+ * @returns {{ text: string, tone?: "progress" | "error" | "success" } | undefined}
+ */
+export function checkoutEventMessage(event, transactionId) {
+  const about = event.data?.transaction_id;
+  if (about && about !== transactionId) return undefined;
+  switch (event.name) {
+    case "checkout.loaded":
+      return { text: "Complete your payment in the checkout." };
+    case "checkout.completed":
+      return { text: "Payment received. Taking you back…", tone: "success" };
+    case "checkout.closed":
+      return { text: "The checkout was closed before payment. Reload the page to open it again." };
+    case "checkout.payment.failed":
+    case "checkout.payment.error":
+      return {
+        text: "Your payment did not go through and you have not been charged. " +
+          "Check the card details or try another payment method in the checkout.",
+        tone: "error",
+      };
+    case "checkout.error":
+      return {
+        text: "The checkout could not be opened for this purchase. " +
+          "Go back and choose your plan again; if it keeps happening, contact us.",
+        tone: "error",
+      };
+  }
+  return undefined;
 }
 
 /**
@@ -79,38 +128,9 @@ export function transactionFromQuery(search) {
   return { transactionId: value };
 }
 
-/**
- * @param {unknown} value
- * @param {string} base
- * @returns {string | null}
- */
-function absoluteUrl(value, base) {
-  if (typeof value !== "string" || value === "") return null;
-  try {
-    const url = new URL(value, base);
-    return url.protocol === "https:" || url.protocol === "http:" ? url.href : null;
-  } catch {
-    return null;
-  }
-}
-
 /** @returns {PageDocument} */
 function pageDocument() {
   return /** @type {PageDocument} */ (/** @type {Record<string, unknown>} */ (globalThis).document);
-}
-
-/**
- * @param {string} url
- * @returns {Promise<void>}
- */
-function loadClassicScript(url) {
-  return new Promise((resolve, reject) => {
-    const script = pageDocument().createElement("script");
-    script.src = url;
-    script.onload = () => resolve();
-    script.onerror = () => reject(new Error(`could not load ${url}`));
-    pageDocument().head.append(script);
-  });
 }
 
 /**
@@ -165,18 +185,10 @@ async function main() {
     // Paddle.js opens the checkout for ?_ptxn= itself once initialized.
     Paddle.Initialize({
       token: config.token,
-      checkout: { settings: { successUrl: config.successUrl } },
+      checkout: { settings: checkoutSettings(config) },
       eventCallback: (event) => {
-        if (event.data?.transaction_id && event.data.transaction_id !== link.transactionId) {
-          return;
-        }
-        if (event.name === "checkout.loaded") show("Complete your payment in the checkout.");
-        if (event.name === "checkout.completed") {
-          show("Payment received. Taking you back…", "success");
-        }
-        if (event.name === "checkout.closed") {
-          show("The checkout was closed before payment. Reload the page to open it again.");
-        }
+        const message = checkoutEventMessage(event, link.transactionId);
+        if (message) show(message.text, message.tone);
       },
     });
   } catch {

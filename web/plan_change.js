@@ -6,7 +6,7 @@
  * subscription-update; after Paddle applied a change the function has written it to the
  * mirror, so reading the subscriptions again shows the new plan at once.
  */
-import { fetchCatalog } from "./data.js";
+import { fetchCatalogInCurrency } from "./catalog_in_currency.js";
 import { invokeFunction } from "./invoke.js";
 import { describeChangeFailure } from "./messages.js";
 import { addStatusButton, setStatus } from "./status.js";
@@ -53,7 +53,7 @@ async function changePlan(element, subscriptionId) {
   setStatus("Loading the plans…", "progress");
   let catalog;
   try {
-    catalog = await fetchCatalog(handlers.client());
+    catalog = await fetchCatalogInCurrency(handlers.client(), subscription.currency ?? null);
   } catch {
     setStatus("The plans could not be loaded (network or server error).", "error");
     addStatusButton("Try again", () => void changePlan(element, subscriptionId)).focus();

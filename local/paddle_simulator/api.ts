@@ -13,6 +13,11 @@ import { type EventLog, handleEventsRequest } from "./events_api.ts";
 import { CUSTOMER_ID, newPaddleId, paddleTimestamp, SUBSCRIPTION_ID } from "./ids.ts";
 import { handleListingRequest } from "./listing.ts";
 import type { PortalLinks } from "./portal_links.ts";
+import {
+  handlePricingPreview,
+  PRICING_PREVIEW_PATH,
+  type PricingContext,
+} from "./pricing_preview.ts";
 import { handleSellingRequest, type SellingContext } from "./selling_api.ts";
 import { handleTransactionInvoiceRequest, type InvoiceLinks } from "./transaction_invoices.ts";
 import { handleSubscriptionUpdateRequest } from "./subscription_updates.ts";
@@ -20,7 +25,7 @@ import { handleSubscriptionUpdateRequest } from "./subscription_updates.ts";
 /** Paddle's documented limit for `subscription_ids`. */
 export const MAX_SUBSCRIPTION_IDS = 25;
 
-export interface ApiContext extends SellingContext {
+export interface ApiContext extends SellingContext, PricingContext {
   apiKey: string;
   links: PortalLinks;
   invoices: InvoiceLinks;
@@ -37,6 +42,10 @@ export function handleApiRequest(
   bodyText: string,
   context: ApiContext,
 ): Response {
+  // Its own authentication: the client-side token is accepted there too.
+  if (url.pathname === PRICING_PREVIEW_PATH) {
+    return handlePricingPreview(request, bodyText, context);
+  }
   const authFailure = checkAuthorization(request.headers.get("authorization"), context.apiKey);
   if (authFailure) return authFailure;
 

@@ -65,7 +65,13 @@ export const priceSchema = z.looseObject({
     amount: z.string().regex(/^\d+$/, "must be a string of digits (lowest denomination)"),
     currency_code: z.string().regex(/^[A-Z]{3}$/, "must be an ISO 4217 code like USD"),
   }),
-  unit_price_overrides: z.array(z.unknown()),
+  unit_price_overrides: z.array(z.looseObject({
+    country_codes: z.array(z.string().regex(/^[A-Z]{2}$/, "must be a country code like DE")).min(1),
+    unit_price: z.looseObject({
+      amount: z.string().regex(/^\d+$/, "must be a string of digits (lowest denomination)"),
+      currency_code: z.string().regex(/^[A-Z]{3}$/, "must be an ISO 4217 code like EUR"),
+    }),
+  })),
   quantity: z.looseObject({ minimum: z.number().int().min(1), maximum: z.number().int().min(1) }),
   status: catalogStatus,
   custom_data: customData,

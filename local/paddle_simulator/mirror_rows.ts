@@ -61,6 +61,8 @@ export interface PriceRow {
   /** numeric as text: Paddle's lowest-denomination string. */
   unit_price_amount: string | null;
   unit_price_currency: string | null;
+  /** Paddle's country overrides as the mirror keeps them (absent in an older database). */
+  unit_price_overrides?: Json;
   billing_cycle_interval: string | null;
   billing_cycle_frequency: number | null;
   trial_period_interval: string | null;
@@ -186,6 +188,9 @@ export function priceFromRow(row: PriceRow): PaddlePrice {
     updatedAt: row.updated_at ?? row.last_event_occurred_at ?? created,
   });
   if (row.tax_mode) price.tax_mode = row.tax_mode as PaddlePrice["tax_mode"];
+  if (Array.isArray(row.unit_price_overrides)) {
+    price.unit_price_overrides = row.unit_price_overrides as PaddlePrice["unit_price_overrides"];
+  }
   return withImportMeta(price, row.import_meta);
 }
 

@@ -5,14 +5,14 @@
  * `PATCH /subscriptions/{id}` and its `/preview` (subscription_updates.ts),
  * `GET /products|prices|customers|subscriptions|transactions[/{id}]`,
  * `GET /transactions/{id}/invoice` over the account in an EntityStore, `GET /events`: every event
- * emitted, events_api.ts), the one-time portal pages its links point to, the invoice PDFs
- * (`/invoices/<token>.pdf`), the checkout page (`/checkout?_ptxn=`), the
- * Paddle.js stand-in (`/paddle.js`), and the `/__` test-control API. Events (a customer
- * created, a checkout paid) are delivered as signed webhooks to `webhook.url`.
+ * emitted, events_api.ts), `POST /pricing-preview` (pricing_preview.ts), the one-time portal
+ * pages its links point to, the invoice PDFs (`/invoices/<token>.pdf`), the checkout page
+ * (`/checkout?_ptxn=`), the Paddle.js stand-in (`/paddle.js`), and the `/__` test-control API.
+ * Events (a customer created, a checkout paid) are delivered as signed webhooks to `webhook.url`.
  *
  * Only API requests are recorded, counted, rate-limited, slowed and faulted: portal visits,
- * checkouts and control calls are the buyer's or the test's own traffic, and faulting them would
- * make tests fail for the wrong reason.
+ * checkouts, Paddle.js's pricing previews (client-side token) and control calls are the buyer's
+ * or the test's own traffic, and faulting them would make tests fail for the wrong reason.
  */
 
 import { handleApiRequest } from "./api.ts";
@@ -29,6 +29,11 @@ import { handlePortalPage, isPortalPath } from "./portal_page.ts";
 import { handleInvoicePdf, InvoiceLinks, isInvoicePdfPath } from "./transaction_invoices.ts";
 import { handlePaddleJs } from "./paddle_js.ts";
 import { type LatencyRange, waitLatency } from "./latency.ts";
+import {
+  type AccountTaxMode,
+  handlePricingPreview,
+  PRICING_PREVIEW_PATH,
+} from "./pricing_preview.ts";
 import { RateLimits } from "./rate_limits.ts";
 import { RequestRecorder } from "./recorder.ts";
 import { type EntityCounts, EntityStore } from "./store.ts";
@@ -66,6 +71,12 @@ export interface PaddleSimulatorOptions {
   latencyMs?: LatencyRange;
   /** Where a standalone checkout page sends the buyer after paying (the app). */
   checkoutReturnUrl?: string;
+  /** The client-side token Paddle.js sends to `POST /pricing-preview` (besides the API key). */
+  clientToken?: string;
+  /** IP address → country code for pricing previews (a local run can play a German visitor). */
+  ipCountries?: Readonly<Record<string, string>>;
+  /** What a price's `tax_mode: account_setting` means here (default `location`). */
+  accountTaxMode?: AccountTaxMode;
   /** The simulator prints nothing; callers decide what to print. */
   onListen?: never;
 }
@@ -149,12 +160,31 @@ function start(options: PaddleSimulatorOptions): PaddleSimulator {
         store,
         notify,
         returnUrl: options.checkoutReturnUrl,
+        ipCountries: options.ipCountries,
+        remoteIp: clientAddress,
+        accountTaxMode: options.accountTaxMode,
       });
     }
 
     const bodyText = await readBody(request);
     if (isControlPath(url.pathname)) {
       return handleControlRequest(request, url, bodyText, { recorder, faults, store, webhooks });
+    }
+
+    // Paddle.js's pricing previews (the client-side token, from the buyer's browser, and their
+    // preflights) are the buyer's own traffic, like checkouts: not recorded, never faulted.
+    if (
+      url.pathname === PRICING_PREVIEW_PATH &&
+      request.headers.get("authorization")?.trim().slice(7) !== options.apiKey
+    ) {
+      return handlePricingPreview(request, bodyText, {
+        store,
+        apiKey: options.apiKey,
+        clientToken: options.clientToken,
+        ipCountries: options.ipCountries,
+        remoteIp: clientAddress,
+        accountTaxMode: options.accountTaxMode,
+      });
     }
 
     // Recorded before any fault applies, so hung and faulted requests show up in the log.
@@ -181,6 +211,10 @@ function start(options: PaddleSimulatorOptions): PaddleSimulator {
       checkoutPageUrl: `${baseUrl}/checkout`,
       notify,
       events,
+      clientToken: options.clientToken,
+      ipCountries: options.ipCountries,
+      remoteIp: clientAddress,
+      accountTaxMode: options.accountTaxMode,
     });
     return fault?.headers ? withFaultHeaders(response, fault.headers) : response;
   };

@@ -8,15 +8,20 @@
  *   per page; a sandbox token starts `test_`, a live one `live_` (the wrong kind is refused, as
  *   Paddle.js refuses it); like Paddle.js, it opens the checkout by itself when the page URL has
  *   `_ptxn` (a payment link);
- * - `Paddle.Checkout.open({ transactionId, settings })` and `Paddle.Checkout.close()`;
+ * - `Paddle.Checkout.open({ transactionId, settings, customer: { address: { countryCode } } })`
+ *   and `Paddle.Checkout.close()`; `settings.allowLogout: false` keeps the buyer on the
+ *   transaction's customer (the framed checkout then offers no "use another email");
+ * - `Paddle.PricePreview({ items: [{ priceId, quantity }], address?, customerIpAddress?,
+ *   currencyCode? })`: the simulator's `POST /pricing-preview` with the client-side token, the
+ *   request and the answer in camelCase, as Paddle.js does; it rejects with Paddle's error;
  * - events to `eventCallback`: `checkout.loaded`, `checkout.completed` (then the success URL
- *   opens, when one is set), `checkout.closed`.
+ *   opens, when one is set), `checkout.closed`, `checkout.payment.failed`, `checkout.error`.
  *
  * The checkout is an overlay iframe of the simulator's own checkout page (checkout_page.ts),
  * which reports the payment with postMessage; messages from any other origin are ignored.
  */
 
-import { COMPLETED_MESSAGE } from "./checkout_page.ts";
+import { COMPLETED_MESSAGE, ERROR_MESSAGE, PAYMENT_FAILED_MESSAGE } from "./checkout_page.ts";
 
 export function handlePaddleJs(request: Request, baseUrl: string): Response {
   const cors = {
@@ -42,6 +47,8 @@ export function paddleJsSource(checkoutOrigin: string): string {
   "use strict";
   var CHECKOUT_ORIGIN = ${JSON.stringify(checkoutOrigin)};
   var COMPLETED = ${JSON.stringify(COMPLETED_MESSAGE)};
+  var PAYMENT_FAILED = ${JSON.stringify(PAYMENT_FAILED_MESSAGE)};
+  var CHECKOUT_ERROR = ${JSON.stringify(ERROR_MESSAGE)};
   var TRANSACTION_ID = /^txn_[a-z\\d]{26}$/;
   var state = { environment: "production", initialized: false, token: null,
     eventCallback: null, settings: {} };
@@ -87,6 +94,9 @@ export function paddleJsSource(checkoutOrigin: string): string {
     frame.style.cssText = "width:min(36rem,96vw);height:min(32rem,90vh);border:0;" +
       "border-radius:8px;background:#fff";
     var query = new URLSearchParams({ _ptxn: transactionId, parent_origin: location.origin });
+    if (settings.allowLogout === false) query.set("allow_logout", "false");
+    var address = options && options.customer && options.customer.address;
+    if (address && typeof address.countryCode === "string") query.set("country", address.countryCode);
     frame.src = CHECKOUT_ORIGIN + "/checkout?" + query.toString();
     var closeButton = document.createElement("button");
     closeButton.type = "button";
@@ -98,7 +108,7 @@ export function paddleJsSource(checkoutOrigin: string): string {
     current = { transactionId: transactionId, settings: settings, overlay: overlay,
       frame: frame, status: "ready" };
     frame.addEventListener("load", function () {
-      if (current && current.frame === frame) {
+      if (current && current.frame === frame && !current.failed) {
         emit("checkout.loaded", { transaction_id: transactionId, status: "ready" });
       }
     }, { once: true });
@@ -108,7 +118,19 @@ export function paddleJsSource(checkoutOrigin: string): string {
     if (event.origin !== CHECKOUT_ORIGIN || !current) return;
     if (event.source !== current.frame.contentWindow) return;
     var message = event.data;
-    if (!message || message.type !== COMPLETED) return;
+    if (!message) return;
+    if (message.type === CHECKOUT_ERROR) {
+      current.failed = true;
+      emit("checkout.error", { transaction_id: current.transactionId,
+        error: (message.data && message.data.error) || null });
+      return;
+    }
+    if (message.type === PAYMENT_FAILED) {
+      emit("checkout.payment.failed", { transaction_id: current.transactionId, status: "ready",
+        error: (message.data && message.data.error) || null });
+      return;
+    }
+    if (message.type !== COMPLETED) return;
     var paid = message.data || {};
     if (paid.transaction_id !== current.transactionId) return;
     current.status = "completed";
@@ -125,6 +147,41 @@ export function paddleJsSource(checkoutOrigin: string): string {
       close();
     }
   });
+
+  // Paddle.js speaks camelCase and the API snake_case; custom data is the seller's own JSON.
+  function convertKeys(value, rename) {
+    if (Array.isArray(value)) return value.map(function (v) { return convertKeys(v, rename); });
+    if (value === null || typeof value !== "object") return value;
+    var out = {};
+    Object.keys(value).forEach(function (key) {
+      var name = rename(key);
+      out[name] = key === "custom_data" || key === "customData" ? value[key]
+        : convertKeys(value[key], rename);
+    });
+    return out;
+  }
+  function toSnake(key) { return key.replace(/[A-Z]/g, function (c) { return "_" + c.toLowerCase(); }); }
+  function toCamel(key) { return key.replace(/_([a-z])/g, function (_, c) { return c.toUpperCase(); }); }
+
+  function pricePreview(request) {
+    if (!state.initialized) {
+      return Promise.reject(new Error("[Paddle] call Paddle.Initialize() before Paddle.PricePreview()"));
+    }
+    return fetch(CHECKOUT_ORIGIN + "/pricing-preview", {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: "Bearer " + state.token },
+      body: JSON.stringify(convertKeys(request || {}, toSnake)),
+    }).then(function (response) {
+      return response.json().then(function (body) {
+        if (!response.ok) {
+          var error = new Error("[Paddle] " + ((body.error && body.error.detail) || response.status));
+          error.error = convertKeys(body.error || {}, toCamel);
+          throw error;
+        }
+        return convertKeys(body, toCamel);
+      });
+    });
+  }
 
   window.Paddle = {
     Environment: {
@@ -153,6 +210,7 @@ export function paddleJsSource(checkoutOrigin: string): string {
     },
     Initialized: false,
     Checkout: { open: open, close: close },
+    PricePreview: pricePreview,
   };
 })();
 `;

@@ -114,3 +114,27 @@ export function catalogStore(): EntityStore {
   store.load(CATALOG);
   return store;
 }
+
+/** A plan priced per country, as a seller sets overrides in Paddle: euro area and GB. */
+export const LOCAL_PRODUCT = productEntity({
+  id: newPaddleId("pro"),
+  name: "Pro",
+  createdAt: CREATED,
+});
+export const LOCAL_PRO = {
+  ...priceEntity({
+    id: newPaddleId("pri"),
+    productId: LOCAL_PRODUCT.id,
+    name: "Pro monthly",
+    amount: "3000",
+    billingCycle: { interval: "month", frequency: 1 },
+    createdAt: CREATED,
+  }),
+  unit_price_overrides: [
+    {
+      country_codes: ["AT", "BE", "DE", "ES", "FR", "IE", "IT", "NL"],
+      unit_price: { amount: "2800", currency_code: "EUR" },
+    },
+    { country_codes: ["GB"], unit_price: { amount: "2400", currency_code: "GBP" } },
+  ],
+};

@@ -72,8 +72,48 @@ const DEMO_PRODUCT = productEntity({
   createdAt: "2026-01-05T09:00:00.000000Z",
 });
 const DEMO_PRICE_TIME = "2026-01-05T09:05:00.000000Z";
-const demoPrice = (id: string, product: PaddleProduct, name: string, amount: string) =>
-  priceEntity({
+/** When the seller added local prices (supabase/seed.sql's last step, the same time). */
+const DEMO_PRICES_LOCALIZED = "2026-01-06T09:00:00.000000Z";
+const EURO_AREA = [
+  "AT",
+  "BE",
+  "CY",
+  "DE",
+  "EE",
+  "ES",
+  "FI",
+  "FR",
+  "GR",
+  "HR",
+  "IE",
+  "IT",
+  "LT",
+  "LU",
+  "LV",
+  "MT",
+  "NL",
+  "PT",
+  "SI",
+  "SK",
+];
+/** The demo's local prices, as seed.sql sets them: euro area 90% of the dollars, GB 80%. */
+export function demoPriceOverrides(usdAmount: string) {
+  const amount = BigInt(usdAmount);
+  return [
+    {
+      country_codes: EURO_AREA,
+      unit_price: { amount: `${amount * 9n / 10n}`, currency_code: "EUR" },
+    },
+    { country_codes: ["GB"], unit_price: { amount: `${amount * 8n / 10n}`, currency_code: "GBP" } },
+  ];
+}
+const demoPrice = (
+  id: string,
+  product: PaddleProduct,
+  name: string,
+  amount: string,
+): PaddlePrice => ({
+  ...priceEntity({
     id,
     productId: product.id,
     name,
@@ -82,7 +122,10 @@ const demoPrice = (id: string, product: PaddleProduct, name: string, amount: str
     billingCycle: { interval: "month", frequency: 1 },
     quantity: { minimum: 1, maximum: 1 },
     createdAt: DEMO_PRICE_TIME,
-  });
+    updatedAt: DEMO_PRICES_LOCALIZED,
+  }),
+  unit_price_overrides: demoPriceOverrides(amount),
+});
 // The Starter monthly price keeps the id it had as "Basic monthly".
 const BASIC_PRICE = demoPrice(
   "pri_01jdemopricebasic000000000",

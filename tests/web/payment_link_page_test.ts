@@ -7,7 +7,7 @@
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
 import type { Browser, Frame, Page } from "playwright-core";
 import { stackInfo } from "../_stack.ts";
-import { mirroredSale, newBuyer, sell, waitForDeliveries } from "../_sales.ts";
+import { mirroredSale, newBuyer, paddleSdk, sell, waitForDeliveries } from "../_sales.ts";
 import { PLANS } from "../../local/paddle_webhooks/payloads.ts";
 import {
   browserStep,
@@ -112,6 +112,42 @@ Deno.test({
           await frame.getByRole("button", { name: "Pay now" }).click();
           await statusText(page).filter({ hasText: "Payment received. Taking you back…" })
             .waitFor();
+        },
+      );
+
+      await step(
+        "the checkout keeps the transaction's customer: allowLogout false, no other email, paid by it",
+        async ({ page }) => {
+          const buyer = await newBuyer();
+          const { customer, transaction } = await sell(buyer, `${pageOrigin()}/checkout.html`);
+          await page.route(
+            `${pageOrigin()}/?checkout=complete`,
+            (route) => route.fulfill({ status: 204 }),
+          );
+          await page.goto(transaction.checkout!.url!);
+          const frame = await checkoutFrame(page);
+          assertEquals(new URL(frame.url()).searchParams.get("allow_logout"), "false");
+          assertEquals(
+            await frame.locator('[data-field="customer-email"]').textContent(),
+            buyer.email,
+          );
+          assertEquals(await frame.locator("#change-customer").count(), 0);
+          await frame.getByRole("button", { name: "Pay now" }).click();
+          await statusText(page).filter({ hasText: "Payment received." }).waitFor();
+          const paid = await paddleSdk().transactions.get(transaction.id);
+          assertEquals([paid.status, paid.customerId], ["completed", customer.id]);
+          const subscription = await paddleSdk().subscriptions.get(paid.subscriptionId!);
+          assertEquals(subscription.customerId, customer.id);
+        },
+      );
+
+      await step(
+        "a checkout that cannot open says so in words (checkout.error)",
+        async ({ page }) => {
+          await page.goto("/checkout.html?_ptxn=txn_01jnosuchtransaction000000");
+          await statusText(page).filter({ hasText: "could not be opened for this purchase" })
+            .waitFor();
+          assertEquals(await page.locator("#status").getAttribute("data-tone"), "error");
         },
       );
 

@@ -1,6 +1,8 @@
 /** The payment-link page's pure parts (web/payment_link.js): reading config.js and the link. */
 import { assertEquals } from "@std/assert";
 import {
+  checkoutEventMessage,
+  checkoutSettings,
   DEFAULT_PADDLE_JS_URL,
   readCheckoutConfig,
   transactionFromQuery,
@@ -42,7 +44,8 @@ Deno.test("payment link: defaults are Paddle's CDN and the billing page beside c
 Deno.test("payment link: a missing or mismatched token, a bad environment or URL is a config error", () => {
   const errors = [
     {},
-    { PADDLE_CLIENT_TOKEN: "test_abc" },
+    // No PADDLE_ENVIRONMENT means sandbox: a live token then does not fit.
+    { PADDLE_CLIENT_TOKEN: "live_abc" },
     { PADDLE_CLIENT_TOKEN: "live_abc", PADDLE_ENVIRONMENT: "sandbox" },
     { PADDLE_CLIENT_TOKEN: "test_abc", PADDLE_ENVIRONMENT: "staging" },
     {
@@ -86,4 +89,45 @@ Deno.test("payment link: _ptxn must be a transaction id", () => {
     const result = transactionFromQuery(search);
     assertEquals("error" in result && result.error.includes("not valid"), true, search);
   }
+});
+
+Deno.test("payment link: PADDLE_ENVIRONMENT unset is sandbox, never production", () => {
+  const read = readCheckoutConfig({ PADDLE_CLIENT_TOKEN: "test_abc" }, PAGE);
+  assertEquals("config" in read && read.config.environment, "sandbox");
+});
+
+Deno.test("payment link: the checkout keeps the transaction's customer (allowLogout false)", () => {
+  const read = readCheckoutConfig({ PADDLE_CLIENT_TOKEN: "test_abc" }, PAGE);
+  if (!("config" in read)) throw new Error(read.error);
+  assertEquals(checkoutSettings(read.config), {
+    successUrl: "https://app.example.com/billing/?checkout=complete",
+    allowLogout: false,
+  });
+});
+
+Deno.test("payment link: checkout errors and failed payments are told in words", () => {
+  const txn = "txn_01jexample0000000000000000";
+  const failed = checkoutEventMessage({
+    name: "checkout.payment.failed",
+    data: { transaction_id: txn },
+  }, txn);
+  assertEquals(failed?.tone, "error");
+  assertEquals(failed?.text.startsWith("Your payment did not go through"), true);
+  const error = checkoutEventMessage({
+    name: "checkout.error",
+    data: { error: { code: "transaction_not_found", detail: "internal detail" } },
+  }, txn);
+  assertEquals(error?.tone, "error");
+  assertEquals(error?.text.includes("could not be opened"), true);
+  assertEquals(error?.text.includes("internal detail"), false);
+  assertEquals(checkoutEventMessage({ name: "checkout.completed" }, txn)?.tone, "success");
+  // Another transaction's events and events the buyer needs no words for say nothing.
+  assertEquals(
+    checkoutEventMessage({
+      name: "checkout.payment.failed",
+      data: { transaction_id: "txn_01jother000000000000000000" },
+    }, txn),
+    undefined,
+  );
+  assertEquals(checkoutEventMessage({ name: "checkout.items.updated" }, txn), undefined);
 });

@@ -113,6 +113,8 @@ export const PriceSchema = z.object({
     amount: z.string().regex(/^-?\d+(\.\d+)?$/),
     currency_code: z.string().min(3).max(3),
   }).nullable().optional(),
+  // Country prices, passed on as Paddle sent them; the SQL checks their shape.
+  unit_price_overrides: z.array(z.unknown()).nullable().optional(),
   billing_cycle: cycle,
   trial_period: cycle,
   quantity: z.object({ minimum: integer.optional(), maximum: integer.optional() }).nullable()

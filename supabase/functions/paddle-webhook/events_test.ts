@@ -162,7 +162,10 @@ function price(overrides: Record<string, unknown> = {}) {
     billing_cycle: { interval: "month", frequency: 1 },
     trial_period: { interval: "day", frequency: 14 },
     unit_price: { amount: "4900", currency_code: "USD" },
-    unit_price_overrides: [],
+    unit_price_overrides: [{
+      country_codes: ["DE", "FR"],
+      unit_price: { amount: "4500", currency_code: "EUR" },
+    }],
     quantity: { minimum: 1, maximum: 10 },
     status: "active",
     custom_data: null,
@@ -203,7 +206,7 @@ Deno.test("every mirrored event type has a schema; imported, product and price e
   }
 });
 
-Deno.test("product and price fields the SQL reads survive parsing; unknown ones are stripped", () => {
+Deno.test("product and price fields the SQL reads survive parsing, overrides verbatim", () => {
   const parsedProduct = parseNotification(paddleEvent("product.updated", product(), T));
   assert.equal(parsedProduct.kind, "mirrored");
   if (parsedProduct.kind !== "mirrored") return;
@@ -213,8 +216,10 @@ Deno.test("product and price fields the SQL reads survive parsing; unknown ones 
   const parsedPrice = parseNotification(paddleEvent("price.imported", price(), T));
   assert.equal(parsedPrice.kind, "mirrored");
   if (parsedPrice.kind !== "mirrored") return;
-  const { unit_price_overrides: _dropped, ...expectedPrice } = price();
-  assert.deepEqual(parsedPrice.event.data, expectedPrice);
+  // Issue 19: the country prices are kept exactly as Paddle sent them.
+  assert.deepEqual(parsedPrice.event.data, price());
+  const stripped = parseNotification(paddleEvent("price.updated", price({ surprise: 1 }), T));
+  assert.ok(stripped.kind === "mirrored" && !("surprise" in stripped.event.data));
 });
 
 Deno.test("optional fields may be absent, as in older payloads", () => {

@@ -124,7 +124,11 @@ Deno.test("product, price and imported events are applied with the fields the da
         unit_price: { amount: "4900", currency_code: "USD" },
         billing_cycle: { interval: "month", frequency: 1 },
         import_meta: { external_id: "plan_team", imported_from: "stripe" },
-        unit_price_overrides: [],
+        tax_mode: "internal",
+        unit_price_overrides: [{
+          country_codes: ["GB"],
+          unit_price: { amount: "3900", currency_code: "GBP" },
+        }],
       },
     },
     { ...customerCreated, event_type: "customer.imported" },
@@ -140,7 +144,11 @@ Deno.test("product, price and imported events are applied with the fields the da
   const price = h.applied[1].data as Record<string, unknown>;
   assert.deepEqual(price.unit_price, { amount: "4900", currency_code: "USD" });
   assert.deepEqual(price.import_meta, { external_id: "plan_team", imported_from: "stripe" });
-  assert.ok(!("unit_price_overrides" in price));
+  assert.equal(price.tax_mode, "internal");
+  assert.deepEqual(price.unit_price_overrides, [{
+    country_codes: ["GB"],
+    unit_price: { amount: "3900", currency_code: "GBP" },
+  }]);
   assert.equal(h.logs[1].entity_id, priceId);
 });
 

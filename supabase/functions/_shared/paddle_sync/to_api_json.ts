@@ -38,9 +38,11 @@ type CamelPrice = Pick<
   | "name"
   | "description"
   | "type"
+  | "taxMode"
   | "billingCycle"
   | "trialPeriod"
   | "unitPrice"
+  | "unitPriceOverrides"
   | "quantity"
   | "status"
   | "customData"
@@ -84,9 +86,14 @@ export function priceToApiJson(p: CamelPrice): ApiJson {
     name: p.name,
     description: p.description,
     type: p.type,
+    tax_mode: p.taxMode,
     billing_cycle: duration(p.billingCycle),
     trial_period: duration(p.trialPeriod),
     unit_price: { amount: p.unitPrice.amount, currency_code: p.unitPrice.currencyCode },
+    unit_price_overrides: p.unitPriceOverrides?.map((o) => ({
+      country_codes: [...o.countryCodes],
+      unit_price: { amount: o.unitPrice.amount, currency_code: o.unitPrice.currencyCode },
+    })),
     quantity: { minimum: p.quantity.minimum, maximum: p.quantity.maximum },
     status: p.status,
     custom_data: p.customData as Json,

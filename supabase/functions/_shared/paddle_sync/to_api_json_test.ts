@@ -187,3 +187,14 @@ Deno.test("a transaction: Paddle JSON → SDK entity → toApiJson keeps what th
   assert.deepEqual(mapped.payments.map((p) => p.status), ["captured", "error"]);
   assert.equal(mapped.payments[0].method_details.card.last4, "4242");
 });
+
+Deno.test("a price's tax mode and country overrides reach the database as Paddle sent them", () => {
+  const overrides = [
+    { country_codes: ["DE", "AT"], unit_price: { amount: "2800", currency_code: "EUR" } },
+    { country_codes: ["GB"], unit_price: { amount: "2400", currency_code: "GBP" } },
+  ];
+  const json = { ...account.prices[0], tax_mode: "internal", unit_price_overrides: overrides };
+  const mapped = roundTrip(toApiJson("price", new Price(json as never)));
+  assert.equal(mapped.tax_mode, "internal");
+  assert.deepEqual(mapped.unit_price_overrides, overrides);
+});
