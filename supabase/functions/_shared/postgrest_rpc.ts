@@ -4,6 +4,7 @@
  * postgrest-js retries, and failures classified into the codes a handler answers with.
  */
 import { createClient } from "@supabase/supabase-js";
+import type { z } from "zod";
 
 export type DbFailureCode = "database_unavailable" | "not_authenticated" | "misconfigured";
 
@@ -61,6 +62,37 @@ export function createRpcCall(options: RpcOptions): CallRpc {
     const { data, error, status } = result;
     if (error) return classifyDbError(status, error.code);
     return { ok: true, data };
+  };
+}
+
+/** An answer the database should never give: the migrations and the function disagree. */
+export function misconfiguredAnswer(dbErrorCode: string): DbFailure {
+  return { ok: false, code: "misconfigured", dbErrorCode };
+}
+
+/**
+ * One RPC made as the caller (the browser key beside their verified token) whose answer must have
+ * `schema`'s shape. Any other shape is `misconfigured` (`unexpected_shape`): a function deployed
+ * against migrations it does not match must refuse, never guess.
+ */
+export function createCallerRpc<T>(
+  options: Omit<RpcOptions, "apiKey"> & { anonKey: string },
+  fn: string,
+  schema: z.ZodType<T>,
+): (args: Record<string, unknown>, token: string) => Promise<{ ok: true; data: T } | DbFailure> {
+  const callRpc = createRpcCall({
+    supabaseUrl: options.supabaseUrl,
+    apiKey: options.anonKey,
+    timeoutMs: options.timeoutMs,
+    fetch: options.fetch,
+  });
+  return async (args, token) => {
+    const answer = await callRpc(fn, args, token);
+    if (!answer.ok) return answer;
+    const parsed = schema.safeParse(answer.data);
+    return parsed.success
+      ? { ok: true, data: parsed.data }
+      : misconfiguredAnswer("unexpected_shape");
   };
 }
 

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { classifyDbError, createRpcCall } from "./postgrest_rpc.ts";
+import { z } from "zod";
+import { classifyDbError, createCallerRpc, createRpcCall } from "./postgrest_rpc.ts";
 import { fakePostgrest } from "./postgrest_test_server.ts";
 
 Deno.test("one POST to rpc/<fn> with the bearer and apikey, the JSON answer as data", async () => {
@@ -49,4 +50,33 @@ Deno.test("classifyDbError: outages, refused tokens, and everything else is ours
     dbErrorCode: "PGRST202",
   });
   assert.equal(classifyDbError(403, "").dbErrorCode, "http_403");
+});
+
+Deno.test("createCallerRpc: the caller's token and the browser key; an answer of another shape is misconfigured", async () => {
+  const schema = z.object({ outcome: z.literal("ready") });
+  for (
+    const [body, expected] of [
+      [{ outcome: "ready" }, { ok: true, data: { outcome: "ready" } }],
+      [{ outcome: "surprise" }, {
+        ok: false,
+        code: "misconfigured",
+        dbErrorCode: "unexpected_shape",
+      }],
+    ] as const
+  ) {
+    const pg = fakePostgrest({ status: 200, body });
+    try {
+      const call = createCallerRpc(
+        { supabaseUrl: pg.url, anonKey: "sb_publishable_x", timeoutMs: 1000 },
+        "some_prepare",
+        schema,
+      );
+      assert.deepEqual(await call({ p_a: 1 }, "the-token"), expected);
+      assert.equal(pg.seen[0].url.pathname, "/rest/v1/rpc/some_prepare");
+      assert.equal(pg.seen[0].headers.get("authorization"), "Bearer the-token");
+      assert.equal(pg.seen[0].headers.get("apikey"), "sb_publishable_x");
+    } finally {
+      await pg.close();
+    }
+  }
 });

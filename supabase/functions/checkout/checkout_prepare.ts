@@ -10,7 +10,7 @@
  */
 import { z } from "zod";
 import { type MintSlot, mintSlotSchema } from "../_shared/mint_limit.ts";
-import { createRpcCall, type DbFailure } from "../_shared/postgrest_rpc.ts";
+import { createCallerRpc, type DbFailure, misconfiguredAnswer } from "../_shared/postgrest_rpc.ts";
 import { type OpenCheckout, openCheckoutSchema, toOpenCheckout } from "./open_checkout.ts";
 import type { CheckoutItem } from "./request_body.ts";
 
@@ -83,35 +83,29 @@ const answerSchema = z.discriminatedUnion("outcome", [
 ]);
 
 export function createCheckoutPrepare(options: CheckoutPrepareOptions): PrepareCheckout {
-  const callRpc = createRpcCall({
-    supabaseUrl: options.supabaseUrl,
-    apiKey: options.anonKey,
-    timeoutMs: options.timeoutMs,
-    fetch: options.fetch,
-  });
+  const callRpc = createCallerRpc(options, PREPARE_RPC, answerSchema);
 
   return async function prepareCheckout(input) {
-    const answer = await callRpc(PREPARE_RPC, {
+    const answer = await callRpc({
       p_price_id: input.priceId,
       p_quantity: input.quantity,
       p_addons: input.addons.map((a) => ({ price_id: a.priceId, quantity: a.quantity })),
       p_mint_limit: options.mintLimitPerMinute,
     }, input.token);
     if (!answer.ok) return answer;
-
-    const parsed = answerSchema.safeParse(answer.data);
-    if (!parsed.success) return misconfigured("unexpected_shape");
-    const a = parsed.data;
+    const a = answer.data;
     if (a.outcome !== "ready") return { ok: true, outcome: a.outcome };
-    if (a.user_id.toLowerCase() !== input.userId.toLowerCase()) return misconfigured("foreign_row");
+    if (a.user_id.toLowerCase() !== input.userId.toLowerCase()) {
+      return misconfiguredAnswer("foreign_row");
+    }
     // Without a customer the email is what Paddle gets; without either there is nothing to sell to.
     const buyer = a.customer_id !== null
       ? { customerId: a.customer_id }
       : a.email !== null
       ? { email: a.email }
       : undefined;
-    if (buyer === undefined) return misconfigured("email_missing");
-    if (a.mint.taken !== (a.checkout !== null)) return misconfigured("unexpected_shape");
+    if (buyer === undefined) return misconfiguredAnswer("email_missing");
+    if (a.mint.taken !== (a.checkout !== null)) return misconfiguredAnswer("unexpected_shape");
     return {
       ok: true,
       outcome: "ready",
@@ -122,8 +116,4 @@ export function createCheckoutPrepare(options: CheckoutPrepareOptions): PrepareC
       ...(a.checkout ? { checkout: toOpenCheckout(a.checkout) } : {}),
     };
   };
-}
-
-function misconfigured(dbErrorCode: string): DbFailure {
-  return { ok: false, code: "misconfigured", dbErrorCode };
 }

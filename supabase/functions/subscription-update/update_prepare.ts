@@ -9,7 +9,7 @@
  */
 import { z } from "zod";
 import { type MintSlot, mintSlotSchema } from "../_shared/mint_limit.ts";
-import { createRpcCall, type DbFailure } from "../_shared/postgrest_rpc.ts";
+import { createCallerRpc, type DbFailure, misconfiguredAnswer } from "../_shared/postgrest_rpc.ts";
 import type { ProrationFacts } from "./proration.ts";
 import type { Item } from "./request_body.ts";
 
@@ -78,30 +78,24 @@ const answerSchema = z.discriminatedUnion("outcome", [
 ]);
 
 export function createUpdatePrepare(options: UpdatePrepareOptions): PrepareUpdate {
-  const callRpc = createRpcCall({
-    supabaseUrl: options.supabaseUrl,
-    apiKey: options.anonKey,
-    timeoutMs: options.timeoutMs,
-    fetch: options.fetch,
-  });
+  const callRpc = createCallerRpc(options, PREPARE_RPC, answerSchema);
 
   return async function prepareUpdate(input) {
-    const answer = await callRpc(PREPARE_RPC, {
+    const answer = await callRpc({
       p_subscription_id: input.subscriptionId,
       p_action: input.action,
       p_items: input.items,
       p_mint_limit: options.mintLimitPerMinute,
     }, input.token);
     if (!answer.ok) return answer;
-
-    const parsed = answerSchema.safeParse(answer.data);
-    if (!parsed.success) return misconfigured("unexpected_shape");
-    const a = parsed.data;
+    const a = answer.data;
     if (a.outcome === "renewal_too_close") {
       return { ok: true, outcome: a.outcome, retryAfterSeconds: a.retry_after_seconds };
     }
     if (a.outcome !== "ready") return { ok: true, outcome: a.outcome };
-    if (a.user_id.toLowerCase() !== input.userId.toLowerCase()) return misconfigured("foreign_row");
+    if (a.user_id.toLowerCase() !== input.userId.toLowerCase()) {
+      return misconfiguredAnswer("foreign_row");
+    }
     return {
       ok: true,
       outcome: "ready",
@@ -114,8 +108,4 @@ export function createUpdatePrepare(options: UpdatePrepareOptions): PrepareUpdat
       mint: a.mint,
     };
   };
-}
-
-function misconfigured(dbErrorCode: string): DbFailure {
-  return { ok: false, code: "misconfigured", dbErrorCode };
 }

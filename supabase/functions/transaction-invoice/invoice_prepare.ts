@@ -7,7 +7,7 @@
  */
 import { z } from "zod";
 import { type MintSlot, mintSlotSchema } from "../_shared/mint_limit.ts";
-import { createRpcCall, type DbFailure } from "../_shared/postgrest_rpc.ts";
+import { createCallerRpc, type DbFailure, misconfiguredAnswer } from "../_shared/postgrest_rpc.ts";
 
 export const PREPARE_RPC = "transaction_invoice_prepare";
 
@@ -44,32 +44,20 @@ const answerSchema = z.discriminatedUnion("outcome", [
 ]);
 
 export function createInvoicePrepare(options: InvoicePrepareOptions): PrepareInvoice {
-  const callRpc = createRpcCall({
-    supabaseUrl: options.supabaseUrl,
-    apiKey: options.anonKey,
-    timeoutMs: options.timeoutMs,
-    fetch: options.fetch,
-  });
+  const callRpc = createCallerRpc(options, PREPARE_RPC, answerSchema);
 
   return async function prepareInvoice(input) {
-    const answer = await callRpc(PREPARE_RPC, {
+    const answer = await callRpc({
       p_transaction_id: input.transactionId,
       p_mint_limit: options.mintLimitPerMinute,
     }, input.token);
     if (!answer.ok) return answer;
-
-    const parsed = answerSchema.safeParse(answer.data);
-    if (!parsed.success) return misconfigured("unexpected_shape");
-    const a = parsed.data;
+    const a = answer.data;
     if (a.outcome === "transaction_not_found") return { ok: true, outcome: a.outcome };
     if (a.outcome === "invoice_not_available") {
       return { ok: true, outcome: a.outcome, status: a.status };
     }
-    if (a.transaction_id !== input.transactionId) return misconfigured("foreign_row");
+    if (a.transaction_id !== input.transactionId) return misconfiguredAnswer("foreign_row");
     return { ok: true, outcome: "ready", mint: a.mint };
   };
-}
-
-function misconfigured(dbErrorCode: string): DbFailure {
-  return { ok: false, code: "misconfigured", dbErrorCode };
 }
