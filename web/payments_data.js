@@ -21,9 +21,9 @@ export const PAYMENT_STATUSES = Object.freeze([
 ]);
 
 // Amounts as text: PostgREST sends a numeric column as a JSON number, and money stays exact.
-export const PAYMENT_SELECT = "transaction_id, subscription_id, status, origin, currency_code, " +
-  "grand_total:grand_total::text, tax:tax::text, invoice_number, billed_at, created_at, " +
-  "line_items, payment_status, payment_attempted_at";
+export const PAYMENT_SELECT = "transaction_id, subscription_id, status, origin, " +
+  "collection_mode, currency_code, grand_total:grand_total::text, tax:tax::text, invoice_number, " +
+  "billed_at, created_at, line_items, payment_status, payment_attempted_at";
 
 /**
  * @typedef {object} LineItemRow
@@ -38,6 +38,7 @@ export const PAYMENT_SELECT = "transaction_id, subscription_id, status, origin, 
  * @property {string | null} subscription_id
  * @property {string} status
  * @property {string | null} origin
+ * @property {string | null} [collection_mode] `automatic` (a card) or `manual` (an invoice)
  * @property {string | null} currency_code
  * @property {string | null} grand_total lowest denomination, as text
  * @property {string | null} tax
@@ -59,7 +60,10 @@ export const PAYMENT_SELECT = "transaction_id, subscription_id, status, origin, 
  * @property {string} description product and price names
  * @property {string | null} amount grand total, lowest denomination
  * @property {string | null} currency
- * @property {boolean} hasInvoice Paddle has an invoice PDF for it (billed or completed)
+ * @property {boolean} hasInvoice Paddle has an invoice PDF for it (completed, or billed and
+ *   collected manually: transaction_invoice_prepare's rule)
+ * @property {boolean} settling Paddle is still collecting it (billed, charged automatically): its
+ *   outcome is about to change, so the list is read again shortly
  */
 
 /** @typedef {{ createdAt: string, id: string }} Cursor */
@@ -78,7 +82,10 @@ export function toPayment(row) {
     description: describeItems(row.line_items ?? []),
     amount: row.grand_total,
     currency: row.currency_code,
-    hasInvoice: row.status === "completed" || row.status === "billed",
+    hasInvoice: row.status === "completed" ||
+      (row.status === "billed" && row.collection_mode === "manual"),
+    settling: row.status === "billed" && row.collection_mode !== "manual" &&
+      row.payment_status !== "error",
   };
 }
 

@@ -11,6 +11,7 @@ import { invokeFunction } from "./invoke.js";
 import { describeChangeFailure } from "./messages.js";
 import { addStatusButton, setStatus } from "./status.js";
 import { openChangePlanDialog } from "./views/change_plan_dialog.js";
+import { expectNewPayment } from "./views/payments.js";
 
 const FUNCTION = "subscription-update";
 
@@ -70,7 +71,9 @@ async function changePlan(element, subscriptionId) {
     returnFocus: element,
     send: (action, items) =>
       invokeFunction(handlers.client(), FUNCTION, { subscriptionId, action, items }),
-    onChanged: async (planName) => {
+    onChanged: async (planName, chargedToday) => {
+      // The charge reaches the mirror by Paddle's webhooks, maybe after the reload's read.
+      if (chargedToday) expectNewPayment();
       await handlers.reload();
       setStatus(`Your plan has changed to ${planName}.`, "success");
     },

@@ -150,6 +150,14 @@ Deno.test({
           assertEquals((await mirrored(sub.subscription.id)).items, [
             { price_id: DEMO.proMonthly, quantity: 1 },
           ]);
+          // The charge joins the payments without a reload, and turns "Paid" once Paddle's
+          // webhooks land (the list is read again while Paddle is still collecting).
+          const charged = page.locator(
+            "#payments > li[data-outcome='paid']",
+            { hasText: dollars(preview.dueNow) },
+          );
+          await charged.waitFor({ timeout: 20_000 });
+          assertEquals(await charged.getByRole("button", { name: /^Invoice/ }).count(), 1);
         },
       );
 

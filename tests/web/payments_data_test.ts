@@ -16,6 +16,7 @@ function row(overrides: Partial<PaymentRow> = {}): PaymentRow {
     subscription_id: "sub_01jdemodavesub100000000000",
     status: "completed",
     origin: "subscription_recurring",
+    collection_mode: "automatic",
     currency_code: "USD",
     grand_total: "3300",
     tax: "300",
@@ -40,6 +41,7 @@ Deno.test("payments: a row becomes what the list shows, billed date first, amoun
     amount: "3300",
     currency: "USD",
     hasInvoice: true,
+    settling: false,
   });
   const failed = toPayment(
     row({ status: "past_due", invoice_number: null, payment_status: "error" }),
@@ -47,6 +49,13 @@ Deno.test("payments: a row becomes what the list shows, billed date first, amoun
   assertEquals([failed.outcome, failed.hasInvoice], ["failed", false]);
   assertEquals(toPayment(row({ status: "billed", payment_status: "error" })).outcome, "failed");
   assertEquals(toPayment(row({ status: "billed", payment_status: null })).outcome, "due");
+  // Paddle has an invoice PDF for a completed payment, and for a billed one only when it is
+  // collected manually; an automatic charge still being collected is read again shortly.
+  const collecting = toPayment(row({ status: "billed", payment_status: null }));
+  assertEquals([collecting.hasInvoice, collecting.settling], [false, true]);
+  const invoiced = toPayment(row({ status: "billed", collection_mode: "manual" }));
+  assertEquals([invoiced.hasInvoice, invoiced.settling], [true, false]);
+  assertEquals(toPayment(row({ status: "billed", payment_status: "error" })).settling, false);
   assertEquals(toPayment(row({ status: "paid" })).outcome, "paid");
   assertEquals(toPayment(row({ status: "canceled" })).outcome, "canceled");
   assertEquals(toPayment(row({ billed_at: null })).date, "2026-11-12T09:59:58+00:00");

@@ -25,7 +25,8 @@ import { previewWords } from "../plan_change_words.js";
  * @property {string | undefined} locale
  * @property {(action: "preview" | "apply", items: ChangeItem[]) =>
  *   Promise<{ data: any } | { failure: import("../messages.js").Failure }>} send
- * @property {(planName: string) => void} onChanged after Paddle applied the change
+ * @property {(planName: string, chargedToday: boolean) => void} onChanged after Paddle applied the
+ *   change; `chargedToday` when its preview had something due now (a payment is on its way)
  * @property {(failure: import("../messages.js").Failure) => void} onFatal a failure the page
  *   handles (signed out, subscription gone): the dialog closes first
  * @property {HTMLElement} returnFocus
@@ -53,6 +54,8 @@ export function openChangePlanDialog(options) {
   let planId = currentPlan?.productId ?? catalog.plans[0]?.productId;
   /** @type {ChangeItem[] | undefined} what "Confirm" applies: exactly what was reviewed */
   let reviewed;
+  /** Whether Paddle's preview of `reviewed` had something due today. */
+  let reviewedCharge = false;
   let busy = false;
 
   const heading = el("h2", undefined, "Change plan");
@@ -203,6 +206,7 @@ export function openChangePlanDialog(options) {
 
   function changed() {
     reviewed = undefined;
+    reviewedCharge = false;
     confirm.hidden = true;
     result.textContent = "";
     error.textContent = "";
@@ -264,6 +268,8 @@ export function openChangePlanDialog(options) {
     const data = await request("preview", items, "Asking Paddle what this change costs…");
     if (!data) return;
     reviewed = items;
+    const due = data.preview.dueNow;
+    reviewedCharge = /^\d+$/.test(due) && BigInt(due) > 0n;
     result.textContent = previewWords(data.preview, locale);
     confirm.hidden = false;
     confirm.focus();
@@ -274,7 +280,7 @@ export function openChangePlanDialog(options) {
     if (!await request("apply", reviewed, "Changing your plan…")) return;
     const name = catalog.plans.find((p) => p.productId === planId)?.name ?? "your new plan";
     dialog.close();
-    options.onChanged(name);
+    options.onChanged(name, reviewedCharge);
   });
 
   cancel.addEventListener("click", () => dialog.close());

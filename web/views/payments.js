@@ -33,6 +33,23 @@ let next;
 let generation = 0;
 /** @type {any} */
 let client;
+/**
+ * While Paddle is still collecting a charge (a plan change or checkout just made), the list is
+ * read again after these waits, so "Awaiting payment" turns into "Paid" or "Payment failed"
+ * without a reload; the webhooks usually land within the first.
+ */
+const SETTLE_WAITS_MS = [1_000, 2_000, 4_000, 8_000];
+/**
+ * The payments listed when a charge was announced (a plan change charged today): until one not
+ * among them is listed, the list is read again like a settling one.
+ * @type {Set<string> | undefined}
+ */
+let expectedAfter;
+
+/** A charge was just made: read the list again until it shows a payment it did not have. */
+export function expectNewPayment() {
+  expectedAfter = new Set(shown.map((payment) => payment.id));
+}
 
 more.addEventListener("click", () => void showMore());
 
@@ -41,8 +58,9 @@ more.addEventListener("click", () => void showMore());
  *
  * @param {any} supabase
  * @param {string} [locale]
+ * @param {number} [settleRound] how many settling re-reads came before this one
  */
-export async function showPayments(supabase, locale = undefined) {
+export async function showPayments(supabase, locale = undefined, settleRound = 0) {
   client = supabase;
   const mine = ++generation;
   section.hidden = false;
@@ -56,6 +74,15 @@ export async function showPayments(supabase, locale = undefined) {
     message.textContent = shown.length ? "" : "No payments yet.";
     renderAlert(locale);
     more.hidden = next === undefined;
+    const known = expectedAfter;
+    if (known && shown.some((payment) => !known.has(payment.id))) expectedAfter = undefined;
+    const wait = SETTLE_WAITS_MS[settleRound];
+    if (wait === undefined) expectedAfter = undefined;
+    else if (expectedAfter || shown.some((payment) => payment.settling)) {
+      setTimeout(() => {
+        if (mine === generation) void showPayments(supabase, locale, settleRound + 1);
+      }, wait);
+    }
   } catch {
     if (mine !== generation) return;
     message.textContent = "Your payments could not be loaded. Reload the page to try again.";
@@ -67,6 +94,7 @@ export async function showPayments(supabase, locale = undefined) {
 
 export function clearPayments() {
   generation++;
+  expectedAfter = undefined;
   shown = [];
   next = undefined;
   list.replaceChildren();
