@@ -8,6 +8,7 @@
  * exists.
  */
 
+import { handleAddressesRequest } from "./addresses_api.ts";
 import { type FieldError, paddleError } from "./errors.ts";
 import { type EventLog, handleEventsRequest } from "./events_api.ts";
 import { CUSTOMER_ID, newPaddleId, paddleTimestamp, SUBSCRIPTION_ID } from "./ids.ts";
@@ -51,7 +52,8 @@ export function handleApiRequest(
 
   const route = PORTAL_SESSIONS_PATH.exec(url.pathname);
   if (!route) {
-    return handleSubscriptionUpdateRequest(request, url, bodyText, context) ??
+    return handleAddressesRequest(request, url, bodyText, context) ??
+      handleSubscriptionUpdateRequest(request, url, bodyText, context) ??
       handleSellingRequest(request, url, bodyText, context) ??
       handleTransactionInvoiceRequest(request, url, context) ??
       handleListingRequest(request, url, context) ??
