@@ -1,7 +1,7 @@
 /**
  * A customer's addresses: `GET /customers/{customer_id}/addresses` (cursor-paginated, active
- * ones unless `status` says otherwise) and `POST /customers/{customer_id}/addresses`, in Paddle's
- * shapes. An address prices a transaction created with its `address_id` for its country
+ * ones unless `status` says otherwise), `POST /customers/{customer_id}/addresses` and
+ * `GET /customers/{customer_id}/addresses/{address_id}`, in Paddle's shapes. An address prices a transaction created with its `address_id` for its country
  * (selling_api.ts), as Paddle's does. Updating and archiving are not modelled.
  */
 
@@ -37,7 +37,7 @@ export interface AddressesContext {
   baseUrl: string;
 }
 
-const ADDRESSES_PATH = /^\/customers\/([^/]*)\/addresses$/;
+const ADDRESSES_PATH = /^\/customers\/([^/]*)\/addresses(?:\/([^/]*))?$/;
 const text = z.string().max(1024).nullable().optional();
 
 const createSchema = z.strictObject({
@@ -62,6 +62,17 @@ export function handleAddressesRequest(
 ): Response | null {
   const route = ADDRESSES_PATH.exec(url.pathname);
   if (!route) return null;
+  if (route[2] !== undefined) {
+    if (request.method !== "GET") {
+      return paddleError("method_not_allowed", { headers: { allow: "GET" } });
+    }
+    const id = decodeSegment(route[2]);
+    const address = context.store.addresses.get(id);
+    if (address?.customer_id !== decodeSegment(route[1])) {
+      return paddleError("not_found", { detail: `Entity ${id} not found` });
+    }
+    return json(200, { data: address, meta: { request_id: crypto.randomUUID() } });
+  }
   if (request.method !== "GET" && request.method !== "POST") {
     return paddleError("method_not_allowed", { headers: { allow: "GET, POST" } });
   }

@@ -45,6 +45,10 @@ Deno.test("addresses: created on the customer, listed (active by default, oldest
     assertEquals(raw.data.map((a: { id: string }) => a.id), [de.id]);
     assertEquals(raw.meta.pagination.has_more, true);
     assertEquals(raw.meta.pagination.estimated_total, 2);
+    assertEquals((await paddle.addresses.get(carol.id, gb.id)).countryCode, "GB");
+    const foreign = await call(simulator, "GET", `/customers/${dave.id}/addresses/${gb.id}`);
+    assertEquals(foreign.status, 404, "another customer's address is not found");
+    await foreign.body?.cancel();
 
     const refusals = [
       [

@@ -32,8 +32,13 @@ export function subscriptionButton(page: Page, label: string, subscriptionId: st
   return subscriptionCard(page, subscriptionId).getByRole("button", { name: label });
 }
 
-export async function signIn(page: Page, email: string, password = PASSWORD): Promise<void> {
-  await page.goto("/");
+export async function signIn(
+  page: Page,
+  email: string,
+  password = PASSWORD,
+  path = "/",
+): Promise<void> {
+  await page.goto(path);
   await emailField(page).fill(email);
   await passwordField(page).fill(password);
   await signInButton(page).click();
@@ -47,8 +52,8 @@ export function signOutButton(page: Page) {
  * Signs in and waits until the lists have loaded; "Manage subscription" is settled by then too
  * (shown with a customer, absent without one).
  */
-export async function signInAndWait(page: Page, email: string): Promise<void> {
-  await signIn(page, email);
+export async function signInAndWait(page: Page, email: string, path = "/"): Promise<void> {
+  await signIn(page, email, PASSWORD, path);
   await signOutButton(page).waitFor({ state: "visible" });
   await page.getByText(email, { exact: true }).waitFor();
   // The list has loaded (or said there is nothing) once its message is no longer "Loading".
