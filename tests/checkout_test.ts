@@ -460,17 +460,22 @@ Deno.test("country: the transaction priced for it (an address on the buyer's own
   assertEquals(await sellingCalls(), []);
   const gb = await checkout(buyer.token, { ...body, country: "GB" });
   assertEquals(gb.status, 200, JSON.stringify(gb.body));
-  assertEquals((await paddle.transactions.get(transactionId(gb.body.url!))).currencyCode, "GBP");
+  // Paddle wants a postcode for a UK address: none is made, Paddle prices it as without a country.
+  const gbTransaction = await paddle.transactions.get(transactionId(gb.body.url!));
+  assertEquals([gbTransaction.currencyCode, gbTransaction.addressId], ["USD", null]);
   assertEquals(await transactionStatus(txn.id), "canceled");
+  const fr = await checkout(buyer.token, { ...body, country: "FR" });
+  const frTransaction = await paddle.transactions.get(transactionId(fr.body.url!));
+  assertEquals(frTransaction.currencyCode, "EUR");
+  assert(frTransaction.addressId !== txn.addressId, "an address in France, not Germany's");
 
   // Back to Germany: the German address is reused, not a second one created.
   await resetPaddle();
   const back = await checkout(buyer.token, { ...body, country: "DE" });
   assertEquals(back.status, 200, JSON.stringify(back.body));
-  const gbTxn = transactionId(gb.body.url!);
   assertEquals(await sellingCalls(), [
     `GET ${addresses}`,
-    `PATCH /transactions/${gbTxn}`,
+    `PATCH /transactions/${frTransaction.id}`,
     "POST /transactions",
   ]);
   const backTxn = await paddle.transactions.get(transactionId(back.body.url!));

@@ -2,7 +2,10 @@
  * A customer's addresses: `GET /customers/{customer_id}/addresses` (cursor-paginated, active
  * ones unless `status` says otherwise), `POST /customers/{customer_id}/addresses` and
  * `GET /customers/{customer_id}/addresses/{address_id}`, in Paddle's shapes. An address prices a transaction created with its `address_id` for its country
- * (selling_api.ts), as Paddle's does. Updating and archiving are not modelled.
+ * (selling_api.ts), as Paddle's does. Paddle requires a postal code beside the country in some
+ * countries; its create-address reference names ZIP codes in the US and postcodes in the UK, so
+ * the simulator refuses those two without one (its full list is the countries API's
+ * `uses_postal_code`, not modelled). Updating and archiving are not modelled.
  */
 
 import { z } from "zod";
@@ -51,6 +54,8 @@ const createSchema = z.strictObject({
   custom_data: z.record(z.string(), z.unknown()).nullable().optional(),
 });
 
+export const POSTAL_CODE_COUNTRIES: ReadonlySet<string> = new Set(["GB", "US"]);
+
 const LIST_PARAMS = new Set(["after", "per_page", "status"]);
 
 /** Answers an addresses request, or null when the route is not this one. Auth is checked. */
@@ -88,8 +93,13 @@ export function handleAddressesRequest(
 function createAddress(customerId: string, bodyText: string, context: AddressesContext) {
   const parsed = parseBody(bodyText, createSchema);
   if ("failure" in parsed) return parsed.failure;
-  const now = paddleTimestamp(context.store.clock.now());
   const b = parsed.data;
+  if (POSTAL_CODE_COUNTRIES.has(b.country_code) && !b.postal_code?.trim()) {
+    return paddleError("invalid_field", {
+      errors: [{ field: "postal_code", message: `is required for ${b.country_code}` }],
+    });
+  }
+  const now = paddleTimestamp(context.store.clock.now());
   const address: PaddleAddress = {
     id: newPaddleId("add", context.store.clock.nowMs()),
     customer_id: customerId,

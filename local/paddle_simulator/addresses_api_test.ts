@@ -36,7 +36,10 @@ Deno.test("addresses: created on the customer, listed (active by default, oldest
       "active",
       null,
     ]);
-    const gb = await paddle.addresses.create(carol.id, { countryCode: "GB" });
+    const gb = await paddle.addresses.create(carol.id, {
+      countryCode: "GB",
+      postalCode: "SW1A 1AA",
+    });
     await paddle.addresses.create(dave.id, { countryCode: "DE" });
     const listed = await paddle.addresses.list(carol.id, { status: ["active"] }).next();
     assertEquals(listed.map((a) => a.id), [de.id, gb.id]);
@@ -56,6 +59,15 @@ Deno.test("addresses: created on the customer, listed (active by default, oldest
         400,
       ],
       [await call(simulator, "POST", `/customers/${carol.id}/addresses`, {}), 400],
+      // Paddle wants a postal code beside these countries.
+      [
+        await call(simulator, "POST", `/customers/${carol.id}/addresses`, { country_code: "US" }),
+        400,
+      ],
+      [
+        await call(simulator, "POST", `/customers/${carol.id}/addresses`, { country_code: "GB" }),
+        400,
+      ],
       [
         await call(simulator, "POST", `/customers/ctm_01zzzzzzzzzzzzzzzzzzzzzzzz/addresses`, {
           country_code: "DE",

@@ -32,7 +32,7 @@ export interface RequestLogEntry {
   customer_source?: "linked" | "created" | "existing";
   /** checkout: the country the checkout was priced for, and whether its address was reused. */
   country?: string;
-  address_source?: "existing" | "created";
+  address_source?: "existing" | "created" | "refused";
   /** subscription-update: the subscription (a Paddle id), the action and the proration chosen. */
   subscription_id?: string;
   update_action?: "preview" | "apply" | "keep";

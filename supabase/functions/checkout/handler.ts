@@ -8,7 +8,8 @@
  * is the caller's linked one, or one created or found in Paddle for the email Auth has confirmed
  * and linked (service role, the webhook's rule) before the transaction exists; a `country` in the
  * body gets an address there on that same customer (found or created), so Paddle prices the
- * transaction for the country the page showed (it never picks the customer); the open
+ * transaction for the country the page showed (it never picks the customer; where Paddle wants a
+ * postal code beside the country, it prices by IP as without one); the open
  * transaction for other items is canceled before a new one is created, and the claim settled
  * (open_checkout.ts); only the transaction's checkout URL goes back, and it is never logged.
  */
@@ -150,7 +151,7 @@ async function route(
     noteAttempts(address);
     if (!address.ok) return release(paddleRefusal(address, detail));
     detail.address_source = address.source;
-    addressId = address.addressId;
+    addressId = address.addressId ?? undefined;
   }
 
   if (cancelTransactionId !== null) {

@@ -220,6 +220,16 @@ Deno.test("country for a new buyer: the address goes on the customer just linked
   assert.equal(calls.transaction[0].customerId, NEW_CUSTOMER);
 });
 
+Deno.test("country Paddle will not take an address for without a postal code: the transaction without one", async () => {
+  const { handler, calls, lines } = setup({
+    addressInCountry: () =>
+      Promise.resolve<AddressResult>({ ok: true, addressId: null, source: "refused", ...attempt }),
+  });
+  assert.equal((await handler(post({ priceId: PRICE, country: "US" }))).status, 200);
+  assert.deepEqual(calls.transaction, [{ customerId: CUSTOMER, items: ITEMS, userId: USER_ID }]);
+  assert.equal(JSON.parse(lines[0]).address_source, "refused");
+});
+
 Deno.test("400 invalid_request: a country Paddle does not sell to, or not a code; no RPC, no Paddle call", async () => {
   for (const country of ["de", "ZZ", "DEU", 1, null]) {
     const { handler, calls, paddleCalls } = setup();

@@ -46,7 +46,12 @@ export interface TransactionInput {
 
 export type AddressResult =
   & Attempts
-  & ({ ok: true; addressId: string; source: "existing" | "created" } | PaddleCallFailure);
+  & (
+    | { ok: true; addressId: string; source: "existing" | "created" }
+    /** Paddle would not take an address with the country alone (it wants a postal code there). */
+    | { ok: true; addressId: null; source: "refused" }
+    | PaddleCallFailure
+  );
 
 /**
  * `canceled`: it can no longer be paid (canceled now, or already). `paid`: too late, the buyer
@@ -130,6 +135,11 @@ export function createPaddleCheckout(options: PaddleCheckoutOptions): {
     );
     const transactionIds = [...listed.transactionIds, ...created.transactionIds];
     const attempts = listed.attempts + created.attempts;
+    // Paddle needs a postal code beside the country in some countries (ZIP codes in the US,
+    // postcodes in the UK); we have none to give, so Paddle prices the checkout as without one.
+    if (!created.ok && created.paddleErrorCode === "invalid_field") {
+      return { ok: true, addressId: null, source: "refused", transactionIds, attempts };
+    }
     if (!created.ok) return { ...created, transactionIds, attempts };
     return { ok: true, addressId: created.value, source: "created", transactionIds, attempts };
   }

@@ -332,6 +332,17 @@ Deno.test("address: another customer's address in Paddle's answer is bad_respons
   });
 });
 
+Deno.test("address: Paddle refuses one with the country alone (a postal code wanted): none, priced as without", async () => {
+  await withPaddle(["ok", "400"], async (paddle, seen) => {
+    const result = await paddle.addressInCountry({ customerId: CUSTOMER, country: "US" });
+    assert.deepEqual(
+      result.ok && [result.addressId, result.source, result.attempts],
+      [null, "refused", 2],
+    );
+    assert.deepEqual(seen[1].body, { country_code: "US" });
+  });
+});
+
 Deno.test("address: Paddle's failure is passed on with its attempts", async () => {
   await withPaddle(["403"], async (paddle) => {
     const result = await paddle.addressInCountry({ customerId: CUSTOMER, country: "DE" });
