@@ -128,6 +128,19 @@ export const SEED_PRICES = [
   "pri_01jdemoproyearly0000000000",
 ];
 
+/**
+ * The page offers only the demo catalog: other tests write prices into the shared mirror that the
+ * simulator (Paddle) has never heard of, and a deployment's mirror and Paddle agree. The page's
+ * own catalog read goes to PostgREST with one more filter.
+ */
+export async function offerDemoCatalogOnly(page: Page): Promise<void> {
+  await page.route("**/rest/v1/catalog_prices?*", async (route) => {
+    const url = new URL(route.request().url());
+    url.searchParams.set("price_id", `in.(${SEED_PRICES.join(",")})`);
+    await route.continue({ url: url.toString() });
+  });
+}
+
 /** The text of a plan card's field (`data-field`), as shown. */
 export async function cardField(card: Locator, field: string): Promise<string | null> {
   const row = card.locator(`.details [data-field="${field}"] dd`);

@@ -18,6 +18,7 @@ import { launchChromium, paddle, pageSteps, screenshot } from "./_browser.ts";
 import {
   cardItems,
   manageButton,
+  offerDemoCatalogOnly,
   PASSWORD,
   portalPage,
   PRO_PRICE,
@@ -151,6 +152,7 @@ Deno.test({
         async ({ page }) => {
           // As carol would see it, with a fresh user for the reason above.
           const buyer = await newUser("de-buyer");
+          await offerDemoCatalogOnly(page);
           await signInAndWait(page, buyer.email, "/?country=DE");
           await page.locator('#plans-local[data-state="local"][data-country="DE"]').waitFor();
           const subscribe = page.locator(`#plans button[data-price-id="${PRO_PRICE}"]`);
