@@ -19,7 +19,10 @@
 import { join } from "node:path";
 import { fakeAccount } from "../local/paddle_simulator/fake_account.ts";
 import { DEFAULT_SYNC_REQUESTS_PER_MINUTE } from "../supabase/functions/_shared/paddle_sync/request_pacer.ts";
-import { PAGE_SIZE } from "../supabase/functions/_shared/paddle_sync/paddle_pages.ts";
+import {
+  PAGE_SIZE,
+  TRANSACTION_PAGE_SIZE,
+} from "../supabase/functions/_shared/paddle_sync/paddle_pages.ts";
 import { signIn } from "./callers.ts";
 import { Control } from "./control.ts";
 import { portalRequest, type Sample } from "./load.ts";
@@ -134,8 +137,11 @@ try {
     string,
     number
   >;
+  // Payments are synced too, 30 a page (Paddle's maximum for transactions): the demo seed's.
+  stored.transactions = await transactionCount(stack.info.paddle.apiUrl, stack.info.paddle.apiKey);
   const expectedPages = ["products", "prices", "customers", "subscriptions"]
-    .reduce((n, type) => n + Math.max(1, Math.ceil(stored[type] / PAGE_SIZE)), 0);
+    .reduce((n, type) => n + Math.max(1, Math.ceil(stored[type] / PAGE_SIZE)), 0) +
+    Math.max(1, Math.ceil(stored.transactions / TRANSACTION_PAGE_SIZE));
   console.log(
     `loaded ${n(CUSTOMERS)} customers, ${n(SUBSCRIPTIONS)} subscriptions (${n(items)} items), ` +
       `${account.products.length} products, ${PRICES} prices; the simulator holds ${
@@ -188,7 +194,8 @@ try {
 
   const out = (m: Measured, key: string) => Number(m.output[key]);
   const records = out(first, "records");
-  const held = stored.products + stored.prices + stored.customers + stored.subscriptions;
+  const held = stored.products + stored.prices + stored.customers + stored.subscriptions +
+    stored.transactions;
   if (records !== held) wrong.push(`the sync read ${records} records of the ${held} Paddle holds`);
   const pages = out(first, "pages");
   // The sync's own time from its first call to done (the process's start is not the sync's).
@@ -310,4 +317,17 @@ try {
 if (wrong.length > 0) {
   console.error(`bench:sync: wrong answers: ${wrong.join("; ")}`);
   Deno.exit(1);
+}
+
+/** How many transactions Paddle holds: `estimated_total` of its list, read with the API key. */
+async function transactionCount(apiUrl: string, apiKey: string): Promise<number> {
+  const res = await fetch(`${apiUrl}/transactions?per_page=1`, {
+    headers: { authorization: `Bearer ${apiKey}` },
+  });
+  const body = await res.json();
+  const total = body?.meta?.pagination?.estimated_total;
+  if (!res.ok || typeof total !== "number") {
+    throw new Error(`GET /transactions answered ${res.status}: ${JSON.stringify(body)}`);
+  }
+  return total;
 }

@@ -54,6 +54,7 @@ export interface ApplyResult {
   outcome: "applied" | "stale" | "duplicate";
   entity?: string;
   entity_id?: string;
+  customer_id?: string | null;
   customer_linked?: boolean;
   linked_now?: boolean;
   customer_stub_created?: boolean;
@@ -89,7 +90,7 @@ export type EntityType = "product" | "price" | "customer" | "subscription";
 /** A page of API entities, as the sync's security definer function (run by the owner) applies it. */
 export async function applyEntities(
   client: Client,
-  entityType: EntityType | "transaction",
+  entityType: EntityType | "transaction" | "adjustment",
   entities: unknown[],
 ): Promise<EntitiesResult> {
   const { rows } = await client.query("select public.apply_paddle_entities($1, $2::jsonb) as r", [

@@ -13,7 +13,7 @@ import { withClient } from "./_db.ts";
 import { control, signedInClient, stackInfo } from "./_stack.ts";
 
 /** Tables holding per-user rows. */
-const PRIVATE = ["customers", "subscription_items", "subscriptions", "transactions"];
+const PRIVATE = ["adjustments", "customers", "subscription_items", "subscriptions", "transactions"];
 /** The review's reproduction: a public table with private ones embedded. */
 const EMBEDDED = "prices?select=price_id,subscription_items!inner(subscriptions!inner(status))";
 const FOREIGN_CUSTOMER = "ctm_01jcountleak0000000000000z";

@@ -535,7 +535,7 @@ Deno.test({
       const f = fixture();
       const good = customerJson(f.customer(uniqueEmail("good")));
       const cases: [string, string, unknown][] = [
-        ["unknown type", "adjustment", []],
+        ["unknown type", "address", []],
         ["not an array", "customer", { data: [] }],
         ["bad id", "customer", [good, { ...good, id: "ctm_1" }]],
         ["zone-less time", "customer", [good, {

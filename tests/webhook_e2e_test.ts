@@ -184,7 +184,7 @@ Deno.test("catalog and imported events through the function: stored, then a page
       import_meta: imported,
     }, at + 3),
     // Not mirrored: acknowledged and ignored.
-    paddleEvent("adjustment.created", { id: paddleId("adj", at) }, at + 4),
+    paddleEvent("address.created", { id: paddleId("add", at) }, at + 4),
   ];
   const outcomes = [];
   for (const event of events) {

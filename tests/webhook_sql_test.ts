@@ -676,7 +676,7 @@ Deno.test({
         ["unmirrored type", {
           ...good,
           event_id: paddleId("evt"),
-          event_type: "adjustment.created",
+          event_type: "address.created",
         }],
         ["bad customer id", {
           ...good,

@@ -4,7 +4,9 @@
  * at a time, each next page after the last one shown (keyset paging on `created_at`,
  * `transaction_id`: no offset, so a payment arriving meanwhile neither repeats nor hides a
  * row). Only transactions that asked for money are payments: a checkout opened and left
- * (`draft`, `ready`) is not. RLS limits the rows to the user's own customer. The query builder
+ * (`draft`, `ready`) is not. Each payment brings its refunds (`refunds`, a computed relationship
+ * over the mirrored adjustments: approved or awaiting Paddle's approval), so a refunded payment
+ * says so. RLS limits the rows to the user's own customer. The query builder
  * takes the supabase-js client; the shaping is pure and unit-tested in Deno
  * (tests/web/payments_data_test.ts).
  */
@@ -23,13 +25,42 @@ export const PAYMENT_STATUSES = Object.freeze([
 // Amounts as text: PostgREST sends a numeric column as a JSON number, and money stays exact.
 export const PAYMENT_SELECT = "transaction_id, subscription_id, status, origin, " +
   "collection_mode, currency_code, grand_total:grand_total::text, tax:tax::text, invoice_number, " +
-  "billed_at, created_at, line_items, payment_status, payment_attempted_at";
+  "billed_at, created_at, line_items, payment_status, payment_attempted_at, " +
+  "refunds(status, type, total:total::text)";
+
+/** The status in words, by outcome; a refund's words take precedence (paymentWords). */
+export const OUTCOME_WORDS = Object.freeze({
+  paid: "Paid",
+  failed: "Payment failed",
+  due: "Awaiting payment",
+  canceled: "Canceled",
+});
+
+export const REFUND_WORDS = Object.freeze({
+  refunded: "Refunded",
+  partly_refunded: "Partly refunded",
+  refund_pending: "Refund pending",
+});
 
 /**
  * @typedef {object} LineItemRow
  * @property {string | null} [product_name]
  * @property {string | null} [price_name]
  * @property {number | null} [quantity]
+ */
+
+/**
+ * @typedef {object} RefundRow an adjustment with action `refund`
+ * @property {string} status `approved` or `pending_approval`
+ * @property {string | null} [type] `full` (the grand total) or `partial`
+ * @property {string | null} total refunded with tax, lowest denomination, as text
+ */
+
+/**
+ * @typedef {object} Refund
+ * @property {"refunded" | "partly_refunded" | "refund_pending"} state
+ * @property {string | null} amount approved refunds' total (pending ones' while none is
+ *   approved), lowest denomination; null when Paddle sent no total
  */
 
 /**
@@ -48,6 +79,7 @@ export const PAYMENT_SELECT = "transaction_id, subscription_id, status, origin, 
  * @property {LineItemRow[] | null} line_items
  * @property {string | null} payment_status
  * @property {string | null} payment_attempted_at
+ * @property {RefundRow[] | null} [refunds]
  */
 
 /**
@@ -64,6 +96,7 @@ export const PAYMENT_SELECT = "transaction_id, subscription_id, status, origin, 
  *   collected manually: transaction_invoice_prepare's rule)
  * @property {boolean} settling Paddle is still collecting it (billed, charged automatically): its
  *   outcome is about to change, so the list is read again shortly
+ * @property {Refund | null} refund what Paddle refunded of it, or is about to
  */
 
 /** @typedef {{ createdAt: string, id: string }} Cursor */
@@ -86,7 +119,58 @@ export function toPayment(row) {
       (row.status === "billed" && row.collection_mode === "manual"),
     settling: row.status === "billed" && row.collection_mode !== "manual" &&
       row.payment_status !== "error",
+    refund: refundOf(row),
   };
+}
+
+/**
+ * Refunded in full (a `full` refund, or approved refunds adding up to the grand total), partly
+ * (the sum refunded so far, exact in minor units), or awaiting Paddle's approval. Rejected and
+ * reversed refunds are not read at all.
+ *
+ * @param {PaymentRow} row
+ * @returns {Refund | null}
+ */
+export function refundOf(row) {
+  const refunds = row.refunds ?? [];
+  const approved = refunds.filter((refund) => refund.status === "approved");
+  if (approved.length) {
+    const amount = sumOf(approved);
+    const full = approved.some((refund) => refund.type === "full") ||
+      (amount !== null && isInteger(row.grand_total) &&
+        BigInt(amount) >= BigInt(/** @type {string} */ (row.grand_total)));
+    return { state: full ? "refunded" : "partly_refunded", amount };
+  }
+  const pending = refunds.filter((refund) => refund.status === "pending_approval");
+  return pending.length ? { state: "refund_pending", amount: sumOf(pending) } : null;
+}
+
+/** @param {string | null | undefined} text */
+function isInteger(text) {
+  return typeof text === "string" && /^-?\d+$/.test(text);
+}
+
+/**
+ * The refunds' total as exact minor units (BigInt, never a float), or null if one has none.
+ *
+ * @param {RefundRow[]} refunds
+ */
+function sumOf(refunds) {
+  let sum = 0n;
+  for (const refund of refunds) {
+    if (!isInteger(refund.total)) return null;
+    sum += BigInt(/** @type {string} */ (refund.total));
+  }
+  return sum.toString();
+}
+
+/**
+ * The status badge's words: a refund's, else the outcome's.
+ *
+ * @param {Payment} payment
+ */
+export function paymentWords(payment) {
+  return payment.refund ? REFUND_WORDS[payment.refund.state] : OUTCOME_WORDS[payment.outcome];
 }
 
 /** @param {PaymentRow} row */

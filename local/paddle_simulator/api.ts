@@ -10,6 +10,7 @@
 
 import { handleAddressesRequest } from "./addresses_api.ts";
 import { type FieldError, paddleError } from "./errors.ts";
+import { handleAdjustmentsRequest } from "./adjustments_api.ts";
 import { type EventLog, handleEventsRequest } from "./events_api.ts";
 import { CUSTOMER_ID, newPaddleId, paddleTimestamp, SUBSCRIPTION_ID } from "./ids.ts";
 import { handleListingRequest } from "./listing.ts";
@@ -56,6 +57,7 @@ export function handleApiRequest(
       handleSubscriptionUpdateRequest(request, url, bodyText, context) ??
       handleSellingRequest(request, url, bodyText, context) ??
       handleTransactionInvoiceRequest(request, url, context) ??
+      handleAdjustmentsRequest(request, url, bodyText, context) ??
       handleListingRequest(request, url, context) ??
       handleEventsRequest(request, url, context) ??
       paddleError("not_found", { detail: `Path ${url.pathname} not found.` });

@@ -241,7 +241,7 @@ Deno.test("api: the body is validated before the customer is looked up", async (
 
 Deno.test("api: unknown paths answer 404 and other methods 405, as JSON envelopes", async () => {
   await withSimulator(async (simulator) => {
-    await expectError(await callApi(simulator, { path: "/adjustments" }), 404, "not_found");
+    await expectError(await callApi(simulator, { path: "/discounts" }), 404, "not_found");
     // /customers lists (GET) and creates (POST); nothing else.
     const replace = await callApi(simulator, { path: "/customers", method: "PUT" });
     assertEquals(replace.headers.get("allow"), "GET, POST");

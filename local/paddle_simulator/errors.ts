@@ -144,6 +144,30 @@ export const PADDLE_ERRORS = {
     detail: "Cannot update transaction to canceled, along with other fields at the same time",
     docs: "transactions",
   },
+  adjustment_transaction_invalid_status_for_refund: {
+    status: 400,
+    type: "request_error",
+    detail: "The transaction being adjusted (refund) has a non supported status.",
+    docs: "adjustments",
+  },
+  adjustment_transaction_invalid_status_for_credit: {
+    status: 400,
+    type: "request_error",
+    detail: "The transaction being adjusted (credit) has a non supported status.",
+    docs: "adjustments",
+  },
+  adjustment_amount_above_remaining_allowed: {
+    status: 400,
+    type: "request_error",
+    detail: "Adjustment item amount defined is above the remaining allowed",
+    docs: "adjustments",
+  },
+  adjustment_total_amount_above_remaining_allowed: {
+    status: 400,
+    type: "request_error",
+    detail: "Adjustment amount defined is above the remaining allowed",
+    docs: "adjustments",
+  },
   method_not_allowed: {
     status: 405,
     type: "request_error",

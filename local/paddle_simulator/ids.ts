@@ -29,6 +29,8 @@ export type PaddleIdPrefix =
   | "biz"
   | "txn"
   | "txnitm"
+  | "adj"
+  | "adjitm"
   | "evt"
   | "ntf"
   | "inv"

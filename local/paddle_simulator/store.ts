@@ -18,6 +18,7 @@ import { CardOutcomes } from "./cards.ts";
 import { SimulatedClock } from "./clock.ts";
 import type { PaddleTransaction } from "./transactions.ts";
 import type { PaddleAddress } from "./addresses_api.ts";
+import type { PaddleAdjustment } from "./adjustments_api.ts";
 
 export interface PageQuery<T> {
   /** Exclusive cursor: the page starts after this id in the chosen direction. */
@@ -146,6 +147,8 @@ export class EntityStore {
   readonly transactions = new EntityTable<PaddleTransaction>();
   /** Customers' addresses (`/customers/{id}/addresses`); not counted with the four kinds. */
   readonly addresses = new EntityTable<PaddleAddress>();
+  /** Refunds and credits made by `POST /adjustments` (adjustments_api.ts). */
+  readonly adjustments = new EntityTable<PaddleAdjustment>();
   /** Simulated time: what every timestamp and due date of this account reads. */
   readonly clock: SimulatedClock;
   /** Whether each customer's card on file declines charges made without the buyer present. */
@@ -187,6 +190,7 @@ export class EntityStore {
     for (const kind of ENTITY_KINDS) this[kind].clear();
     this.transactions.clear();
     this.addresses.clear();
+    this.adjustments.clear();
     this.cards.clear();
   }
 }

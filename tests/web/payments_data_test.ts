@@ -7,8 +7,11 @@ import {
   fetchPayments,
   PAGE_SIZE,
   type PaymentRow,
+  paymentWords,
+  refundOf,
   toPayment,
 } from "../../web/payments_data.js";
+import { formatMoney } from "../../web/format.js";
 
 function row(overrides: Partial<PaymentRow> = {}): PaymentRow {
   return {
@@ -42,6 +45,7 @@ Deno.test("payments: a row becomes what the list shows, billed date first, amoun
     currency: "USD",
     hasInvoice: true,
     settling: false,
+    refund: null,
   });
   const failed = toPayment(
     row({ status: "past_due", invoice_number: null, payment_status: "error" }),
@@ -128,4 +132,73 @@ Deno.test("payments: a page reads one row more than it shows to know whether mor
   calls.length = 0;
   await fetchPayments(client, page.next);
   assertEquals(calls.filter((c) => c[0] === "or").length, 1);
+});
+
+Deno.test("payments: refunds in words, full or partial by Paddle's totals, exact in minor units", () => {
+  const refunded = (refunds: PaymentRow["refunds"], grandTotal = "3300") =>
+    toPayment(row({ grand_total: grandTotal, refunds }));
+  // Nothing refunded, or only refunds Paddle rejected or that were reversed: the outcome's words.
+  assertEquals(paymentWords(refunded([])), "Paid");
+  assertEquals(paymentWords(refunded(null)), "Paid");
+  assertEquals(
+    paymentWords(refunded([
+      { status: "rejected", type: "full", total: "3300" },
+      { status: "reversed", type: "partial", total: "100" },
+    ])),
+    "Paid",
+  );
+  assertEquals(paymentWords(toPayment(row({ status: "past_due" }))), "Payment failed");
+  assertEquals(
+    paymentWords(toPayment(row({ status: "billed", payment_status: null }))),
+    "Awaiting payment",
+  );
+  assertEquals(paymentWords(toPayment(row({ status: "canceled" }))), "Canceled");
+
+  // A full refund, whatever its total says.
+  const full = refunded([{ status: "approved", type: "full", total: "3300" }]);
+  assertEquals([paymentWords(full), full.refund], ["Refunded", {
+    state: "refunded",
+    amount: "3300",
+  }]);
+  // Partial refunds that add up to the grand total are a full refund.
+  assertEquals(
+    refundOf(row({
+      refunds: [
+        { status: "approved", type: "partial", total: "1100" },
+        { status: "approved", type: "partial", total: "2200" },
+      ],
+    })),
+    { state: "refunded", amount: "3300" },
+  );
+  // Part of it: the sum so far, exact (0.1 + 0.2 would not be).
+  const partly = refunded([
+    { status: "approved", type: "partial", total: "10" },
+    { status: "approved", type: "partial", total: "20" },
+    { status: "pending_approval", type: "partial", total: "500" },
+  ]);
+  assertEquals(paymentWords(partly), "Partly refunded");
+  assertEquals(partly.refund, { state: "partly_refunded", amount: "30" });
+  assertEquals(formatMoney(partly.refund?.amount ?? null, "USD", { locale: "en-US" }), "$0.30");
+  // Amounts beyond a double's exact range stay exact.
+  assertEquals(
+    refundOf(row({
+      grand_total: "90071992547409930",
+      refunds: [
+        { status: "approved", type: "partial", total: "90071992547409921" },
+        { status: "approved", type: "partial", total: "8" },
+      ],
+    })),
+    { state: "partly_refunded", amount: "90071992547409929" },
+  );
+  // Awaiting Paddle's approval.
+  const pending = refunded([{ status: "pending_approval", type: "full", total: "3300" }]);
+  assertEquals([paymentWords(pending), pending.refund?.state], [
+    "Refund pending",
+    "refund_pending",
+  ]);
+  // An approved refund with no total is still partly refunded, with no amount to show.
+  assertEquals(refundOf(row({ refunds: [{ status: "approved", type: "partial", total: null }] })), {
+    state: "partly_refunded",
+    amount: null,
+  });
 });

@@ -10,14 +10,7 @@
 import { actionInFlight, setButtonsDisabled } from "../actions.js";
 import { button, byId, el, timeElement } from "../dom.js";
 import { formatDate, formatMoney } from "../format.js";
-import { failedPayment, fetchPayments } from "../payments_data.js";
-
-const OUTCOME_WORDS = /** @type {const} */ ({
-  paid: "Paid",
-  failed: "Payment failed",
-  due: "Awaiting payment",
-  canceled: "Canceled",
-});
+import { failedPayment, fetchPayments, paymentWords } from "../payments_data.js";
 
 const section = byId("payments-section");
 const list = byId("payments");
@@ -152,7 +145,9 @@ function renderAlert(locale) {
  * @param {string | undefined} locale
  */
 export function renderPayment(payment, locale = undefined) {
-  const words = OUTCOME_WORDS[payment.outcome];
+  const words = paymentWords(payment);
+  const refund = payment.refund;
+  const badgeKind = refund ? refund.state.replaceAll("_", "-") : payment.outcome;
   const date = el("span", "payment-date");
   date.append(timeElement(payment.date, formatDate(payment.date, locale)));
   date.tabIndex = -1;
@@ -162,8 +157,13 @@ export function renderPayment(payment, locale = undefined) {
     date,
     el("span", "payment-what", payment.description),
     el("span", "payment-amount", formatMoney(payment.amount, payment.currency, { locale }) ?? "—"),
-    el("span", `badge payment-${payment.outcome}`, words),
+    el("span", `badge payment-${badgeKind}`, words),
   );
+  // A partial refund says how much came back, exactly as Paddle computed it.
+  if (refund?.state === "partly_refunded" && refund.amount !== null) {
+    const refunded = formatMoney(refund.amount, payment.currency, { locale });
+    if (refunded) row.append(el("span", "payment-refund", `${refunded} refunded`));
+  }
   if (payment.hasInvoice) {
     const invoice = button("Invoice", "button-secondary");
     invoice.dataset.invoiceFor = payment.id;
@@ -176,5 +176,6 @@ export function renderPayment(payment, locale = undefined) {
   const item = el("li", undefined, row);
   item.dataset.transactionId = payment.id;
   item.dataset.outcome = payment.outcome;
+  if (refund) item.dataset.refund = refund.state;
   return item;
 }

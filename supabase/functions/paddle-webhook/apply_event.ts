@@ -11,7 +11,7 @@ import type { MirroredEvent } from "./events.ts";
 export const ApplyResultSchema = z.object({
   outcome: z.enum(["applied", "stale", "duplicate"]),
   event_id: z.string(),
-  entity: z.enum(["customer", "subscription", "product", "price", "transaction"]),
+  entity: z.enum(["customer", "subscription", "product", "price", "transaction", "adjustment"]),
   entity_id: z.string(),
   customer_id: z.string().optional(),
   customer_linked: z.boolean().optional(),

@@ -135,3 +135,29 @@ Deno.test("a product or price event's summary is a success", async () => {
     assert.equal(result.outcome, "stale");
   }
 });
+
+Deno.test("an adjustment event's summary is a success, with its customer", async () => {
+  const apply = createApplyEvent({
+    supabaseUrl: URL_BASE,
+    serviceRoleKey: KEY,
+    fetch: () =>
+      Promise.resolve(json({
+        outcome: "applied",
+        event_id: "evt_01jadjustmentevent000000000",
+        event_type: "adjustment.created",
+        entity: "adjustment",
+        entity_id: "adj_01jadjustment0000000000000",
+        customer_id: "ctm_01jdemodave000000000000000",
+        customer_linked: true,
+        linked_now: false,
+        customer_stub_created: false,
+        custom_data_user_id: null,
+      })),
+  });
+  const result = await apply(sampleEvent());
+  assert.deepEqual([result.entity, result.outcome, result.customer_linked], [
+    "adjustment",
+    "applied",
+    true,
+  ]);
+});

@@ -44,12 +44,15 @@ export const TRANSACTION_EVENT_TYPES = [
   "transaction.canceled",
   "transaction.revised",
 ] as const;
+/** Refunds, credits and chargebacks: Paddle sends no other adjustment events. */
+export const ADJUSTMENT_EVENT_TYPES = ["adjustment.created", "adjustment.updated"] as const;
 export const MIRRORED_EVENT_TYPES: readonly string[] = [
   ...CUSTOMER_EVENT_TYPES,
   ...SUBSCRIPTION_EVENT_TYPES,
   ...PRODUCT_EVENT_TYPES,
   ...PRICE_EVENT_TYPES,
   ...TRANSACTION_EVENT_TYPES,
+  ...ADJUSTMENT_EVENT_TYPES,
 ];
 
 const paddleId = (prefix: string) => z.string().regex(new RegExp(`^${prefix}_[a-z\\d]{26}$`));
@@ -234,6 +237,42 @@ export const TransactionSchema = z.object({
   updated_at: timestamp.optional(),
 });
 
+/**
+ * What the mirror keeps of an adjustment (a refund, credit or chargeback against a billed or
+ * completed transaction): its kind, status and totals as Paddle computed them. `type` (full or
+ * partial) is absent on adjustments made before Paddle added it.
+ */
+export const AdjustmentSchema = z.object({
+  id: paddleId("adj"),
+  action: z.enum([
+    "refund",
+    "credit",
+    "chargeback",
+    "chargeback_reverse",
+    "chargeback_warning",
+    "credit_reverse",
+  ]),
+  type: z.enum(["full", "partial"]).nullable().optional(),
+  transaction_id: paddleId("txn"),
+  customer_id: paddleId("ctm"),
+  subscription_id: paddleId("sub").nullable().optional(),
+  status: z.enum(["pending_approval", "approved", "rejected", "reversed"]),
+  reason: optionalText,
+  currency_code: optionalText,
+  totals: z.object({
+    subtotal: optionalAmount,
+    tax: optionalAmount,
+    total: optionalAmount,
+    fee: optionalAmount,
+    earnings: optionalAmount,
+    currency_code: optionalText,
+  }).nullable().optional(),
+  // Kept as Paddle sent them; only their shape (objects) is checked.
+  items: z.array(z.looseObject({})).optional(),
+  created_at: optionalTimestamp,
+  updated_at: timestamp.optional(),
+});
+
 const base = {
   event_id: paddleId("evt"),
   notification_id: paddleId("ntf").optional(),
@@ -270,12 +309,19 @@ export const TransactionEventSchema = z.object({
   data: TransactionSchema,
 });
 
+export const AdjustmentEventSchema = z.object({
+  ...base,
+  event_type: z.enum(ADJUSTMENT_EVENT_TYPES),
+  data: AdjustmentSchema,
+});
+
 export const MirroredEventSchema = z.union([
   CustomerEventSchema,
   SubscriptionEventSchema,
   ProductEventSchema,
   PriceEventSchema,
   TransactionEventSchema,
+  AdjustmentEventSchema,
 ]);
 
 export type CustomerEvent = z.infer<typeof CustomerEventSchema>;
@@ -283,6 +329,7 @@ export type SubscriptionEvent = z.infer<typeof SubscriptionEventSchema>;
 export type ProductEvent = z.infer<typeof ProductEventSchema>;
 export type PriceEvent = z.infer<typeof PriceEventSchema>;
 export type TransactionEvent = z.infer<typeof TransactionEventSchema>;
+export type AdjustmentEvent = z.infer<typeof AdjustmentEventSchema>;
 export type MirroredEvent = z.infer<typeof MirroredEventSchema>;
 
 const SCHEMA_BY_ENTITY = {
@@ -291,6 +338,7 @@ const SCHEMA_BY_ENTITY = {
   product: ProductEventSchema,
   price: PriceEventSchema,
   transaction: TransactionEventSchema,
+  adjustment: AdjustmentEventSchema,
 } as const;
 
 export type ParsedNotification =

@@ -8,6 +8,7 @@ import {
   subscriptionData,
 } from "../../../local/paddle_webhooks/payloads.ts";
 import {
+  ADJUSTMENT_EVENT_TYPES,
   CUSTOMER_EVENT_TYPES,
   MIRRORED_EVENT_TYPES,
   parseNotification,
@@ -94,7 +95,7 @@ Deno.test("subscription fields the SQL reads survive parsing", () => {
 Deno.test("event types that are not mirrored are ignored, not rejected", () => {
   const parsed = parseNotification({
     event_id: paddleId("evt"),
-    event_type: "adjustment.created",
+    event_type: "address.created",
     occurred_at: "2026-01-01T00:00:00Z",
     data: { whatever: true },
   });
@@ -185,6 +186,7 @@ Deno.test("every mirrored event type has a schema; imported, product and price e
       ...PRODUCT_EVENT_TYPES,
       ...PRICE_EVENT_TYPES,
       ...TRANSACTION_EVENT_TYPES,
+      ...ADJUSTMENT_EVENT_TYPES,
     ].sort(),
   );
   for (const type of ["customer.imported", "subscription.imported"]) {

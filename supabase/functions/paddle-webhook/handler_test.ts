@@ -261,17 +261,17 @@ Deno.test("other methods: 405", async () => {
 Deno.test("event types not mirrored: 200, logged, not applied", async () => {
   const h = harness();
   const body = JSON.stringify({
-    event_id: "evt_01jadjustment00000000000000",
-    event_type: "adjustment.created",
+    event_id: "evt_01jaddress0000000000000000",
+    event_type: "address.created",
     occurred_at: "2026-01-01T00:00:00.000000Z",
-    notification_id: "ntf_01jadjustment00000000000000",
-    data: { id: "adj_01jadjustment00000000000000" },
+    notification_id: "ntf_01jaddress0000000000000000",
+    data: { id: "add_01jaddress0000000000000000" },
   });
   const response = await handleWebhook(await signedRequest(body), h.deps);
   assert.equal(response.status, 200);
   assert.equal((await response.json()).outcome, "ignored");
   assert.equal(h.applied.length, 0);
-  assert.equal(h.logs[0].event_type, "adjustment.created");
+  assert.equal(h.logs[0].event_type, "address.created");
 });
 
 Deno.test("signed but unparseable or misshapen: 400, not applied", async () => {
