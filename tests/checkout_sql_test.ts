@@ -155,12 +155,22 @@ function prepare(
   userId: string,
   priceId: string,
   quantity: number | null = 1,
-  options: { addons?: { price_id: string; quantity: number }[]; mintLimit?: number } = {},
+  options: {
+    addons?: { price_id: string; quantity: number }[];
+    mintLimit?: number;
+    country?: string;
+  } = {},
 ): Promise<Prepared> {
   return inTransaction(db, { role: "authenticated", sub: userId, commit: true }, async () => {
     const { rows } = await db.query(
-      "select public.checkout_prepare($1, $2, $3::jsonb, $4) as r",
-      [priceId, quantity, JSON.stringify(options.addons ?? []), options.mintLimit ?? 1000],
+      "select public.checkout_prepare($1, $2, $3::jsonb, $4, $5) as r",
+      [
+        priceId,
+        quantity,
+        JSON.stringify(options.addons ?? []),
+        options.mintLimit ?? 1000,
+        options.country ?? null,
+      ],
     );
     return rows[0].r;
   });
@@ -253,7 +263,7 @@ Deno.test("grants: anon may call none; authenticated prepare and claim; link and
   await withClient(async (db) => {
     const { rows } = await db.query(`
       select r.role,
-             has_function_privilege(r.role, 'public.checkout_prepare(text, integer, jsonb, integer)', 'execute') as prepare,
+             has_function_privilege(r.role, 'public.checkout_prepare(text, integer, jsonb, integer, text)', 'execute') as prepare,
              has_function_privilege(r.role, 'public.checkout_claim(text)', 'execute') as claim,
              has_function_privilege(r.role, 'public.checkout_settle(uuid, uuid, text, text, boolean)', 'execute') as settle,
              has_function_privilege(r.role, 'public.checkout_link_customer(uuid, jsonb)', 'execute') as link,
@@ -379,6 +389,54 @@ Deno.test("invalid_items: an add-on the plan does not suggest, a plan as an add-
       { price_id: c.addonYearly, quantity: 4 },
     ]);
     assert.equal(ready.items_key, `${c.yearly}*1,${c.addonYearly}*4`);
+  });
+});
+
+Deno.test("country: part of the open checkout's key (same items elsewhere are other items); not a code, refused", async () => {
+  await withClient(async (db) => {
+    const c = await catalog(db);
+    const { userId } = await linkedUser(db);
+    const de = await prepare(db, userId, c.recurring, 1, { country: "DE" });
+    assert.equal(de.outcome, "ready");
+    assert.equal(de.items_key, `${c.recurring}*1@DE`);
+    assert.deepEqual(de.items, [{ price_id: c.recurring, quantity: 1 }]);
+    const created = de.checkout as { action: string; claim: string };
+    assert.equal(created.action, "create");
+    const txn = txnId();
+    assert.deepEqual(
+      await settle(db, userId, created.claim, { transactionId: txn, url: urlOf(txn) }),
+      { outcome: "settled" },
+    );
+    // Germany again: the same checkout; the same items unpriced or for the US: replace it.
+    assert.deepEqual(
+      await prepare(db, userId, c.recurring, 1, { country: "DE" }).then((r) => r.checkout),
+      {
+        action: "reuse",
+        transaction_id: txn,
+        url: urlOf(txn),
+      },
+    );
+    for (const country of [undefined, "US"]) {
+      const other = await prepare(db, userId, c.recurring, 1, { country });
+      assert.equal(other.items_key, country ? `${c.recurring}*1@${country}` : `${c.recurring}*1`);
+      const decided = other.checkout as {
+        action: string;
+        claim: string;
+        cancel_transaction_id: string;
+      };
+      assert.equal(decided.action, "create");
+      assert.equal(decided.cancel_transaction_id, txn);
+      assert.deepEqual(await settle(db, userId, decided.claim, null, false), {
+        outcome: "settled",
+      });
+    }
+    for (const country of ["de", "DEU", "", "D1"]) {
+      await assert.rejects(
+        prepare(db, userId, c.recurring, 1, { country }),
+        /p_country must be a country code/,
+        country,
+      );
+    }
   });
 });
 

@@ -7,6 +7,7 @@
  * page's browser tests sign in as carol and expect her to have no customer); alice and erin are
  * only read.
  */
+import { Environment, Paddle } from "@paddle/paddle-node-sdk";
 import { assert, assertEquals, assertMatch } from "@std/assert";
 import { customerEntity, priceEntity } from "../local/paddle_simulator/entity_builders.ts";
 import { applyEntities, createUser, randomPaddleId, uniqueEmail, withClient } from "./_db.ts";
@@ -418,4 +419,74 @@ Deno.test("one open checkout: paid before its webhook landed, other items are re
   } finally {
     await releaseWebhooks();
   }
+});
+
+Deno.test("country: the transaction priced for it (an address on the buyer's own customer, reused), its totals the pricing preview's", async () => {
+  await resetPaddle();
+  const buyer = await freshBuyer("country");
+  const items = [{ priceId: PRO, quantity: 1 }, { priceId: SEATS, quantity: 2 }];
+  const body = { priceId: PRO, addons: [{ priceId: SEATS, quantity: 2 }] };
+  const de = await checkout(buyer.token, { ...body, country: "DE" });
+  assertEquals(de.status, 200, JSON.stringify(de.body));
+  const customer = (await linkedCustomer(buyer.userId))!.customer_id;
+  const addresses = `/customers/${customer}/addresses`;
+  assertEquals(await sellingCalls(), [
+    "POST /customers",
+    `GET ${addresses}`,
+    `POST ${addresses}`,
+    "POST /transactions",
+  ]);
+  const { apiUrl, apiKey } = stackInfo().paddle;
+  const paddle = new Paddle(apiKey, { environment: apiUrl as Environment });
+  const txn = await paddle.transactions.get(transactionId(de.body.url!));
+  const preview = await paddle.pricingPreview.preview({ items, address: { countryCode: "DE" } });
+  assertEquals(txn.customerId, customer);
+  assertEquals([txn.currencyCode, preview.currencyCode], ["EUR", "EUR"]);
+  const total = (field: "subtotal" | "tax" | "total") =>
+    preview.details.lineItems.reduce((sum, line) => sum + BigInt(line.totals[field]), 0n)
+      .toString();
+  assertEquals(
+    [txn.details?.totals?.subtotal, txn.details?.totals?.tax, txn.details?.totals?.grandTotal],
+    [total("subtotal"), total("tax"), total("total")],
+  );
+  assertEquals(txn.details?.totals?.grandTotal, "3600", "€27 + 2 × €4.50, VAT included");
+  const address = await paddle.addresses.get(customer, txn.addressId!);
+  assertEquals([address.countryCode, address.customerId], ["DE", customer]);
+
+  // Germany again: the open checkout. Another country: other items (the open one canceled).
+  await resetPaddle();
+  const again = await checkout(buyer.token, { ...body, country: "DE" });
+  assertEquals(again.body.url, de.body.url);
+  assertEquals(await sellingCalls(), []);
+  const gb = await checkout(buyer.token, { ...body, country: "GB" });
+  assertEquals(gb.status, 200, JSON.stringify(gb.body));
+  // Paddle wants a postcode for a UK address: none is made, Paddle prices it as without a country.
+  const gbTransaction = await paddle.transactions.get(transactionId(gb.body.url!));
+  assertEquals([gbTransaction.currencyCode, gbTransaction.addressId], ["USD", null]);
+  assertEquals(await transactionStatus(txn.id), "canceled");
+  const fr = await checkout(buyer.token, { ...body, country: "FR" });
+  const frTransaction = await paddle.transactions.get(transactionId(fr.body.url!));
+  assertEquals(frTransaction.currencyCode, "EUR");
+  assert(frTransaction.addressId !== txn.addressId, "an address in France, not Germany's");
+
+  // Back to Germany: the German address is reused, not a second one created.
+  await resetPaddle();
+  const back = await checkout(buyer.token, { ...body, country: "DE" });
+  assertEquals(back.status, 200, JSON.stringify(back.body));
+  assertEquals(await sellingCalls(), [
+    `GET ${addresses}`,
+    `PATCH /transactions/${frTransaction.id}`,
+    "POST /transactions",
+  ]);
+  const backTxn = await paddle.transactions.get(transactionId(back.body.url!));
+  assertEquals([backTxn.addressId, backTxn.currencyCode], [txn.addressId, "EUR"]);
+  // Without a country: Paddle's guess again, and other items than the German checkout.
+  const plain = await checkout(buyer.token, body);
+  assertEquals((await paddle.transactions.get(transactionId(plain.body.url!))).addressId, null);
+
+  await resetPaddle();
+  for (const country of ["ZZ", "de", "RU", 49]) {
+    assertRefused(await checkout(buyer.token, { ...body, country }), 400, "invalid_request");
+  }
+  assertEquals(await sellingCalls(), []);
 });

@@ -2,13 +2,15 @@
 /**
  * The buttons that leave for Paddle: "Manage subscription" and the per-subscription portal
  * buttons (`data-portal-target`) ask customer-portal for a fresh link; "Subscribe"
- * (`data-price-id`) asks checkout for a checkout URL. One request at a time, never two for one
+ * (`data-price-id`) asks checkout for a checkout URL, priced for the country the cards show when
+ * the buyer chose one (`?country=`; otherwise Paddle guesses from the IP, as the cards do). One request at a time, never two for one
  * click; progress in the live region; then this tab goes there (Paddle's portal refuses to be
  * framed), or the failure is shown with what it offers.
  */
 import { presentFailure } from "./failures.js";
 import { invokeForUrl } from "./invoke.js";
 import { setStatus } from "./status.js";
+import { countryFromSearch } from "./views/country_select.js";
 
 const ACTION_BUTTONS =
   "button[data-portal-target], button[data-price-id], button[data-invoice-for]";
@@ -110,9 +112,10 @@ function actionFor(element) {
       .map((input) => /** @type {HTMLInputElement} */ (input))
       .filter((input) => input.value.trim() !== "" && Number(input.value) !== 0)
       .map((input) => ({ priceId: input.dataset.addonPriceId, quantity: Number(input.value) }));
+    const country = countryFromSearch(location.search);
     return {
       name: "checkout",
-      body: addons.length ? { priceId, addons } : { priceId },
+      body: { priceId, ...(addons.length ? { addons } : {}), ...(country ? { country } : {}) },
       selector: `button[data-price-id="${CSS.escape(priceId)}"]`,
     };
   }

@@ -8,6 +8,7 @@
  * exists.
  */
 
+import { handleAddressesRequest } from "./addresses_api.ts";
 import { type FieldError, paddleError } from "./errors.ts";
 import { handleAdjustmentsRequest } from "./adjustments_api.ts";
 import { type EventLog, handleEventsRequest } from "./events_api.ts";
@@ -52,7 +53,8 @@ export function handleApiRequest(
 
   const route = PORTAL_SESSIONS_PATH.exec(url.pathname);
   if (!route) {
-    return handleSubscriptionUpdateRequest(request, url, bodyText, context) ??
+    return handleAddressesRequest(request, url, bodyText, context) ??
+      handleSubscriptionUpdateRequest(request, url, bodyText, context) ??
       handleSellingRequest(request, url, bodyText, context) ??
       handleTransactionInvoiceRequest(request, url, context) ??
       handleAdjustmentsRequest(request, url, bodyText, context) ??

@@ -11,7 +11,7 @@
  * cannot open are posted too (`checkout.payment.failed`, `checkout.error`).
  *
  * The buyer's country (`country` in the query, as Paddle.js passes a prefilled address, else
- * the page visitor's IP through the simulator's IP table) prices the checkout as Paddle does:
+ * the transaction's own address, else the page visitor's IP through the simulator's IP table) prices the checkout as Paddle does:
  * local currency and tax, the figures `POST /pricing-preview` gives (checkout_prices.ts); paying
  * revises the transaction to them first. The page shows who pays; unless it was opened with
  * `allowLogout: false` (`allow_logout=false`), the buyer may switch to another email, which moves
@@ -19,6 +19,7 @@
  */
 
 import { formatMoney } from "../../web/format.js";
+import { addressCountry } from "./addresses_api.ts";
 import { localizeTransaction } from "./checkout_prices.ts";
 import { customerEntity } from "./entity_builders.ts";
 import { escapeHtml, htmlDocument } from "./html.ts";
@@ -88,9 +89,13 @@ export function handleCheckoutRequest(
   const transaction = context.store.transactions.get(transactionId);
   if (!transaction) return page(404, message("not_found", "There is no such transaction."));
   const asked = url.searchParams.get("country") ?? "";
+  // Paddle's checkout starts from the transaction's own address (the country it was priced for).
   const country = COUNTRY.test(asked)
     ? asked
-    : context.ipCountries?.[context.remoteIp ?? ""] ?? undefined;
+    : (transaction.address_id
+      ? addressCountry(context.store, transaction.customer_id, transaction.address_id)
+      : undefined) ??
+      context.ipCountries?.[context.remoteIp ?? ""] ?? undefined;
   const shown = country && transaction.status === "ready"
     ? localizeTransaction(context.store, transaction, country, context.accountTaxMode)
     : undefined;

@@ -1,15 +1,27 @@
 /**
  * The Paddle operations that sell: `POST /customers`, `POST /transactions`,
  * `GET /transactions/{id}` and `PATCH /transactions/{id}` (cancel only). Checks run in Paddle's order (route, body, then what the body
- * names), and a refused request changes nothing and notifies nobody.
+ * names), and a refused request changes nothing and notifies nobody. A transaction created with
+ * an `address_id` (one of its customer's addresses: addresses_api.ts) is priced for that address's
+ * country, the figures `POST /pricing-preview` gives (checkout_prices.ts), as Paddle does.
  */
 
 import { z } from "zod";
 import { formatPath, type PaddlePrice, type PaddleProduct } from "./entities.ts";
 import type { PaddleTransaction } from "./transactions.ts";
+import { addressCountry } from "./addresses_api.ts";
+import { localizeTransaction } from "./checkout_prices.ts";
 import { customerEntity } from "./entity_builders.ts";
+import type { AccountTaxMode } from "./pricing_preview.ts";
 import { type FieldError, paddleError } from "./errors.ts";
-import { CUSTOMER_ID, newPaddleId, paddleTimestamp, PRICE_ID, TRANSACTION_ID } from "./ids.ts";
+import {
+  ADDRESS_ID,
+  CUSTOMER_ID,
+  newPaddleId,
+  paddleTimestamp,
+  PRICE_ID,
+  TRANSACTION_ID,
+} from "./ids.ts";
 import type { EntityStore } from "./store.ts";
 import { CANCELABLE, canceledTransaction, transactionEntity } from "./transactions.ts";
 
@@ -21,6 +33,8 @@ export interface SellingContext {
   /** The simulator's own checkout page: the default payment link. */
   checkoutPageUrl: string;
   notify: Notify;
+  /** What `tax_mode: account_setting` means when an address prices a transaction. */
+  accountTaxMode?: AccountTaxMode;
 }
 
 const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
@@ -40,7 +54,8 @@ const createTransactionSchema = z.strictObject({
   })).min(1),
   customer_id: z.string().regex(CUSTOMER_ID, `must match ${CUSTOMER_ID.source}`).nullable()
     .optional(),
-  address_id: z.null().optional(),
+  address_id: z.string().regex(ADDRESS_ID, `must match ${ADDRESS_ID.source}`).nullable()
+    .optional(),
   business_id: z.null().optional(),
   custom_data: customData.optional(),
   currency_code: z.string().regex(/^[A-Z]{3}$/, "must be an ISO 4217 code like USD").optional(),
@@ -231,8 +246,18 @@ function createTransaction(bodyText: string, context: SellingContext): Response 
   if (customerId !== null && !store.customers.has(customerId)) {
     return paddleError("not_found", { detail: `Entity ${customerId} not found` });
   }
+  const addressId = body.address_id ?? null;
+  if (addressId !== null && customerId === null) {
+    return paddleError("invalid_field", {
+      errors: [{ field: "customer_id", message: "is required when address_id is given" }],
+    });
+  }
+  const country = addressId === null ? undefined : addressCountry(store, customerId, addressId);
+  if (addressId !== null && country === undefined) {
+    return paddleError("not_found", { detail: `Entity ${addressId} not found` });
+  }
 
-  const transaction = transactionEntity({
+  const created = transactionEntity({
     customerId,
     items,
     customData: body.custom_data ?? null,
@@ -241,6 +266,20 @@ function createTransaction(bodyText: string, context: SellingContext): Response 
     id: newPaddleId("txn", store.clock.nowMs()),
     createdAt: paddleTimestamp(store.clock.now()),
   });
+  const transaction = country === undefined ? created : localizeTransaction(
+    store,
+    { ...created, address_id: addressId },
+    country,
+    context.accountTaxMode,
+  );
+  if (!transaction) {
+    return paddleError("invalid_field", {
+      errors: [{
+        field: "address_id",
+        message: `the prices have no common currency in ${country}`,
+      }],
+    });
+  }
   store.transactions.upsert(transaction);
   return json(201, { data: transaction, meta: { request_id: crypto.randomUUID() } });
 }

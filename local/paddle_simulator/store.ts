@@ -17,6 +17,7 @@ import { ENTITY_KINDS } from "./entities.ts";
 import { CardOutcomes } from "./cards.ts";
 import { SimulatedClock } from "./clock.ts";
 import type { PaddleTransaction } from "./transactions.ts";
+import type { PaddleAddress } from "./addresses_api.ts";
 import type { PaddleAdjustment } from "./adjustments_api.ts";
 
 export interface PageQuery<T> {
@@ -144,6 +145,8 @@ export class EntityStore {
   readonly subscriptions = new EntityTable<PaddleSubscription>();
   /** Created by `POST /transactions` (and loaded with an account); not counted with the four kinds. */
   readonly transactions = new EntityTable<PaddleTransaction>();
+  /** Customers' addresses (`/customers/{id}/addresses`); not counted with the four kinds. */
+  readonly addresses = new EntityTable<PaddleAddress>();
   /** Refunds and credits made by `POST /adjustments` (adjustments_api.ts). */
   readonly adjustments = new EntityTable<PaddleAdjustment>();
   /** Simulated time: what every timestamp and due date of this account reads. */
@@ -186,6 +189,7 @@ export class EntityStore {
   clear(): void {
     for (const kind of ENTITY_KINDS) this[kind].clear();
     this.transactions.clear();
+    this.addresses.clear();
     this.adjustments.clear();
     this.cards.clear();
   }

@@ -32,8 +32,13 @@ export function subscriptionButton(page: Page, label: string, subscriptionId: st
   return subscriptionCard(page, subscriptionId).getByRole("button", { name: label });
 }
 
-export async function signIn(page: Page, email: string, password = PASSWORD): Promise<void> {
-  await page.goto("/");
+export async function signIn(
+  page: Page,
+  email: string,
+  password = PASSWORD,
+  path = "/",
+): Promise<void> {
+  await page.goto(path);
   await emailField(page).fill(email);
   await passwordField(page).fill(password);
   await signInButton(page).click();
@@ -47,8 +52,8 @@ export function signOutButton(page: Page) {
  * Signs in and waits until the lists have loaded; "Manage subscription" is settled by then too
  * (shown with a customer, absent without one).
  */
-export async function signInAndWait(page: Page, email: string): Promise<void> {
-  await signIn(page, email);
+export async function signInAndWait(page: Page, email: string, path = "/"): Promise<void> {
+  await signIn(page, email, PASSWORD, path);
   await signOutButton(page).waitFor({ state: "visible" });
   await page.getByText(email, { exact: true }).waitFor();
   // The list has loaded (or said there is nothing) once its message is no longer "Loading".
@@ -122,6 +127,19 @@ export const SEED_PRICES = [
   "pri_01jdemopricepro00000000000",
   "pri_01jdemoproyearly0000000000",
 ];
+
+/**
+ * The page offers only the demo catalog: other tests write prices into the shared mirror that the
+ * simulator (Paddle) has never heard of, and a deployment's mirror and Paddle agree. The page's
+ * own catalog read goes to PostgREST with one more filter.
+ */
+export async function offerDemoCatalogOnly(page: Page): Promise<void> {
+  await page.route("**/rest/v1/catalog_prices?*", async (route) => {
+    const url = new URL(route.request().url());
+    url.searchParams.set("price_id", `in.(${SEED_PRICES.join(",")})`);
+    await route.continue({ url: url.toString() });
+  });
+}
 
 /** The text of a plan card's field (`data-field`), as shown. */
 export async function cardField(card: Locator, field: string): Promise<string | null> {

@@ -3,7 +3,8 @@
  * sees the plans, subscribes (the checkout function), pays on the payment-link page
  * (web/checkout.html with the simulator's Paddle.js stand-in), comes back, waits for the
  * webhooks, sees the plan card and opens the portal of their own new customer. And the same
- * with the webhooks held back at the simulator, arriving late.
+ * with the webhooks held back at the simulator, arriving late; and a buyer shown German prices
+ * (`?country=DE`) pays at checkout exactly the euro total the plan card showed.
  *
  * The page runs on the API's origin here, as a deployment serves checkout.html next to
  * index.html: Paddle's success URL returns the buyer to the same origin, where the session is.
@@ -17,6 +18,7 @@ import { launchChromium, paddle, pageSteps, screenshot } from "./_browser.ts";
 import {
   cardItems,
   manageButton,
+  offerDemoCatalogOnly,
   PASSWORD,
   portalPage,
   PRO_PRICE,
@@ -142,6 +144,62 @@ Deno.test({
           const buyer = await newUser("loop-buyer");
           assertEquals(await mirrorOf(buyer.userId), [], "the buyer starts without a customer");
           await buyerSubscribes(page, buyer);
+        },
+      );
+
+      await step(
+        "?country=DE: the checkout's total is the card's euro price with VAT, on the buyer's own customer",
+        async ({ page }) => {
+          // As carol would see it, with a fresh user for the reason above.
+          const buyer = await newUser("de-buyer");
+          await offerDemoCatalogOnly(page);
+          await signInAndWait(page, buyer.email, "/?country=DE");
+          await page.locator('#plans-local[data-state="local"][data-country="DE"]').waitFor();
+          const subscribe = page.locator(`#plans button[data-price-id="${PRO_PRICE}"]`);
+          assertEquals(
+            await subscribe.getAttribute("aria-label"),
+            "Subscribe to Pro plan, Pro monthly, €27.00 per month incl. VAT",
+          );
+          await subscribe.click();
+          await page.waitForURL((url) => url.pathname.endsWith("/checkout.html"), {
+            timeout: 20_000,
+          });
+          const transactionId = new URL(page.url()).searchParams.get("_ptxn") ?? "";
+          const checkout = page.frameLocator("iframe");
+          const shown = checkout.locator("main#checkout");
+          await shown.waitFor();
+          assertEquals(await shown.getAttribute("data-country"), "DE");
+          assertEquals(await shown.getAttribute("data-currency"), "EUR");
+          assertEquals(await checkout.locator('[data-field="total"]').textContent(), "€27.00");
+
+          const headers = { authorization: `Bearer ${stackInfo().paddle.apiKey}` };
+          const api = stackInfo().paddle.apiUrl;
+          const transaction = (await (await fetch(`${api}/transactions/${transactionId}`, {
+            headers,
+          })).json()).data;
+          assertEquals(transaction.currency_code, "EUR");
+          assertEquals(transaction.details.totals.grand_total, "2700");
+          const [row] = await mirrorOf(buyer.userId);
+          assertEquals(transaction.customer_id, row.customer_id);
+          const addresses = (await (await fetch(`${api}/customers/${row.customer_id}/addresses`, {
+            headers,
+          })).json()).data as { id: string; country_code: string }[];
+          assertEquals(
+            addresses.map((a) => [a.id, a.country_code]),
+            [[transaction.address_id, "DE"]],
+          );
+
+          await checkout.getByRole("button", { name: "Pay now" }).click();
+          await page.waitForURL((url) => url.pathname === "/" && url.search === "", {
+            timeout: 20_000,
+          });
+          await status(page).filter({ hasText: "Your subscription is active." }).waitFor({
+            timeout: 35_000,
+          });
+          const paid = (await (await fetch(`${api}/transactions/${transactionId}`, { headers }))
+            .json()).data;
+          assertEquals([paid.status, paid.currency_code], ["completed", "EUR"]);
+          assertEquals(paid.details.totals.grand_total, "2700");
         },
       );
 

@@ -13,12 +13,12 @@ import { launchChromium, pageSteps } from "./_browser.ts";
 import {
   BASIC_PRICE,
   emailField,
+  offerDemoCatalogOnly,
   PASSWORD,
   passwordField,
   PRO_PRICE,
   PRO_YEARLY_PRICE,
   SEAT_PRICE,
-  SEED_PRICES,
   shownPlans,
   signIn,
   signInButton,
@@ -27,17 +27,9 @@ import {
   subscriptionButton,
 } from "./_page.ts";
 
-/**
- * Signs in at `path` with the page offering only the demo catalog: other tests write prices into
- * the shared mirror that the simulator (Paddle) has never heard of, and a deployment's mirror
- * and Paddle agree. The page's own catalog read goes to PostgREST with one more filter.
- */
+/** Signs in at `path` with the page offering only the demo catalog (offerDemoCatalogOnly). */
 async function signInAt(page: Page, path: string, email = "carol@example.com") {
-  await page.route("**/rest/v1/catalog_prices?*", async (route) => {
-    const url = new URL(route.request().url());
-    url.searchParams.set("price_id", `in.(${SEED_PRICES.join(",")})`);
-    await route.continue({ url: url.toString() });
-  });
+  await offerDemoCatalogOnly(page);
   await page.goto(path);
   await emailField(page).fill(email);
   await passwordField(page).fill("demo-password");

@@ -1,7 +1,8 @@
 /**
  * A tiny stand-in for Paddle's API on 127.0.0.1, for driving the real SDK through the failures
  * the real API (or a proxy in front of it) produces. Test-only. "ok" answers what the path asks
- * for: a portal session, a customer created or listed by email, a transaction.
+ * for: a portal session, a customer created or listed by email, a customer's addresses listed or
+ * created, a transaction.
  */
 export type Behaviour =
   | "ok"
@@ -33,6 +34,13 @@ export interface FakeCustomer {
   email: string;
 }
 
+export interface FakeAddress {
+  id: string;
+  customerId: string;
+  countryCode: string;
+  status: "active" | "archived";
+}
+
 export function startFakePaddle(
   script: Behaviour[],
   fallback: Behaviour = "ok",
@@ -42,9 +50,12 @@ export function startFakePaddle(
   transactionStatus: Map<string, string> = new Map(),
   /** The customer those transactions belong to. */
   owner: string | null = null,
+  /** Addresses the account holds (`GET`/`POST /customers/{id}/addresses`). */
+  addresses: FakeAddress[] = [],
 ) {
   const seen: SeenRequest[] = [];
   const held = [...customers];
+  const heldAddresses = [...addresses];
   const releases = new Set<() => void>();
   let sessions = 0;
   let created = 0;
@@ -113,6 +124,36 @@ export function startFakePaddle(
     }
 
     function ok(portalCustomerId: string): Response {
+      if (/^\/customers\/[^/]+\/addresses$/.test(path)) {
+        const owner = portalCustomerId === OTHER_CUSTOMER ? OTHER_CUSTOMER : customerId;
+        if (req.method === "POST") {
+          const country = String((body as { country_code?: unknown } | null)?.country_code ?? "");
+          const address: FakeAddress = {
+            id: fakeId("add", ++created),
+            customerId: owner,
+            countryCode: country,
+            status: "active",
+          };
+          heldAddresses.push(address);
+          return Response.json({ data: addressJson(address), meta }, { status: 201 });
+        }
+        const statuses = requestUrl.searchParams.get("status")?.split(",");
+        const data = heldAddresses.filter((a) =>
+          a.customerId === customerId && (!statuses || statuses.includes(a.status))
+        ).map((a) => addressJson({ ...a, customerId: owner }));
+        return Response.json({
+          data,
+          meta: {
+            ...meta,
+            pagination: {
+              per_page: 200,
+              next: null,
+              has_more: false,
+              estimated_total: data.length,
+            },
+          },
+        });
+      }
       if (req.method === "POST" && path === "/customers") {
         const email = String((body as { email?: unknown } | null)?.email ?? "");
         const customer = { id: fakeId("ctm", ++created), email };
@@ -263,4 +304,23 @@ function apiError(
     },
     meta,
   }, { status, headers });
+}
+
+function addressJson(a: FakeAddress) {
+  return {
+    id: a.id,
+    customer_id: a.customerId,
+    description: null,
+    first_line: null,
+    second_line: null,
+    city: null,
+    postal_code: null,
+    region: null,
+    country_code: a.countryCode,
+    custom_data: null,
+    status: a.status,
+    created_at: "2026-01-01T00:00:00.000000Z",
+    updated_at: "2026-01-01T00:00:00.000000Z",
+    import_meta: null,
+  };
 }

@@ -30,6 +30,9 @@ export interface RequestLogEntry {
   txn_status?: string;
   /** checkout: the buyer's customer was already linked, created now, or found by email in Paddle. */
   customer_source?: "linked" | "created" | "existing";
+  /** checkout: the country the checkout was priced for, and whether its address was reused. */
+  country?: string;
+  address_source?: "existing" | "created" | "refused";
   /** subscription-update: the subscription (a Paddle id), the action and the proration chosen. */
   subscription_id?: string;
   update_action?: "preview" | "apply" | "keep";

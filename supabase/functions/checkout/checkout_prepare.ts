@@ -23,6 +23,8 @@ export interface PrepareInput {
   priceId: string;
   quantity: number;
   addons: CheckoutItem[];
+  /** The country the checkout is priced for; part of the open checkout's key. */
+  country?: string;
 }
 
 export type Refusal =
@@ -91,6 +93,7 @@ export function createCheckoutPrepare(options: CheckoutPrepareOptions): PrepareC
       p_quantity: input.quantity,
       p_addons: input.addons.map((a) => ({ price_id: a.priceId, quantity: a.quantity })),
       p_mint_limit: options.mintLimitPerMinute,
+      ...(input.country ? { p_country: input.country } : {}),
     }, input.token);
     if (!answer.ok) return answer;
     const a = answer.data;

@@ -14,7 +14,7 @@ const KEY = `${PRICE}*2,${ADDON}*3`;
 const CLAIM = "0b0c4c8e-0000-4000-8000-000000000001";
 const CREATE = { action: "create", claim: CLAIM, cancel_transaction_id: null };
 
-async function prepareWith(reply: Reply, timeoutMs = 1000) {
+async function prepareWith(reply: Reply, timeoutMs = 1000, country?: string) {
   const pg = fakePostgrest(reply);
   try {
     const prepare = createCheckoutPrepare({
@@ -29,6 +29,7 @@ async function prepareWith(reply: Reply, timeoutMs = 1000) {
       priceId: PRICE,
       quantity: 2,
       addons: [{ priceId: ADDON, quantity: 3 }],
+      ...(country ? { country } : {}),
     });
     return { result, seen: pg.seen };
   } finally {
@@ -73,6 +74,16 @@ Deno.test("one POST to rpc/checkout_prepare as the caller, with the items and li
     p_addons: [{ price_id: ADDON, quantity: 3 }],
     p_mint_limit: 7,
   });
+});
+
+Deno.test("a country goes to the RPC as p_country (the database puts it in the items key)", async () => {
+  const { result, seen } = await prepareWith(
+    ready({ customer_id: CUSTOMER, items_key: `${KEY}@DE` }),
+    1000,
+    "DE",
+  );
+  assert.equal(result.ok && result.outcome === "ready" && result.itemsKey, `${KEY}@DE`);
+  assert.equal(JSON.parse(seen[0].body).p_country, "DE");
 });
 
 Deno.test("no customer: the confirmed email is the buyer; a refused slot is reported", async () => {

@@ -61,6 +61,7 @@ export function createDeps(
       checkoutUrl: config.checkoutUrl,
     });
   const findOrCreateCustomer = lazyFunction(async () => (await paddle()).findOrCreateCustomer);
+  const addressInCountry = lazyFunction(async () => (await paddle()).addressInCountry);
   const createTransaction = lazyFunction(async () => (await paddle()).createTransaction);
   const cancelTransaction = lazyFunction(async () => (await paddle()).cancelTransaction);
   return {
@@ -69,6 +70,7 @@ export function createDeps(
     prepareCheckout: prepareCheckout.call,
     findOrCreateCustomer: findOrCreateCustomer.call,
     linkCustomer: linkCustomer.call,
+    addressInCountry: addressInCountry.call,
     createTransaction: createTransaction.call,
     cancelTransaction: cancelTransaction.call,
     claimCheckout: claimCheckout.call,
@@ -101,6 +103,7 @@ export function misconfiguredDeps(message: string): CheckoutDeps {
     prepareCheckout: unreachable,
     findOrCreateCustomer: unreachable,
     linkCustomer: unreachable,
+    addressInCountry: unreachable,
     createTransaction: unreachable,
     cancelTransaction: unreachable,
     claimCheckout: unreachable,

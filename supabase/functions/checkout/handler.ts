@@ -6,7 +6,10 @@
  * database round trip (as the caller) answers every refusal, takes a mint slot and claims the
  * caller's one open checkout, so a refusal makes no Paddle call and writes nothing; the customer
  * is the caller's linked one, or one created or found in Paddle for the email Auth has confirmed
- * and linked (service role, the webhook's rule) before the transaction exists; the open
+ * and linked (service role, the webhook's rule) before the transaction exists; a `country` in the
+ * body gets an address there on that same customer (found or created), so Paddle prices the
+ * transaction for the country the page showed (it never picks the customer; where Paddle wants a
+ * postal code beside the country, it prices by IP as without one); the open
  * transaction for other items is canceled before a new one is created, and the claim settled
  * (open_checkout.ts); only the transaction's checkout URL goes back, and it is never logged.
  */
@@ -18,6 +21,7 @@ import type { PrepareCheckout } from "./checkout_prepare.ts";
 import type { LinkCustomer } from "./link_customer.ts";
 import type { ClaimCheckout, OpenCheckout, SettleCheckout, SettleInput } from "./open_checkout.ts";
 import type {
+  AddressInCountry,
   CancelTransaction,
   CreateTransaction,
   FindOrCreateCustomer,
@@ -30,6 +34,7 @@ export interface CheckoutDeps extends UserRouteDeps {
   prepareCheckout: PrepareCheckout;
   findOrCreateCustomer: FindOrCreateCustomer;
   linkCustomer: LinkCustomer;
+  addressInCountry: AddressInCountry;
   createTransaction: CreateTransaction;
   cancelTransaction: CancelTransaction;
   claimCheckout: ClaimCheckout;
@@ -57,12 +62,20 @@ async function route(
 ): Promise<Outcome> {
   const body = await readCheckoutRequest(request);
   if (!body.ok) return refuse(body.code);
-  const { priceId, quantity, addons } = body.value;
+  const { priceId, quantity, addons, country } = body.value;
   detail.price_id = priceId;
   detail.quantity = quantity;
   detail.addon_count = addons.length;
+  if (country) detail.country = country;
 
-  const prepared = await deps.prepareCheckout({ token, userId, priceId, quantity, addons });
+  const prepared = await deps.prepareCheckout({
+    token,
+    userId,
+    priceId,
+    quantity,
+    addons,
+    ...(country ? { country } : {}),
+  });
   if (!prepared.ok) {
     detail.db_error_code = prepared.dbErrorCode;
     return refuse(prepared.code);
@@ -131,6 +144,16 @@ async function route(
     customerId = linked.customerId;
   }
 
+  // Before the cancel: a country Paddle cannot take leaves the open checkout as it was.
+  let addressId: string | undefined;
+  if (country) {
+    const address = await deps.addressInCountry({ customerId, country });
+    noteAttempts(address);
+    if (!address.ok) return release(paddleRefusal(address, detail));
+    detail.address_source = address.source;
+    addressId = address.addressId ?? undefined;
+  }
+
   if (cancelTransactionId !== null) {
     const canceled = await deps.cancelTransaction({
       transactionId: cancelTransactionId,
@@ -143,7 +166,12 @@ async function route(
     if (canceled.outcome === "paid") return release(refuse("already_subscribed"));
   }
 
-  const transaction = await deps.createTransaction({ customerId, items: prepared.items, userId });
+  const transaction = await deps.createTransaction({
+    customerId,
+    items: prepared.items,
+    userId,
+    ...(addressId ? { addressId } : {}),
+  });
   noteAttempts(transaction);
   if (!transaction.ok) return release(paddleRefusal(transaction, detail));
   const opened = { transactionId: transaction.transactionId, url: transaction.url };

@@ -4,6 +4,7 @@ import type { PrepareInput, PrepareResult } from "./checkout_prepare.ts";
 import type { LinkResult } from "./link_customer.ts";
 import type { ClaimResult, SettleInput, SettleResult } from "./open_checkout.ts";
 import type {
+  AddressResult,
   CancelResult,
   CustomerResult,
   TransactionInput,
@@ -26,6 +27,7 @@ const CHECKOUT = `https://app.example.com/checkout.html?_ptxn=${TXN}`;
 const CLAIM = "0b0c4c8e-0000-4000-8000-000000000001";
 const ITEMS = [{ priceId: PRICE, quantity: 1 }];
 const KEY = `${PRICE}*1`;
+const ADDRESS = "add_01hv8a0000000000000000000d";
 const CREATE = { action: "create", claim: CLAIM, cancelTransactionId: null } as const;
 
 const READY_LINKED: PrepareResult = {
@@ -51,6 +53,7 @@ function setup(overrides: Partial<CheckoutDeps> = {}) {
     prepare: [] as PrepareInput[],
     customer: [] as string[],
     link: [] as { userId: string; customer: unknown }[],
+    address: [] as { customerId: string; country: string }[],
     transaction: [] as TransactionInput[],
     cancel: [] as { transactionId: string; customerId: string }[],
     claim: [] as { token: string; itemsKey: string }[],
@@ -81,6 +84,13 @@ function setup(overrides: Partial<CheckoutDeps> = {}) {
         outcome: "linked",
         customerId: String(customer.id),
       }),
+    addressInCountry: () =>
+      Promise.resolve<AddressResult>({
+        ok: true,
+        addressId: ADDRESS,
+        source: "existing",
+        ...attempt,
+      }),
     createTransaction: () =>
       Promise.resolve<TransactionResult>({
         ok: true,
@@ -104,13 +114,15 @@ function setup(overrides: Partial<CheckoutDeps> = {}) {
     prepareCheckout: (i) => (calls.prepare.push(i), m.prepareCheckout(i)),
     findOrCreateCustomer: (e) => (calls.customer.push(e), m.findOrCreateCustomer(e)),
     linkCustomer: (i) => (calls.link.push(i), m.linkCustomer(i)),
+    addressInCountry: (i) => (calls.address.push(i), m.addressInCountry(i)),
     createTransaction: (i) => (calls.transaction.push(i), m.createTransaction(i)),
     cancelTransaction: (i) => (calls.cancel.push(i), m.cancelTransaction(i)),
     claimCheckout: (i) => (calls.claim.push(i), m.claimCheckout(i)),
     settleCheckout: (i) => (calls.settle.push(i), m.settleCheckout(i)),
     sleep: (ms) => (calls.sleep.push(ms), m.sleep(ms)),
   };
-  const paddleCalls = () => calls.customer.length + calls.transaction.length + calls.cancel.length;
+  const paddleCalls = () =>
+    calls.customer.length + calls.address.length + calls.transaction.length + calls.cancel.length;
   return { handler: createHandler(deps), calls, lines, paddleCalls };
 }
 
@@ -140,6 +152,7 @@ Deno.test("200: a linked buyer gets the checkout URL and nothing else; one Paddl
   assert.deepEqual(calls.customer, []);
   assert.deepEqual(calls.link, []);
   assert.deepEqual(calls.cancel, []);
+  assert.deepEqual(calls.address, [], "no country, no address");
   assert.deepEqual(calls.transaction, [{ customerId: CUSTOMER, items: ITEMS, userId: USER_ID }]);
   assert.deepEqual(calls.settle, [{
     userId: USER_ID,
@@ -160,6 +173,97 @@ Deno.test("the quantity and add-ons reach the RPC; the transaction gets the item
   assert.equal(calls.prepare[0].quantity, 3);
   assert.deepEqual(calls.prepare[0].addons, [{ priceId: ADDON, quantity: 2 }]);
   assert.deepEqual(calls.transaction[0].items, items);
+});
+
+Deno.test("country: reaches the RPC (the open checkout's key), then an address on the caller's own customer prices the transaction", async () => {
+  const { handler, calls, lines, paddleCalls } = setup();
+  const res = await handler(post({ priceId: PRICE, country: "DE" }));
+  assert.equal(res.status, 200);
+  assert.deepEqual(await res.json(), { url: CHECKOUT });
+  assert.deepEqual(calls.prepare, [
+    { token: TOKEN, userId: USER_ID, priceId: PRICE, quantity: 1, addons: [], country: "DE" },
+  ]);
+  assert.deepEqual(calls.address, [{ customerId: CUSTOMER, country: "DE" }]);
+  assert.deepEqual(calls.transaction, [
+    { customerId: CUSTOMER, items: ITEMS, userId: USER_ID, addressId: ADDRESS },
+  ]);
+  assert.equal(paddleCalls(), 2, "one Paddle step more than without a country");
+  const line = JSON.parse(lines[0]);
+  assert.equal(line.country, "DE");
+  assert.equal(line.address_source, "existing");
+});
+
+Deno.test("country for a new buyer: the address goes on the customer just linked, never one the body names", async () => {
+  const order: string[] = [];
+  const { handler, calls } = setup({
+    prepareCheckout: () => Promise.resolve(READY_NEW),
+    linkCustomer: (
+      { customer },
+    ) => (order.push("link"),
+      Promise.resolve<LinkResult>({
+        ok: true,
+        outcome: "linked",
+        customerId: String(customer.id),
+      })),
+    addressInCountry: () => (order.push("address"),
+      Promise.resolve<AddressResult>({
+        ok: true,
+        addressId: ADDRESS,
+        source: "created",
+        ...attempt,
+      })),
+  });
+  assert.equal((await handler(post({ priceId: PRICE, country: "GB" }))).status, 200);
+  assert.deepEqual(order, ["link", "address"]);
+  assert.deepEqual(calls.address, [{ customerId: NEW_CUSTOMER, country: "GB" }]);
+  assert.equal(calls.transaction[0].addressId, ADDRESS);
+  assert.equal(calls.transaction[0].customerId, NEW_CUSTOMER);
+});
+
+Deno.test("country Paddle will not take an address for without a postal code: the transaction without one", async () => {
+  const { handler, calls, lines } = setup({
+    addressInCountry: () =>
+      Promise.resolve<AddressResult>({ ok: true, addressId: null, source: "refused", ...attempt }),
+  });
+  assert.equal((await handler(post({ priceId: PRICE, country: "US" }))).status, 200);
+  assert.deepEqual(calls.transaction, [{ customerId: CUSTOMER, items: ITEMS, userId: USER_ID }]);
+  assert.equal(JSON.parse(lines[0]).address_source, "refused");
+});
+
+Deno.test("400 invalid_request: a country Paddle does not sell to, or not a code; no RPC, no Paddle call", async () => {
+  for (const country of ["de", "ZZ", "DEU", 1, null]) {
+    const { handler, calls, paddleCalls } = setup();
+    await expectError(await handler(post({ priceId: PRICE, country })), 400, "invalid_request");
+    assert.deepEqual(calls.prepare, []);
+    assert.equal(paddleCalls(), 0);
+  }
+});
+
+Deno.test("the address fails: Paddle's failure, the open transaction is neither canceled nor replaced, the claim released", async () => {
+  const { handler, calls } = setup({
+    prepareCheckout: () =>
+      Promise.resolve(readyWith({ action: "create", claim: CLAIM, cancelTransactionId: OLD_TXN })),
+    addressInCountry: () =>
+      Promise.resolve<AddressResult>({
+        ok: false,
+        code: "paddle_unavailable",
+        paddleErrorCode: "internal_error",
+        ...attempt,
+      }),
+  });
+  await expectError(
+    await handler(post({ priceId: PRICE, country: "DE" })),
+    502,
+    "paddle_unavailable",
+  );
+  assert.deepEqual(calls.cancel, []);
+  assert.deepEqual(calls.transaction, []);
+  assert.deepEqual(calls.settle, [{
+    userId: USER_ID,
+    claim: CLAIM,
+    opened: undefined,
+    previousCanceled: false,
+  }]);
 });
 
 Deno.test("the same items open: the same URL again, no Paddle call, nothing settled", async () => {

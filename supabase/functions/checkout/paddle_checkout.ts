@@ -2,10 +2,12 @@
  * The checkout's Paddle calls, through the official SDK and the shared deadline-and-single-retry
  * wrapper (`_shared/paddle_call.ts`): the buyer's customer (created with their confirmed email,
  * or the one Paddle already holds for it), the transaction that locks a checkout to that
- * customer, and the cancel of the buyer's previous open transaction. Every answer is checked before it is used: a customer for another email or a
- * transaction for another customer is never passed on.
+ * customer (priced for a country through an address of that customer's, when the page chose one),
+ * and the cancel of the buyer's previous open transaction. Every answer is checked before it is
+ * used: a customer for another email, an address of another customer or country, or a transaction
+ * for another customer is never passed on.
  */
-import type { Customer, Transaction } from "@paddle/paddle-node-sdk";
+import type { Address, CountryCode, Customer, Transaction } from "@paddle/paddle-node-sdk";
 import { z } from "zod";
 import {
   type Checked,
@@ -38,7 +40,18 @@ export interface TransactionInput {
   /** The plan first, then its add-ons. */
   items: CheckoutItem[];
   userId: string;
+  /** The customer's address in the country to price for; absent: Paddle's guess by IP. */
+  addressId?: string;
 }
+
+export type AddressResult =
+  & Attempts
+  & (
+    | { ok: true; addressId: string; source: "existing" | "created" }
+    /** Paddle would not take an address with the country alone (it wants a postal code there). */
+    | { ok: true; addressId: null; source: "refused" }
+    | PaddleCallFailure
+  );
 
 /**
  * `canceled`: it can no longer be paid (canceled now, or already). `paid`: too late, the buyer
@@ -50,6 +63,10 @@ export type CancelResult =
 
 export type FindOrCreateCustomer = (email: string) => Promise<CustomerResult>;
 export type CreateTransaction = (input: TransactionInput) => Promise<TransactionResult>;
+/** An active address of the customer's in the country: theirs already, or created. */
+export type AddressInCountry = (
+  input: { customerId: string; country: string },
+) => Promise<AddressResult>;
 export type CancelTransaction = (
   input: { transactionId: string; customerId: string },
 ) => Promise<CancelResult>;
@@ -61,10 +78,14 @@ export interface PaddleCheckoutOptions extends PaddleCallOptions {
 
 const CUSTOMER_ID = /^ctm_[a-z\d]{26}$/;
 const TRANSACTION_ID = /^txn_[a-z\d]{26}$/;
+const ADDRESS_ID = /^add_[a-z\d]{26}$/;
+/** Paddle's largest page of addresses: one request finds any a buyer plausibly has. */
+const ADDRESS_PAGE = 200;
 const checkoutUrl = z.url({ protocol: /^https?$/ });
 
 export function createPaddleCheckout(options: PaddleCheckoutOptions): {
   findOrCreateCustomer: FindOrCreateCustomer;
+  addressInCountry: AddressInCountry;
   createTransaction: CreateTransaction;
   cancelTransaction: CancelTransaction;
 } {
@@ -89,12 +110,48 @@ export function createPaddleCheckout(options: PaddleCheckoutOptions): {
     return { ok: true, customer: listed.value, source: "existing", transactionIds, attempts };
   }
 
+  async function addressInCountry(
+    { customerId, country }: { customerId: string; country: string },
+  ): Promise<AddressResult> {
+    // Reusing one keeps the customer's record from growing an address per checkout.
+    const listed = await call(
+      (paddle) =>
+        paddle.addresses.list(customerId, { status: ["active"], perPage: ADDRESS_PAGE }).next(),
+      (addresses: Address[]) => checkAddresses(addresses, customerId),
+    );
+    if (!listed.ok) return listed;
+    const existing = listed.value.find((a) => a.countryCode === country);
+    if (existing) {
+      return { ok: true, addressId: existing.id, source: "existing", ...attemptsOf(listed) };
+    }
+    const created = await call(
+      (paddle) => paddle.addresses.create(customerId, { countryCode: country as CountryCode }),
+      (address: Address) => {
+        const checked = checkAddresses([address], customerId);
+        return checked.ok && checked.value[0].countryCode === country
+          ? { ok: true, value: checked.value[0].id }
+          : { ok: false, paddleErrorCode: "bad_response" };
+      },
+    );
+    const transactionIds = [...listed.transactionIds, ...created.transactionIds];
+    const attempts = listed.attempts + created.attempts;
+    // Paddle needs a postal code beside the country in some countries (ZIP codes in the US,
+    // postcodes in the UK); we have none to give, so Paddle prices the checkout as without one.
+    if (!created.ok && created.paddleErrorCode === "invalid_field") {
+      return { ok: true, addressId: null, source: "refused", transactionIds, attempts };
+    }
+    if (!created.ok) return { ...created, transactionIds, attempts };
+    return { ok: true, addressId: created.value, source: "created", transactionIds, attempts };
+  }
+
   async function createTransaction(input: TransactionInput): Promise<TransactionResult> {
     const result = await call(
       (paddle) =>
         paddle.transactions.create({
           items: input.items.map((item) => ({ priceId: item.priceId, quantity: item.quantity })),
           customerId: input.customerId,
+          // Paddle prices the transaction (currency, overrides, tax) for this address's country.
+          ...(input.addressId ? { addressId: input.addressId } : {}),
           // Informs the webhook's report (custom_data_user_id); it never decides a link.
           customData: { user_id: input.userId },
           collectionMode: "automatic",
@@ -133,7 +190,34 @@ export function createPaddleCheckout(options: PaddleCheckoutOptions): {
     return { ok: true, outcome, transactionIds, attempts };
   }
 
-  return { findOrCreateCustomer, createTransaction, cancelTransaction };
+  return { findOrCreateCustomer, addressInCountry, createTransaction, cancelTransaction };
+}
+
+function attemptsOf(step: Attempts): Attempts {
+  return { transactionIds: step.transactionIds, attempts: step.attempts };
+}
+
+/** Active addresses of this customer only: an address of anyone else's is no answer. */
+function checkAddresses(
+  addresses: Address[],
+  customerId: string,
+): Checked<{ id: string; countryCode: string }[]> {
+  if (
+    !Array.isArray(addresses) ||
+    addresses.some((a) =>
+      typeof a?.id !== "string" || !ADDRESS_ID.test(a.id) || a.customerId !== customerId ||
+      typeof a.countryCode !== "string"
+    )
+  ) {
+    return { ok: false, paddleErrorCode: "bad_response" };
+  }
+  return {
+    ok: true,
+    value: addresses.filter((a) => a.status === "active").map((a) => ({
+      id: a.id,
+      countryCode: a.countryCode,
+    })),
+  };
 }
 
 /** The transaction's status, when it is the one asked for and the buyer's own. */

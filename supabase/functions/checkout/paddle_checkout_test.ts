@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { createPaddleCheckout, type PaddleCheckoutOptions } from "./paddle_checkout.ts";
 import {
   type Behaviour,
+  type FakeAddress,
   type FakeCustomer,
   OTHER_CUSTOMER,
   startFakePaddle,
@@ -23,8 +24,9 @@ async function withPaddle(
   options: Partial<PaddleCheckoutOptions> = {},
   customers: FakeCustomer[] = [],
   transactions: Map<string, string> = new Map(),
+  addresses: FakeAddress[] = [],
 ) {
-  const fake = startFakePaddle(script, "ok", customers, transactions, CUSTOMER);
+  const fake = startFakePaddle(script, "ok", customers, transactions, CUSTOMER, addresses);
   try {
     const paddle = createPaddleCheckout({
       apiKey: KEY,
@@ -246,4 +248,120 @@ Deno.test("transaction: 502 HTML twice is paddle_unavailable after one retry; a 
     assert.ok(!result.ok);
     assert.equal(result.code, "paddle_timeout");
   }, { timeoutMs: 200 });
+});
+
+const address = (
+  n: number,
+  countryCode: string,
+  extra: Partial<FakeAddress> = {},
+): FakeAddress => ({
+  id: `add_01hv8a00000000000000000${String(n).padStart(3, "0")}`,
+  customerId: CUSTOMER,
+  countryCode,
+  status: "active",
+  ...extra,
+});
+
+Deno.test("address: the customer's active address in the country is reused; one GET, nothing written", async () => {
+  const addresses = [
+    address(1, "DE", { status: "archived" }),
+    address(2, "US"),
+    address(3, "DE"),
+  ];
+  await withPaddle(
+    [],
+    async (paddle, seen) => {
+      const result = await paddle.addressInCountry({ customerId: CUSTOMER, country: "DE" });
+      assert.deepEqual(result.ok && [result.addressId, result.source], [
+        addresses[2].id,
+        "existing",
+      ]);
+      assert.deepEqual(seen.map((r) => `${r.method} ${r.path}`), [
+        `GET /customers/${CUSTOMER}/addresses`,
+      ]);
+      const query = new URLSearchParams(seen[0].query);
+      assert.equal(query.get("status"), "active");
+      assert.equal(query.get("per_page"), "200");
+    },
+    {},
+    [],
+    new Map(),
+    addresses,
+  );
+});
+
+Deno.test("address: none in the country: POST /customers/{id}/addresses with the country only", async () => {
+  await withPaddle(
+    [],
+    async (paddle, seen) => {
+      const result = await paddle.addressInCountry({ customerId: CUSTOMER, country: "GB" });
+      assert.ok(result.ok, JSON.stringify(result));
+      assert.equal(result.source, "created");
+      assert.match(result.addressId, /^add_[a-z\d]{26}$/);
+      assert.equal(result.attempts, 2);
+      assert.deepEqual(seen.map((r) => `${r.method} ${r.path}`), [
+        `GET /customers/${CUSTOMER}/addresses`,
+        `POST /customers/${CUSTOMER}/addresses`,
+      ]);
+      assert.deepEqual(seen[1].body, { country_code: "GB" });
+    },
+    {},
+    [],
+    new Map(),
+    [address(1, "DE")],
+  );
+});
+
+Deno.test("address: another customer's address in Paddle's answer is bad_response, never used", async () => {
+  await withPaddle(
+    ["ok_other_customer"],
+    async (paddle) => {
+      const result = await paddle.addressInCountry({ customerId: CUSTOMER, country: "DE" });
+      assert.equal(result.ok, false);
+      assert.equal(!result.ok && result.paddleErrorCode, "bad_response");
+    },
+    {},
+    [],
+    new Map(),
+    [address(1, "DE")],
+  );
+  await withPaddle(["ok", "ok_other_customer"], async (paddle, seen) => {
+    const result = await paddle.addressInCountry({ customerId: CUSTOMER, country: "DE" });
+    assert.equal(!result.ok && result.paddleErrorCode, "bad_response");
+    assert.equal(seen.length, 2);
+  });
+});
+
+Deno.test("address: Paddle refuses one with the country alone (a postal code wanted): none, priced as without", async () => {
+  await withPaddle(["ok", "400"], async (paddle, seen) => {
+    const result = await paddle.addressInCountry({ customerId: CUSTOMER, country: "US" });
+    assert.deepEqual(
+      result.ok && [result.addressId, result.source, result.attempts],
+      [null, "refused", 2],
+    );
+    assert.deepEqual(seen[1].body, { country_code: "US" });
+  });
+});
+
+Deno.test("address: Paddle's failure is passed on with its attempts", async () => {
+  await withPaddle(["403"], async (paddle) => {
+    const result = await paddle.addressInCountry({ customerId: CUSTOMER, country: "DE" });
+    assert.equal(result.ok, false);
+    assert.equal(!result.ok && result.code, "misconfigured");
+    assert.equal(result.attempts, 1);
+  });
+});
+
+Deno.test("a transaction with an address: address_id in the body", async () => {
+  await withPaddle([], async (paddle, seen) => {
+    const addressId = address(1, "DE").id;
+    const result = await paddle.createTransaction({
+      customerId: CUSTOMER,
+      items: [{ priceId: PRICE, quantity: 1 }],
+      userId: USER_ID,
+      addressId,
+    });
+    assert.ok(result.ok, JSON.stringify(result));
+    assert.equal((seen[0].body as Record<string, unknown>).address_id, addressId);
+  });
 });

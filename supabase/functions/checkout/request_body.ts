@@ -2,7 +2,12 @@
  * The checkout's request body: a plan's price, its quantity, and optionally add-ons the plan
  * suggests, nothing else:
  *
- *   {"priceId": "pri_...", "quantity"?: n, "addons"?: [{"priceId": "pri_...", "quantity"?: n}]}
+ *   {"priceId": "pri_...", "quantity"?: n, "addons"?: [{"priceId": "pri_...", "quantity"?: n}],
+ *    "country"?: "DE"}
+ *
+ * `country` (a country Paddle sells to, ISO 3166-1 alpha-2 in capitals) is the one the page showed
+ * prices for: the transaction gets an address there, on the caller's own customer, so Paddle
+ * prices it for that country. It decides the prices only, never the customer.
  *
  * `{"priceId", "quantity"}` alone is the body every earlier client sends, and means the same.
  * Strict on purpose: the customer, the email and the user all come from the verified token and
@@ -11,6 +16,7 @@
  */
 import { z } from "zod";
 import { type ParsedBody, readJsonBody } from "../_shared/bounded_body.ts";
+import { isPaddleCountry } from "../_shared/paddle_countries.ts";
 import { PRICE_ID } from "./config.ts";
 
 export const MAX_BODY_BYTES = 4 * 1024;
@@ -27,6 +33,8 @@ export interface CheckoutItem {
 export interface CheckoutRequest extends CheckoutItem {
   /** The add-ons, in the order given; empty when the body has none. */
   addons: CheckoutItem[];
+  /** The country to price the checkout for; absent: Paddle's own guess (the buyer's IP). */
+  country?: string;
 }
 
 export type BodyResult = ParsedBody<CheckoutRequest> | { ok: false; code: "invalid_quantity" };
@@ -40,6 +48,7 @@ const shape = z.strictObject({
   priceId: z.string().regex(PRICE_ID),
   quantity: z.unknown().optional(),
   addons: z.array(item).max(MAX_ADDONS).optional(),
+  country: z.string().refine(isPaddleCountry).optional(),
 });
 
 const quantity = z.int().min(1).max(MAX_QUANTITY);
@@ -55,7 +64,8 @@ export function parseCheckoutRequest(json: unknown): BodyResult {
     items.push({ priceId: raw.priceId, quantity: typeof q === "number" ? q : q.data });
   }
   const [plan, ...addons] = items;
-  return { ok: true, value: { ...plan, addons } };
+  const country = parsed.data.country;
+  return { ok: true, value: { ...plan, addons, ...(country ? { country } : {}) } };
 }
 
 export async function readCheckoutRequest(request: Request): Promise<BodyResult> {

@@ -111,3 +111,22 @@ Deno.test("reading: no body and malformed JSON are invalid_request; over the cap
     code: "payload_too_large",
   });
 });
+
+Deno.test("country: a country Paddle sells to, in capitals, kept; absent stays absent", () => {
+  assert.deepEqual(parseCheckoutRequest({ priceId: PRICE, country: "DE" }), {
+    ok: true,
+    value: { priceId: PRICE, quantity: 1, addons: [], country: "DE" },
+  });
+  const without = parseCheckoutRequest({ priceId: PRICE });
+  assert.equal(without.ok && "country" in without.value, false);
+});
+
+Deno.test("country: anything but a country Paddle sells to is invalid_request", () => {
+  for (const country of ["de", "DEU", "ZZ", "RU", "", " DE", 49, null, ["DE"], { code: "DE" }]) {
+    assert.deepEqual(
+      parseCheckoutRequest({ priceId: PRICE, country }),
+      { ok: false, code: "invalid_request" },
+      JSON.stringify(country),
+    );
+  }
+});
