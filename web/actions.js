@@ -10,7 +10,7 @@
 import { presentFailure } from "./failures.js";
 import { invokeForUrl } from "./invoke.js";
 import { setStatus } from "./status.js";
-import { countryFromSearch } from "./views/country_select.js";
+import { checkoutCountry } from "./views/local_plan_prices.js";
 
 const ACTION_BUTTONS =
   "button[data-portal-target], button[data-price-id], button[data-invoice-for]";
@@ -112,7 +112,7 @@ function actionFor(element) {
       .map((input) => /** @type {HTMLInputElement} */ (input))
       .filter((input) => input.value.trim() !== "" && Number(input.value) !== 0)
       .map((input) => ({ priceId: input.dataset.addonPriceId, quantity: Number(input.value) }));
-    const country = countryFromSearch(location.search);
+    const country = checkoutCountry();
     return {
       name: "checkout",
       body: { priceId, ...(addons.length ? { addons } : {}), ...(country ? { country } : {}) },

@@ -27,6 +27,7 @@ import type { PaddlePrice } from "./entities.ts";
 import { type FieldError, paddleError } from "./errors.ts";
 import { PRICE_ID } from "./ids.ts";
 import type { EntityStore } from "./store.ts";
+import { isPaddleCountry } from "../../supabase/functions/_shared/paddle_countries.ts";
 
 /** Standard rates in basis points (1900 = 19%), test data; `inclusive`: the country's custom. */
 export const TAX_RATES: Readonly<Record<string, { basisPoints: number; inclusive: boolean }>> = {
@@ -97,7 +98,8 @@ const requestSchema = z.strictObject({
     quantity: z.number().int().min(1).max(10_000),
   })).min(1).max(100),
   address: z.strictObject({
-    country_code: z.string().regex(/^[A-Z]{2}$/, "must be a two-letter country code like DE"),
+    // Paddle refuses a country it does not sell to, as it refuses a malformed one.
+    country_code: z.string().refine(isPaddleCountry, "must be a supported country code like DE"),
     postal_code: z.string().max(64).nullable().optional(),
   }).nullable().optional(),
   customer_ip_address: z.union([z.ipv4(), z.ipv6()]).nullable().optional(),

@@ -148,6 +148,14 @@ Deno.test("pricing preview: errors in Paddle's envelope, with CORS; preflight an
       invalid.body.error.errors.map((e: { field: string }) => e.field).sort(),
       ["address.country_code", "items"],
     );
+    // A well-formed code of no country Paddle sells to (ZZ, RU) is refused the same way.
+    for (const country_code of ["ZZ", "RU"]) {
+      const nowhere = await preview(simulator, {
+        items: [{ price_id: PRO.id, quantity: 1 }],
+        address: { country_code },
+      });
+      assertEquals([nowhere.status, nowhere.body.error.code], [400, "invalid_field"], country_code);
+    }
     const unknown = await preview(simulator, {
       items: [{ price_id: newPaddleId("pri"), quantity: 1 }],
     });

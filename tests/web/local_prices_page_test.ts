@@ -136,6 +136,32 @@ Deno.test({
       );
 
       await step(
+        "?country=ZZ: Paddle prices no such country, so the catalog prices stay and Subscribe sends none",
+        async ({ page }) => {
+          // The checkout request is answered here: only what the page would send is looked at.
+          const bodies: Record<string, unknown>[] = [];
+          await page.route("**/functions/v1/checkout", (route) => {
+            if (route.request().method() !== "POST") return void route.continue();
+            bodies.push(JSON.parse(route.request().postData() ?? "{}"));
+            void route.fulfill({
+              status: 409,
+              contentType: "application/json",
+              headers: { "access-control-allow-origin": "*" },
+              body: JSON.stringify({
+                error: { code: "already_subscribed", message: "already subscribed" },
+              }),
+            });
+          });
+          await signInAt(page, "/?country=ZZ");
+          await page.locator('#plans-local[data-state="catalog"]').waitFor();
+          assertEquals((await amounts(page))["Pro monthly"], "$30.00 per month");
+          await page.locator(`#plans button[data-price-id="${PRO_PRICE}"]`).click();
+          while (bodies.length === 0) await new Promise((r) => setTimeout(r, 20));
+          assertEquals(bodies[0], { priceId: PRO_PRICE });
+        },
+      );
+
+      await step(
         "loading shows the catalog prices and says so; a failure keeps them, tax added at checkout",
         async ({ page }) => {
           const held: Route[] = [];

@@ -9,6 +9,7 @@ import { byId, el } from "../dom.js";
 import { formatPrice } from "../format.js";
 import { fetchLocalPrices, localPriceWords, pricePreviewer } from "../local_prices.js";
 import {
+  COUNTRY_CHOICES,
   countryFromSearch,
   countryName,
   renderCountrySelect,
@@ -114,6 +115,22 @@ function showCatalogPrices(plans, locale = undefined) {
     if (words) shownAmounts.set(price.priceId, { words, currency: price.currency ?? "" });
   }
   showAmounts();
+}
+
+/**
+ * The country a checkout should be priced for: the one chosen on the page (`?country=`), when the
+ * cards show Paddle's prices for it or it is one the selector offers. A country Paddle refused to
+ * price (`?country=ZZ`, or one Paddle does not sell to) is not sent: the checkout is then priced
+ * from the buyer's IP address, as the catalog prices' note says.
+ *
+ * @returns {string | undefined}
+ */
+export function checkoutCountry() {
+  const chosen = countryFromSearch(location.search);
+  if (!chosen) return undefined;
+  const box = document.getElementById("plans-local");
+  const priced = box?.dataset.state === "local" && box.dataset.country === chosen;
+  return priced || COUNTRY_CHOICES.includes(chosen) ? chosen : undefined;
 }
 
 /**
