@@ -11,7 +11,7 @@
 import { z } from "zod";
 import { paddleError } from "./errors.ts";
 import { ADDRESS_ID, CUSTOMER_ID, newPaddleId, paddleTimestamp } from "./ids.ts";
-import { DEFAULT_PER_PAGE, readPerPage } from "./listing.ts";
+import { DEFAULT_PER_PAGE, listResponse, readPerPage } from "./listing.ts";
 import { decodeSegment, json, type Notify, parseBody } from "./selling_api.ts";
 import type { EntityStore } from "./store.ts";
 import type { FieldError } from "./errors.ts";
@@ -145,21 +145,12 @@ function listAddresses(customerId: string, url: URL, context: AddressesContext) 
     match: (a) => a.customer_id === customerId && statuses.includes(a.status),
     count: true,
   });
-  const next = new URL(url.pathname, context.baseUrl);
-  for (const [name, value] of params) if (name !== "after") next.searchParams.append(name, value);
-  const lastId = page.entities.at(-1)?.id ?? after;
-  if (lastId !== undefined) next.searchParams.set("after", lastId);
-  return json(200, {
+  return listResponse(url, context.baseUrl, {
     data: page.entities,
-    meta: {
-      request_id: crypto.randomUUID(),
-      pagination: {
-        per_page: perPage,
-        next: next.toString(),
-        has_more: page.hasMore,
-        estimated_total: page.total,
-      },
-    },
+    lastId: page.entities.at(-1)?.id ?? after,
+    perPage,
+    hasMore: page.hasMore,
+    total: page.total,
   });
 }
 

@@ -24,7 +24,7 @@ import { z } from "zod";
 import type { Notify } from "./selling_api.ts";
 import { json, parseBody } from "./selling_api.ts";
 import { type FieldError, paddleError } from "./errors.ts";
-import { DEFAULT_PER_PAGE, readPerPage } from "./listing.ts";
+import { DEFAULT_PER_PAGE, listResponse, readPerPage } from "./listing.ts";
 import { newPaddleId, paddleTimestamp, TRANSACTION_ID } from "./ids.ts";
 import type { EntityStore } from "./store.ts";
 import type { PaddleTransaction } from "./transactions.ts";
@@ -319,20 +319,11 @@ function listAdjustments(request: Request, url: URL, context: AdjustmentsContext
       filters.every(({ name, wanted }) => wanted.has(String(adjustment[name] ?? ""))),
     count: request.headers.get("skip-count")?.trim().toLowerCase() !== "true",
   });
-  const next = new URL(url.pathname, context.baseUrl);
-  for (const [name, value] of params) if (name !== "after") next.searchParams.append(name, value);
-  const lastId = page.entities.at(-1)?.id ?? params.get("after");
-  if (lastId) next.searchParams.set("after", lastId);
-  return json(200, {
+  return listResponse(url, context.baseUrl, {
     data: page.entities,
-    meta: {
-      request_id: crypto.randomUUID(),
-      pagination: {
-        per_page: perPage,
-        next: next.toString(),
-        has_more: page.hasMore,
-        estimated_total: page.total ?? -1,
-      },
-    },
+    lastId: page.entities.at(-1)?.id ?? (params.get("after") || undefined),
+    perPage,
+    hasMore: page.hasMore,
+    total: page.total,
   });
 }

@@ -18,7 +18,7 @@
 
 import type { PaddleEvent } from "../paddle_webhooks/payloads.ts";
 import { type FieldError, paddleError } from "./errors.ts";
-import { DEFAULT_PER_PAGE, ESTIMATED_TOTAL_CAP, readPerPage } from "./listing.ts";
+import { DEFAULT_PER_PAGE, listResponse, readPerPage } from "./listing.ts";
 
 export const EVENT_RETENTION_MS = 90 * 24 * 60 * 60 * 1000;
 
@@ -85,33 +85,18 @@ export function handleEventsRequest(
     : firstIndex(matching, (event) => descending ? event.event_id < after : event.event_id > after);
   const page = matching.slice(start, start + perPage);
 
-  const next = new URL(url.pathname, context.baseUrl);
-  for (const [name, value] of url.searchParams) {
-    if (name !== "after") next.searchParams.append(name, value);
-  }
-  const lastId = page.at(-1)?.event_id ?? after;
-  if (lastId !== undefined) next.searchParams.set("after", lastId);
-
-  return new Response(
-    JSON.stringify({
-      data: page.map(({ event_id, event_type, occurred_at, data }) => ({
-        event_id,
-        event_type,
-        occurred_at,
-        data,
-      })),
-      meta: {
-        request_id: crypto.randomUUID(),
-        pagination: {
-          per_page: perPage,
-          next: next.toString(),
-          has_more: start + page.length < matching.length,
-          estimated_total: Math.min(matching.length, ESTIMATED_TOTAL_CAP + 1),
-        },
-      },
-    }),
-    { status: 200, headers: { "content-type": "application/json" } },
-  );
+  return listResponse(url, context.baseUrl, {
+    data: page.map(({ event_id, event_type, occurred_at, data }) => ({
+      event_id,
+      event_type,
+      occurred_at,
+      data,
+    })),
+    lastId: page.at(-1)?.event_id ?? after,
+    perPage,
+    hasMore: start + page.length < matching.length,
+    total: matching.length,
+  });
 }
 
 interface EventsQuery {

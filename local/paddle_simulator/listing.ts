@@ -256,26 +256,46 @@ function listEntities(
     count: !skipCount,
   });
 
-  const lastId = page.entities.at(-1)?.id ?? query.after;
+  return listResponse(url, baseUrl, {
+    data: page.entities,
+    lastId: page.entities.at(-1)?.id ?? query.after,
+    perPage: query.perPage,
+    hasMore: page.hasMore,
+    total: page.total,
+  });
+}
+
+/** One page of any Paddle list, as `listResponse` answers it. */
+export interface ListPage {
+  data: unknown[];
+  /** The cursor for the next page: the page's last id, else the request's own `after`. */
+  lastId: string | undefined;
+  perPage: number;
+  hasMore: boolean;
+  /** Every match of the filters; null when not counted (`Skip-Count: true`). */
+  total: number | null;
+}
+
+/**
+ * Paddle's list envelope, the same for every list: `data`, and `meta.pagination` whose `next` is
+ * the request's own query with `after` set to the page's last id, and whose `estimated_total` is
+ * -1 when not counted and stops at ESTIMATED_TOTAL_CAP + 1, as Paddle's does.
+ */
+export function listResponse(url: URL, baseUrl: string, page: ListPage): Response {
   const next = new URL(url.pathname, baseUrl);
   for (const [name, value] of url.searchParams) {
     if (name !== "after") next.searchParams.append(name, value);
   }
-  if (lastId !== undefined) next.searchParams.set("after", lastId);
-
+  if (page.lastId !== undefined) next.searchParams.set("after", page.lastId);
   return json({
-    data: page.entities,
+    data: page.data,
     meta: {
       request_id: crypto.randomUUID(),
       pagination: {
-        per_page: query.perPage,
+        per_page: page.perPage,
         next: next.toString(),
         has_more: page.hasMore,
-        estimated_total: page.total === null
-          ? -1
-          : page.total > ESTIMATED_TOTAL_CAP
-          ? ESTIMATED_TOTAL_CAP + 1
-          : page.total,
+        estimated_total: page.total === null ? -1 : Math.min(page.total, ESTIMATED_TOTAL_CAP + 1),
       },
     },
   });
