@@ -28,8 +28,14 @@ export interface PaddleCallFailure {
   paddleErrorCode?: string;
 }
 
+/** What one or more Paddle calls tried, for the log line: Paddle's request ids and the count. */
+export interface PaddleAttempts {
+  transactionIds: string[];
+  attempts: number;
+}
+
 export type PaddleCallResult<T> =
-  & { transactionIds: string[]; attempts: number }
+  & PaddleAttempts
   & ({ ok: true; value: T } | PaddleCallFailure);
 
 /** What a caller's check makes of a 2xx answer: its value, or why it cannot be used. */

@@ -67,6 +67,19 @@ export interface RequestLogEntry {
 
 export type LogSink = (line: string) => void;
 
+/**
+ * Puts what the Paddle calls of a request tried on its log line: Paddle's request ids (for a
+ * support case) and how many attempts. Kept here, not beside the calls, so a handler can log
+ * without loading the Paddle SDK.
+ */
+export function logPaddleAttempts(
+  entry: Pick<RequestLogEntry, "paddle_transaction_ids" | "paddle_attempts">,
+  attempts: { transactionIds: string[]; attempts: number },
+): void {
+  entry.paddle_transaction_ids = attempts.transactionIds;
+  entry.paddle_attempts = attempts.attempts;
+}
+
 const SENSITIVE: readonly RegExp[] = [
   /eyJ[\w-]*\.[\w-]*/, // JWT (header starts with `{"`)
   /\bbearer\s/i,

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { formatLogLine, isSensitive, scrub } from "./request_log.ts";
+import { formatLogLine, isSensitive, logPaddleAttempts, scrub } from "./request_log.ts";
 
 Deno.test("one JSON line with level, function and the entry", () => {
   const line = formatLogLine("customer-portal", {
@@ -54,4 +54,10 @@ Deno.test("tokens, keys, emails and URLs are redacted wherever they slip in", ()
 
 Deno.test("undefined fields are left out", () => {
   assert.deepEqual(scrub({ a: 1, b: undefined }), { a: 1 });
+});
+
+Deno.test("logPaddleAttempts: Paddle's request ids and the attempt count go on the log line", () => {
+  const entry: Record<string, unknown> = {};
+  logPaddleAttempts(entry, { transactionIds: ["a", "b"], attempts: 2 });
+  assert.deepEqual(entry, { paddle_transaction_ids: ["a", "b"], paddle_attempts: 2 });
 });

@@ -14,8 +14,9 @@
  * (open_checkout.ts); only the transaction's checkout URL goes back, and it is never logged.
  */
 import { jsonResponse, retryAfterHeaders } from "../_shared/json_response.ts";
-import type { PaddleCallFailure } from "../_shared/paddle_call.ts";
+import type { PaddleAttempts, PaddleCallFailure } from "../_shared/paddle_call.ts";
 import { type LogDetail, type Outcome, refuse } from "../_shared/request_frame.ts";
+import { logPaddleAttempts } from "../_shared/request_log.ts";
 import { type Caller, handleUserRequest, type UserRouteDeps } from "../_shared/user_route.ts";
 import type { PrepareCheckout } from "./checkout_prepare.ts";
 import type { LinkCustomer } from "./link_customer.ts";
@@ -110,12 +111,11 @@ async function route(
   }
   const { claim, cancelTransactionId } = open;
 
-  const paddleLog = { transactionIds: [] as string[], attempts: 0 };
-  const noteAttempts = (step: { transactionIds: string[]; attempts: number }) => {
+  const paddleLog: PaddleAttempts = { transactionIds: [], attempts: 0 };
+  const noteAttempts = (step: PaddleAttempts) => {
     paddleLog.transactionIds.push(...step.transactionIds);
     paddleLog.attempts += step.attempts;
-    detail.paddle_transaction_ids = paddleLog.transactionIds;
-    detail.paddle_attempts = paddleLog.attempts;
+    logPaddleAttempts(detail, paddleLog);
   };
   // Every exit after the claim settles it, so the next request does not wait for the lease.
   let previousCanceled = false;

@@ -12,6 +12,7 @@ import { z } from "zod";
 import {
   type Checked,
   createPaddleCall,
+  type PaddleAttempts,
   type PaddleCallFailure,
   type PaddleCallOptions,
 } from "../_shared/paddle_call.ts";
@@ -19,10 +20,7 @@ import { type ApiJson, customerToApiJson } from "../_shared/paddle_sync/to_api_j
 import type { CheckoutItem } from "./request_body.ts";
 
 /** What every Paddle step reports for the log line, success or not. */
-interface Attempts {
-  transactionIds: string[];
-  attempts: number;
-}
+type Attempts = PaddleAttempts;
 
 export type CustomerResult =
   & Attempts

@@ -10,6 +10,7 @@
  */
 import { jsonResponse, retryAfterHeaders } from "../_shared/json_response.ts";
 import { bearerToken, type LogDetail, type Outcome, refuse } from "../_shared/request_frame.ts";
+import { logPaddleAttempts } from "../_shared/request_log.ts";
 import { type Caller, handleUserRequest, type UserRouteDeps } from "../_shared/user_route.ts";
 import type { LookupCustomer } from "./customer_lookup.ts";
 import type { CreatePortalSession, PortalSession } from "./paddle_portal.ts";
@@ -70,8 +71,7 @@ async function route(
   detail.subscription_count = ids.length;
 
   const portal = await deps.createPortalSession({ customerId, subscriptionIds: ids });
-  detail.paddle_transaction_ids = portal.transactionIds;
-  detail.paddle_attempts = portal.attempts;
+  logPaddleAttempts(detail, portal);
   if (!portal.ok) {
     detail.paddle_error_code = portal.paddleErrorCode;
     return refuse(

@@ -7,6 +7,7 @@ import {
   type Checked,
   classifyFailure,
   createPaddleCall,
+  type PaddleAttempts,
   type PaddleCallFailureCode,
   type PaddleCallOptions,
 } from "../_shared/paddle_call.ts";
@@ -22,7 +23,7 @@ export interface PortalSession {
 export type PortalFailureCode = PaddleCallFailureCode;
 
 export type PortalSessionResult =
-  & { transactionIds: string[]; attempts: number }
+  & PaddleAttempts
   & (
     | { ok: true; session: PortalSession }
     | {

@@ -14,6 +14,7 @@
 import { jsonResponse, retryAfterHeaders } from "../_shared/json_response.ts";
 import type { PaddleCallFailure } from "../_shared/paddle_call.ts";
 import { type LogDetail, type Outcome, refuse } from "../_shared/request_frame.ts";
+import { logPaddleAttempts } from "../_shared/request_log.ts";
 import { type Caller, handleUserRequest, type UserRouteDeps } from "../_shared/user_route.ts";
 import type { ErrorCode } from "../_shared/http_errors.ts";
 import type {
@@ -92,7 +93,7 @@ async function route(
   const change = { subscriptionId: req.subscriptionId, items: req.items, prorationBillingMode };
   if (req.action === "preview") {
     const previewed = await deps.previewChange(change);
-    noteAttempts(previewed, detail);
+    logPaddleAttempts(detail, previewed);
     if (!previewed.ok) return paddleRefusal(previewed, detail);
     return { response: jsonResponse({ preview: previewed.preview }, 200), outcome: "ok" };
   }
@@ -107,7 +108,7 @@ async function recorded(
   userId: string,
   detail: LogDetail,
 ): Promise<Outcome> {
-  noteAttempts(result, detail);
+  logPaddleAttempts(detail, result);
   if (!result.ok) return paddleRefusal(result, detail);
   const stored = await deps.recordUpdate({ userId, subscription: result.apiJson });
   if (stored.ok) detail.mirror_written = stored.written;
@@ -118,11 +119,6 @@ async function recorded(
     response: jsonResponse({ subscription: result.subscription }, 200),
     outcome: "ok",
   };
-}
-
-function noteAttempts(result: { transactionIds: string[]; attempts: number }, detail: LogDetail) {
-  detail.paddle_transaction_ids = result.transactionIds;
-  detail.paddle_attempts = result.attempts;
 }
 
 /**

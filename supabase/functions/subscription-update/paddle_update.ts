@@ -18,6 +18,7 @@ import type {
 import {
   type Checked,
   createPaddleCall,
+  type PaddleAttempts,
   type PaddleCallFailure,
   type PaddleCallOptions,
 } from "../_shared/paddle_call.ts";
@@ -25,10 +26,7 @@ import { type ApiJson, subscriptionToApiJson } from "../_shared/paddle_sync/to_a
 import type { ProrationBillingMode } from "./proration.ts";
 import type { Item } from "./request_body.ts";
 
-interface Attempts {
-  transactionIds: string[];
-  attempts: number;
-}
+type Attempts = PaddleAttempts;
 
 export interface PreviewAnswer {
   prorationBillingMode: ProrationBillingMode;

@@ -10,6 +10,7 @@
  */
 import { jsonResponse, retryAfterHeaders } from "../_shared/json_response.ts";
 import { type LogDetail, type Outcome, refuse } from "../_shared/request_frame.ts";
+import { logPaddleAttempts } from "../_shared/request_log.ts";
 import { type Caller, handleUserRequest, type UserRouteDeps } from "../_shared/user_route.ts";
 import type { PrepareInvoice } from "./invoice_prepare.ts";
 import type { GetInvoiceUrl } from "./paddle_invoice.ts";
@@ -57,8 +58,7 @@ async function route(
   }
 
   const invoice = await deps.getInvoiceUrl(transactionId);
-  detail.paddle_transaction_ids = invoice.transactionIds;
-  detail.paddle_attempts = invoice.attempts;
+  logPaddleAttempts(detail, invoice);
   if (!invoice.ok) {
     detail.paddle_error_code = invoice.paddleErrorCode;
     return refuse(

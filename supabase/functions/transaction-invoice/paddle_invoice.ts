@@ -9,12 +9,13 @@ import { z } from "zod";
 import {
   type Checked,
   createPaddleCall,
+  type PaddleAttempts,
   type PaddleCallFailure,
   type PaddleCallOptions,
 } from "../_shared/paddle_call.ts";
 
 export type InvoiceUrlResult =
-  & { transactionIds: string[]; attempts: number }
+  & PaddleAttempts
   & ({ ok: true; url: string } | PaddleCallFailure);
 
 export type GetInvoiceUrl = (transactionId: string) => Promise<InvoiceUrlResult>;
